@@ -1,0 +1,54 @@
+package io.provisioner.core.ports;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * OpenRouter's key management API. Implementations are thread-safe and throw only
+ * {@link io.provisioner.core.errors.RetryableException}, {@link io.provisioner.core.errors.FatalException}
+ * or {@link io.provisioner.core.errors.CredentialsException}, classified by
+ * {@link io.provisioner.core.errors.ErrorClassifier}.
+ */
+public interface KeysApi {
+
+    /** OpenRouter's page size of {@code GET /keys}. */
+    int PAGE_SIZE = 100;
+
+    /** {@code GET /key}: succeeds when the management key is accepted. */
+    void verifyCredentials();
+
+    /** {@code POST /keys}. Not idempotent: a retry after an unknown outcome can leave a second key. */
+    CreatedKey create(String name, KeyLimits limits);
+
+    /** {@code GET /keys/{hash}}; empty when OpenRouter answers 404. */
+    Optional<ApiKey> get(String hash);
+
+    /** {@code GET /keys?offset=&include_disabled=}: one page, newest first, at most {@link #PAGE_SIZE}. */
+    List<ApiKey> list(int offset, boolean includeDisabled);
+
+    /** {@code PATCH /keys/{hash}} with the new limit and reset. */
+    ApiKey updateLimits(String hash, KeyLimits limits);
+
+    /** {@code DELETE /keys/{hash}}; false when the key was already gone (404). */
+    boolean delete(String hash);
+
+    /** Every key, every page, disabled ones included; de-duplicated by hash since pages shift. */
+    default List<ApiKey> listAll() {
+        Map<String, ApiKey> byHash = new LinkedHashMap<>();
+        for (int offset = 0; ; offset += PAGE_SIZE) {
+            List<ApiKey> page = list(offset, true);
+            page.forEach(k -> byHash.putIfAbsent(k.hash(), k));
+            if (page.size() < PAGE_SIZE) {
+                return new ArrayList<>(byHash.values());
+            }
+        }
+    }
+
+    /** Every key whose name is exactly {@code name}. */
+    default List<ApiKey> findByName(String name) {
+        return listAll().stream().filter(k -> name.equals(k.name())).toList();
+    }
+}

@@ -1,0 +1,106 @@
+package io.provisioner.core.topics;
+
+import io.provisioner.core.events.ProvisionRequest;
+import io.provisioner.core.events.ProvisionResult;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.apache.kafka.common.serialization.Serdes;
+
+/**
+ * The registry of every topic the pipeline uses, derived from {@code PROVISIONER_TOPIC_PREFIX} and
+ * {@code OR_MAX_ATTEMPTS}. No topic name is spelled anywhere else. Immutable and thread-safe.
+ *
+ * <p>{@code maxAttempts} attempts are the first try plus {@code maxAttempts - 1} delayed retries, so
+ * there are {@code maxAttempts - 1} retry topics, {@code <prefix>.retry.1} to
+ * {@code <prefix>.retry.<maxAttempts - 1>}.
+ */
+public final class Topics {
+
+    private final String prefix;
+    private final TopicSpec<String, ProvisionRequest> requests;
+    private final TopicSpec<String, byte[]> requestsRaw;
+    private final List<TopicSpec<String, byte[]>> retries;
+    private final TopicSpec<String, byte[]> dlt;
+    private final TopicSpec<String, ProvisionResult> results;
+    private final TopicSpec<byte[], byte[]> cdcOffsets;
+
+    public Topics(String prefix, int maxAttempts) {
+        if (prefix == null || prefix.isBlank()) {
+            throw new IllegalArgumentException("topic prefix must not be blank");
+        }
+        if (maxAttempts < 1) {
+            throw new IllegalArgumentException("maxAttempts must be at least 1, was " + maxAttempts);
+        }
+        this.prefix = prefix;
+        this.requests = new TopicSpec<>(prefix + ".requests", Serdes.String(), Serdes2.request());
+        this.requestsRaw = new TopicSpec<>(prefix + ".requests", Serdes.String(), Serdes.ByteArray());
+        List<TopicSpec<String, byte[]>> r = new ArrayList<>();
+        for (int n = 1; n < maxAttempts; n++) {
+            r.add(new TopicSpec<>(prefix + ".retry." + n, Serdes.String(), Serdes.ByteArray()));
+        }
+        this.retries = List.copyOf(r);
+        this.dlt = new TopicSpec<>(prefix + ".dlt", Serdes.String(), Serdes.ByteArray());
+        this.results = new TopicSpec<>(prefix + ".results", Serdes.String(), Serdes2.result());
+        this.cdcOffsets = new TopicSpec<>(prefix + ".cdc-offsets", Serdes.ByteArray(), Serdes.ByteArray());
+    }
+
+    public String prefix() {
+        return prefix;
+    }
+
+    /** {@code <prefix>.requests}, values parsed strictly. */
+    public TopicSpec<String, ProvisionRequest> requests() {
+        return requests;
+    }
+
+    /** {@code <prefix>.requests} with the value as raw bytes, for readers that must keep bad records intact. */
+    public TopicSpec<String, byte[]> requestsRaw() {
+        return requestsRaw;
+    }
+
+    /** {@code <prefix>.retry.<n>}, {@code n} from 1 to {@code maxAttempts - 1}. */
+    public TopicSpec<String, byte[]> retry(int n) {
+        if (n < 1 || n > retries.size()) {
+            throw new IllegalArgumentException("retry tier " + n + " outside 1.." + retries.size());
+        }
+        return retries.get(n - 1);
+    }
+
+    public List<TopicSpec<String, byte[]>> retries() {
+        return retries;
+    }
+
+    /** The retry tier of a topic name, if it is one of ours. */
+    public Optional<Integer> retryTierOf(String topic) {
+        for (int i = 0; i < retries.size(); i++) {
+            if (retries.get(i).name().equals(topic)) {
+                return Optional.of(i + 1);
+            }
+        }
+        return Optional.empty();
+    }
+
+    public TopicSpec<String, byte[]> dlt() {
+        return dlt;
+    }
+
+    public TopicSpec<String, ProvisionResult> results() {
+        return results;
+    }
+
+    /** Where cdc-bridge keeps Debezium's source offsets (compacted). */
+    public TopicSpec<byte[], byte[]> cdcOffsets() {
+        return cdcOffsets;
+    }
+
+    /** Every topic the pipeline creates for its data, in a stable order. */
+    public List<TopicSpec<?, ?>> all() {
+        List<TopicSpec<?, ?>> all = new ArrayList<>();
+        all.add(requests);
+        all.addAll(retries);
+        all.add(dlt);
+        all.add(results);
+        return List.copyOf(all);
+    }
+}
