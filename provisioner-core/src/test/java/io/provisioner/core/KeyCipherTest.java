@@ -1,0 +1,66 @@
+package io.provisioner.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.provisioner.core.config.ConfigException;
+import io.provisioner.core.config.Secret;
+import io.provisioner.core.crypto.KeyCipher;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import javax.crypto.Cipher;
+import javax.crypto.spec.GCMParameterSpec;
+import javax.crypto.spec.SecretKeySpec;
+import org.junit.jupiter.api.Test;
+
+class KeyCipherTest {
+
+    private static final byte[] RAW = new byte[32];
+    private static final String B64 = Base64.getEncoder().encodeToString(RAW);
+    private final KeyCipher cipher = KeyCipher.fromBase64("PROVISIONER_ENCRYPTION_KEY", new Secret(B64));
+
+    @Test
+    void roundTripsWithTheOwnerAsAssociatedData() {
+        String stored = cipher.encrypt("sk-or-v1-abc", "teacher:42");
+        assertThat(stored).startsWith("v1:").doesNotContain("sk-or");
+        assertThat(cipher.decrypt(stored, "teacher:42").reveal()).isEqualTo("sk-or-v1-abc");
+    }
+
+    @Test
+    void formatIsIvCiphertextTagUnderAes256Gcm() throws Exception {
+        String stored = cipher.encrypt("secret", "organization:7");
+        ByteBuffer all = ByteBuffer.wrap(Base64.getDecoder().decode(stored.substring(3)));
+        byte[] iv = new byte[12];
+        all.get(iv);
+        byte[] rest = new byte[all.remaining()];
+        all.get(rest);
+        assertThat(rest.length).isEqualTo("secret".length() + 16);
+        Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
+        c.init(Cipher.DECRYPT_MODE, new SecretKeySpec(RAW, "AES"), new GCMParameterSpec(128, iv));
+        c.updateAAD("organization:7".getBytes(StandardCharsets.UTF_8));
+        assertThat(new String(c.doFinal(rest), StandardCharsets.UTF_8)).isEqualTo("secret");
+    }
+
+    @Test
+    void anotherOwnerCannotDecrypt() {
+        String stored = cipher.encrypt("sk-or-v1-abc", "teacher:42");
+        assertThatThrownBy(() -> cipher.decrypt(stored, "teacher:43"))
+                .hasMessageContaining("authentication")
+                .hasMessageNotContaining("sk-or");
+    }
+
+    @Test
+    void eachEncryptionUsesAFreshIv() {
+        assertThat(cipher.encrypt("x", "a:b")).isNotEqualTo(cipher.encrypt("x", "a:b"));
+    }
+
+    @Test
+    void rejectsKeysThatAreNotThirtyTwoBytesOfBase64() {
+        assertThatThrownBy(() -> KeyCipher.fromBase64("PROVISIONER_ENCRYPTION_KEY", new Secret("abc!")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("PROVISIONER_ENCRYPTION_KEY");
+        assertThatThrownBy(() -> KeyCipher.fromBase64("PROVISIONER_ENCRYPTION_KEY", new Secret("AAAA")))
+                .hasMessageContaining("3 bytes");
+    }
+}

@@ -1,0 +1,146 @@
+package io.provisioner.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.provisioner.core.config.ConfigException;
+import io.provisioner.core.config.ConfigSource;
+import io.provisioner.core.config.DatabaseConfig;
+import io.provisioner.core.config.ProvisionerConfig;
+import io.provisioner.core.ports.LimitReset;
+import java.math.BigDecimal;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ProvisionerConfigTest {
+
+    private static ProvisionerConfig load(Map<String, String> env) {
+        return ProvisionerConfig.from(ConfigSource.load(env, Optional.empty()));
+    }
+
+    @Test
+    void defaultsFollowTheContract() {
+        ProvisionerConfig c = load(Map.of());
+        assertThat(c.throttle().ratePerSecond()).isEqualTo(1000.0 / 1100);
+        assertThat(c.throttle().limiter()).isEqualTo(ProvisionerConfig.RateLimiterKind.POSTGRES);
+        assertThat(c.throttle().batchSize()).isEqualTo(5);
+        assertThat(c.retry().maxAttempts()).isEqualTo(8);
+        assertThat(c.retry().tierDelay(1)).isEqualTo(Duration.ofSeconds(30));
+        assertThat(c.limits().organization().limit()).isEqualByComparingTo("200");
+        assertThat(c.limits().teacher().limit()).isEqualByComparingTo("50");
+        assertThat(c.limits().teacher().reset()).isEqualTo(LimitReset.DAILY);
+        assertThat(c.cdc().tables())
+                .containsEntry("public.organizations", "organization")
+                .containsEntry("public.teachers", "teacher");
+        assertThat(c.kafka().bootstrapServers()).isEqualTo("localhost:9092");
+        assertThat(c.topics().requests().name()).isEqualTo("provisioning.requests");
+        assertThat(c.topics().retries()).hasSize(7);
+        assertThat(c.topics().retry(7).name()).isEqualTo("provisioning.retry.7");
+        assertThat(c.topics().dlt().name()).isEqualTo("provisioning.dlt");
+        assertThat(c.sweepInterval()).isEqualTo(Duration.ofMinutes(10));
+        assertThat(c.http().port()).isEqualTo(8080);
+    }
+
+    @Test
+    void ratePerSecondOverridesDelay() {
+        assertThat(load(Map.of("OR_DELAY_MS", "200", "OR_RATE_PER_SEC", "2.5"))
+                        .throttle()
+                        .ratePerSecond())
+                .isEqualTo(2.5);
+        assertThat(load(Map.of("OR_DELAY_MS", "200")).throttle().ratePerSecond())
+                .isEqualTo(5.0);
+    }
+
+    @Test
+    void supabaseStyleUrlBecomesJdbcWithCredentials() {
+        DatabaseConfig db = load(Map.of(
+                        "DATABASE_URL", "postgresql://u%40x:p%3Aw@db.host:6543/postgres?sslmode=require"))
+                .requireDatabase();
+        assertThat(db.jdbcUrl()).isEqualTo("jdbc:postgresql://db.host:6543/postgres?sslmode=require");
+        assertThat(db.user()).contains("u@x");
+        assertThat(db.password().orElseThrow().reveal()).isEqualTo("p:w");
+    }
+
+    @Test
+    void explicitUserAndPasswordOverrideTheUrl() {
+        DatabaseConfig db = load(Map.of(
+                        "DATABASE_URL", "postgresql://u:p@h/db", "DATABASE_USER", "other", "DATABASE_PASSWORD", "pw2"))
+                .requireDatabase();
+        assertThat(db.user()).contains("other");
+        assertThat(db.password().orElseThrow().reveal()).isEqualTo("pw2");
+    }
+
+    @Test
+    void invalidValuesNameTheSetting() {
+        assertThatThrownBy(() -> load(Map.of("OR_BATCH_SIZE", "0")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("OR_BATCH_SIZE");
+        assertThatThrownBy(() -> load(Map.of("OR_LIMIT_RESET", "hourly"))).hasMessageStartingWith("OR_LIMIT_RESET");
+        assertThatThrownBy(() -> load(Map.of("OR_RATE_LIMITER", "redis"))).hasMessageStartingWith("OR_RATE_LIMITER");
+        assertThatThrownBy(() -> load(Map.of("CDC_TABLES", "public.students"))).hasMessageStartingWith("CDC_TABLES");
+        assertThatThrownBy(() -> load(Map.of("PROVISIONER_SWEEP_INTERVAL", "soon")))
+                .hasMessageStartingWith("PROVISIONER_SWEEP_INTERVAL");
+        assertThatThrownBy(() -> load(Map.of("DATABASE_URL", "mysql://x"))).hasMessageStartingWith("DATABASE_URL");
+        assertThatThrownBy(() -> load(Map.of("CDC_FOO", "x"))).hasMessageStartingWith("CDC_FOO");
+        assertThatThrownBy(() -> load(Map.of("OR_ORG_LIMIT", "-5"))).hasMessageStartingWith("OR_ORG_LIMIT");
+    }
+
+    @Test
+    void missingRequiredSettingsAreDemandedByTheComponentThatNeedsThem() {
+        ProvisionerConfig c = load(Map.of());
+        assertThatThrownBy(c::requireDatabase).hasMessageStartingWith("DATABASE_URL");
+        assertThatThrownBy(c::requireCipher).hasMessageStartingWith("PROVISIONER_ENCRYPTION_KEY");
+        assertThatThrownBy(() -> c.openRouter().requireKey()).hasMessageStartingWith("OPENROUTER_PROVISIONING_KEY");
+    }
+
+    @Test
+    void managementKeyAliasAndSecretFilesWork(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("k");
+        Files.writeString(f, "from-file\n");
+        assertThat(load(Map.of("OPENROUTER_MANAGEMENT_KEY", "alias"))
+                        .openRouter()
+                        .requireKey()
+                        .reveal())
+                .isEqualTo("alias");
+        assertThat(load(Map.of("OPENROUTER_PROVISIONING_KEY_FILE", f.toString()))
+                        .openRouter()
+                        .requireKey()
+                        .reveal())
+                .isEqualTo("from-file");
+    }
+
+    @Test
+    void configFileUsesDottedKeysAndWinsOverEnvironment(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("p.properties");
+        Files.writeString(f, "or.delay.ms=250\nor.org.limit=12.5\n");
+        Map<String, String> env = new HashMap<>(Map.of("OR_DELAY_MS", "1000"));
+        ProvisionerConfig c = ProvisionerConfig.from(ConfigSource.load(env, Optional.of(f)));
+        assertThat(c.throttle().ratePerSecond()).isEqualTo(4.0);
+        assertThat(c.limits().organization().limit()).isEqualTo(new BigDecimal("12.5"));
+    }
+
+    @Test
+    void kafkaClientSettingsPassThroughByPrefix() {
+        ProvisionerConfig c = load(Map.of("KAFKA_SECURITY_PROTOCOL", "SASL_SSL", "KAFKA_HEAP_OPTS", "-Xmx1g"));
+        assertThat(c.kafka().clientProperties())
+                .containsEntry("security.protocol", "SASL_SSL")
+                .doesNotContainKey("heap.opts");
+    }
+
+    @Test
+    void describeMasksSecrets() {
+        var rows = ProvisionerConfig.describe(ConfigSource.load(
+                Map.of("OPENROUTER_PROVISIONING_KEY", "topsecret", "DATABASE_URL", "postgresql://u:hunter2@h/db"),
+                Optional.empty()));
+        assertThat(rows.toString())
+                .doesNotContain("topsecret")
+                .doesNotContain("hunter2")
+                .contains("OR_DELAY_MS");
+    }
+}

@@ -1,0 +1,70 @@
+package io.provisioner.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.provisioner.core.retry.RetryDecision;
+import io.provisioner.core.retry.RetryPolicy;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class RetryPolicyTest {
+
+    private final RetryPolicy defaults = new RetryPolicy(8, Duration.ofSeconds(30), 2, Duration.ofHours(1));
+    private final Instant now = Instant.parse("2026-01-01T00:00:00Z");
+
+    @Test
+    void eightAttemptsMeanSevenRetryTiersWithGrowingDelays() {
+        assertThat(defaults.tiers()).isEqualTo(7);
+        assertThat(defaults.tierDelay(1)).isEqualTo(Duration.ofSeconds(30));
+        assertThat(defaults.tierDelay(2)).isEqualTo(Duration.ofSeconds(60));
+        assertThat(defaults.tierDelay(7)).isEqualTo(Duration.ofSeconds(30 * 64));
+    }
+
+    @Test
+    void delayIsCappedAtTheMaximum() {
+        RetryPolicy p = new RetryPolicy(8, Duration.ofMinutes(10), 3, Duration.ofHours(1));
+        assertThat(p.tierDelay(3)).isEqualTo(Duration.ofHours(1));
+    }
+
+    @Test
+    void attemptNGoesToTierN() {
+        RetryDecision d = defaults.afterRetryableFailure(3, Optional.empty(), now);
+        assertThat(d).isEqualTo(new RetryDecision.Retry(3, now.plusSeconds(120), Duration.ofSeconds(120)));
+    }
+
+    @Test
+    void eighthAttemptFailingIsDeadLettered() {
+        assertThat(defaults.afterRetryableFailure(8, Optional.empty(), now))
+                .isInstanceOf(RetryDecision.DeadLetter.class);
+        assertThat(defaults.afterRetryableFailure(7, Optional.empty(), now)).isInstanceOf(RetryDecision.Retry.class);
+    }
+
+    @Test
+    void longerRetryAfterMovesToFirstTierThatCoversIt() {
+        RetryDecision d = defaults.afterRetryableFailure(1, Optional.of(Duration.ofSeconds(100)), now);
+        assertThat(d).isEqualTo(new RetryDecision.Retry(3, now.plusSeconds(120), Duration.ofSeconds(120)));
+    }
+
+    @Test
+    void shorterRetryAfterKeepsTheTierDelay() {
+        RetryDecision d = defaults.afterRetryableFailure(2, Optional.of(Duration.ofSeconds(5)), now);
+        assertThat(d).isEqualTo(new RetryDecision.Retry(2, now.plusSeconds(60), Duration.ofSeconds(60)));
+    }
+
+    @Test
+    void retryAfterBeyondEveryTierIsHonouredOnTheLastTier() {
+        RetryDecision d = defaults.afterRetryableFailure(1, Optional.of(Duration.ofHours(3)), now);
+        assertThat(d).isEqualTo(new RetryDecision.Retry(7, now.plus(Duration.ofHours(3)), Duration.ofHours(3)));
+    }
+
+    @Test
+    void rejectsNonsense() {
+        assertThatThrownBy(() -> new RetryPolicy(0, Duration.ofSeconds(1), 2, Duration.ofSeconds(2)))
+                .hasMessageContaining("maxAttempts");
+        assertThatThrownBy(() -> new RetryPolicy(3, Duration.ofSeconds(10), 0.5, Duration.ofSeconds(20)))
+                .hasMessageContaining("multiplier");
+    }
+}
