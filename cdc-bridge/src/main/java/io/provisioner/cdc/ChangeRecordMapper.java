@@ -1,0 +1,104 @@
+package io.provisioner.cdc;
+
+import io.debezium.data.Envelope;
+import io.provisioner.core.events.OwnerRef;
+import io.provisioner.core.events.ProvisionRequest;
+import io.provisioner.core.events.ProvisionRequest.Op;
+import io.provisioner.core.events.ProvisionRequest.Source;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.kafka.connect.data.Field;
+import org.apache.kafka.connect.data.Struct;
+import org.apache.kafka.connect.source.SourceRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns one Debezium change record into the compact request for {@code <prefix>.requests}, or nothing
+ * when the record is no row change of a captured table (heartbeats, logical messages, truncates,
+ * tombstones). Insert, update and snapshot read become {@link Op#UPSERT} with the id from {@code after};
+ * delete becomes {@link Op#DELETE} with the id from {@code before}. Pure and thread-safe.
+ */
+public final class ChangeRecordMapper {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ChangeRecordMapper.class);
+    static final String ID_COLUMN = "id";
+
+    private final Map<String, String> ownerTypes;
+    private final Map<String, String> tableNames;
+
+    /** @param tables schema-qualified table name to owner type, as {@code ProvisionerConfig.cdc().tables()} */
+    public ChangeRecordMapper(Map<String, String> tables) {
+        this.ownerTypes = new HashMap<>();
+        this.tableNames = new HashMap<>();
+        tables.forEach((table, type) -> {
+            ownerTypes.put(table.toLowerCase(Locale.ROOT), type);
+            tableNames.put(table.toLowerCase(Locale.ROOT), table);
+        });
+    }
+
+    /** The request this record asks for, with {@code now} as {@code requested_at}. */
+    public Optional<ProvisionRequest> map(SourceRecord record, Instant now) {
+        if (!(record.value() instanceof Struct value) || !isEnvelope(value)) {
+            return Optional.empty();
+        }
+        Struct source = struct(value, "source");
+        if (source == null) {
+            return Optional.empty();
+        }
+        String table = (string(source, "schema") + "." + string(source, "table")).toLowerCase(Locale.ROOT);
+        String ownerType = ownerTypes.get(table);
+        Op op = op(string(value, "op"));
+        if (ownerType == null || op == null) {
+            return Optional.empty();
+        }
+        Struct row = struct(value, op == Op.DELETE ? "before" : "after");
+        Object id = row == null ? null : field(row, ID_COLUMN);
+        if (id == null) {
+            LOG.warn(
+                    "change of {} at lsn {} has no '{}' column value; skipped", table, field(source, "lsn"), ID_COLUMN);
+            return Optional.empty();
+        }
+        Source origin = new Source(tableNames.get(table), asLong(field(source, "lsn")), asLong(field(source, "ts_ms")));
+        return Optional.of(ProvisionRequest.of(new OwnerRef(ownerType, id.toString()), op, origin, now));
+    }
+
+    private static boolean isEnvelope(Struct value) {
+        return Envelope.isEnvelopeSchema(value.schema());
+    }
+
+    private static Op op(String code) {
+        if (code == null) {
+            return null;
+        }
+        switch (code) {
+            case "c", "u", "r":
+                return Op.UPSERT;
+            case "d":
+                return Op.DELETE;
+            default:
+                return null;
+        }
+    }
+
+    private static Struct struct(Struct s, String name) {
+        return field(s, name) instanceof Struct child ? child : null;
+    }
+
+    private static String string(Struct s, String name) {
+        Object v = field(s, name);
+        return v == null ? null : v.toString();
+    }
+
+    private static Object field(Struct s, String name) {
+        Field f = s.schema().field(name);
+        return f == null ? null : s.get(f);
+    }
+
+    private static Long asLong(Object v) {
+        return v instanceof Number n ? n.longValue() : null;
+    }
+}

@@ -1,0 +1,127 @@
+package io.provisioner.cdc;
+
+import io.provisioner.core.config.DatabaseConfig;
+import io.provisioner.core.config.Secret;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Properties;
+
+/**
+ * Leadership among bridges sharing one replication slot: a session-level PostgreSQL advisory lock,
+ * keyed by a stable 64-bit hash of the slot name, held on a dedicated connection. PostgreSQL releases
+ * it when that session ends, whatever way the holder dies. Not thread-safe: one supervising thread.
+ */
+final class LeaderLock implements AutoCloseable {
+
+    /** {@code application_name} of the lock's session, followed by the slot name. */
+    static final String APPLICATION_NAME_PREFIX = "provisioner-cdc-lock:";
+
+    private static final int CHECK_TIMEOUT_SECONDS = 5;
+
+    private final DatabaseConfig database;
+    private final String slotName;
+    private final long key;
+    private Connection connection;
+    private boolean held;
+
+    LeaderLock(DatabaseConfig database, String slotName) {
+        this.database = database;
+        this.slotName = slotName;
+        this.key = keyOf(slotName);
+    }
+
+    /** The advisory lock key of a slot: the first 8 bytes of SHA-256 over a namespaced slot name. */
+    static long keyOf(String slotName) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256")
+                    .digest(("provisioner-cdc-slot:" + slotName).getBytes(StandardCharsets.UTF_8));
+            return ByteBuffer.wrap(digest, 0, Long.BYTES).getLong();
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
+    }
+
+    boolean isHeld() {
+        return held;
+    }
+
+    /** Takes the lock if nobody holds it; true when this instance holds it afterwards. */
+    boolean tryAcquire() throws SQLException {
+        if (held) {
+            return true;
+        }
+        if (connection == null || connection.isClosed()) {
+            connection = open();
+        }
+        try (PreparedStatement st = connection.prepareStatement("SELECT pg_try_advisory_lock(?)")) {
+            st.setQueryTimeout(CHECK_TIMEOUT_SECONDS);
+            st.setLong(1, key);
+            try (ResultSet rs = st.executeQuery()) {
+                held = rs.next() && rs.getBoolean(1);
+            }
+        } catch (SQLException e) {
+            closeQuietly();
+            throw e;
+        }
+        return held;
+    }
+
+    /** True while the session holding the lock is alive; false (and the lock forgotten) once it is gone. */
+    boolean stillHeld() {
+        if (!held) {
+            return false;
+        }
+        try (Statement st = connection.createStatement()) {
+            st.setQueryTimeout(CHECK_TIMEOUT_SECONDS);
+            st.execute("SELECT 1");
+            return true;
+        } catch (SQLException e) {
+            closeQuietly();
+            return false;
+        }
+    }
+
+    /** Releases the lock by ending its session. */
+    @Override
+    public void close() {
+        if (held && connection != null) {
+            try (PreparedStatement st = connection.prepareStatement("SELECT pg_advisory_unlock(?)")) {
+                st.setQueryTimeout(CHECK_TIMEOUT_SECONDS);
+                st.setLong(1, key);
+                st.execute();
+            } catch (SQLException e) {
+                // closing the session below releases it all the same
+            }
+        }
+        closeQuietly();
+    }
+
+    private Connection open() throws SQLException {
+        Properties p = new Properties();
+        database.user().ifPresent(u -> p.setProperty("user", u));
+        database.password().map(Secret::reveal).ifPresent(pw -> p.setProperty("password", pw));
+        p.setProperty("ApplicationName", APPLICATION_NAME_PREFIX + slotName);
+        p.setProperty("tcpKeepAlive", "true");
+        return DriverManager.getConnection(database.jdbcUrl(), p);
+    }
+
+    private void closeQuietly() {
+        held = false;
+        if (connection != null) {
+            try {
+                connection.close();
+            } catch (SQLException e) {
+                // the session is gone already or will be dropped by the server
+            }
+            connection = null;
+        }
+    }
+}
