@@ -1,0 +1,26 @@
+package io.provisioner.db;
+
+import io.provisioner.core.errors.FatalException;
+import io.provisioner.core.events.OwnerRef;
+
+/**
+ * {@link JdbcKeyStore#saveCreated} refused a key because the owner already has another active key.
+ * Nothing was stored; the caller deletes the fresh key on OpenRouter. The message names the owner and
+ * the hashes, never a secret.
+ */
+public class ActiveKeyExistsException extends FatalException {
+    private static final long serialVersionUID = 1L;
+
+    private final String activeHash;
+
+    public ActiveKeyExistsException(OwnerRef owner, String refusedHash, String activeHash) {
+        super("owner " + owner.key() + " already has active key " + activeHash + "; key " + refusedHash
+                + " was not stored");
+        this.activeHash = activeHash;
+    }
+
+    /** The hash of the key the owner keeps. */
+    public String activeHash() {
+        return activeHash;
+    }
+}

@@ -1,0 +1,177 @@
+package io.provisioner.db;
+
+import io.provisioner.core.config.Secret;
+import io.provisioner.core.crypto.KeyCipher;
+import io.provisioner.core.errors.FatalException;
+import io.provisioner.core.errors.RetryableException;
+import io.provisioner.core.events.OwnerRef;
+import io.provisioner.core.ports.ApiKey;
+import io.provisioner.core.ports.KeyLimits;
+import io.provisioner.core.ports.KeyStore;
+import io.provisioner.core.ports.OwnerState;
+import io.provisioner.core.ports.StoredKey;
+import io.provisioner.db.internal.JobRows;
+import io.provisioner.db.internal.JobRows.Intent;
+import io.provisioner.db.internal.JobRows.Update;
+import io.provisioner.db.internal.KeyRotation;
+import io.provisioner.db.internal.KeyRows;
+import io.provisioner.db.internal.OwnerTables;
+import io.provisioner.db.internal.SqlNames;
+import io.provisioner.db.internal.Tx;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import javax.sql.DataSource;
+
+/**
+ * {@link KeyStore} over the tables of CONTRACT section 4 in one schema. Secrets are encrypted with
+ * {@link KeyCipher} under the owner's {@code <owner_type>:<owner_id>} before they reach the database.
+ * Each method is one transaction; database failures become {@link RetryableException} or
+ * {@link FatalException} (via {@code ErrorClassifier.sql}). Thread-safe: share one instance.
+ *
+ * <p>{@link #load} inserts a {@code pending} job row the first time it sees an existing owner; every
+ * {@code mark*} method inserts the job row when there is none.
+ */
+public final class JdbcKeyStore implements KeyStore {
+
+    private final DataSource ds;
+    private final KeyCipher cipher;
+    private final OwnerTables owners;
+    private final Clock clock;
+    private final JobRows jobs;
+    private final KeyRows keys;
+    private final String schema;
+
+    /**
+     * @param schema where the provisioner's tables are (the migration's schema)
+     * @param ownerTables owner type to table, e.g. {@code "organization" -> "public.organizations"}
+     */
+    public JdbcKeyStore(DataSource ds, String schema, KeyCipher cipher, Map<String, String> ownerTables, Clock clock) {
+        this.ds = Objects.requireNonNull(ds, "ds");
+        this.schema = SqlNames.requireSchema(schema);
+        this.cipher = Objects.requireNonNull(cipher, "cipher");
+        this.owners = new OwnerTables(ownerTables);
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.jobs = new JobRows(schema);
+        this.keys = new KeyRows(schema);
+    }
+
+    @Override
+    public OwnerState load(OwnerRef owner) {
+        return Tx.inTransaction(ds, "load " + owner.key(), c -> {
+            boolean exists = owners.exists(c, owner);
+            if (exists) {
+                jobs.insertPending(c, owner, clock.instant());
+            }
+            return new OwnerState(exists, keys.findActive(c, owner), jobs.find(c, owner));
+        });
+    }
+
+    @Override
+    public void beginAttempt(OwnerRef owner, int attempt) {
+        updateJob("begin attempt", owner, new Update("processing", attempt, null, null, Intent.SET));
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Saving the same key again is a no-op apart from the job row.
+     *
+     * @throws ActiveKeyExistsException when the owner has another active key; nothing is stored
+     * @throws FatalException when the hash is already stored for a revoked row
+     */
+    @Override
+    public void saveCreated(OwnerRef owner, ApiKey key, Secret secret, KeyLimits limits, int attempts) {
+        KeyRows.NewKey row = new KeyRows.NewKey(
+                key.hash(),
+                key.name() == null ? owner.key() : key.name(),
+                key.label(),
+                cipher.encrypt(secret.reveal(), owner.key()),
+                limits,
+                key.createdAt() == null ? clock.instant() : key.createdAt());
+        Tx.inTransaction(ds, "save created key for " + owner.key(), c -> {
+            if (!keys.insert(c, owner, row)) {
+                refuseUnlessSame(c, owner, key.hash());
+            }
+            jobs.upsert(c, owner, new Update("succeeded", attempts, null, null, Intent.CLEAR), clock.instant());
+            return null;
+        });
+    }
+
+    private void refuseUnlessSame(Connection c, OwnerRef owner, String hash) throws SQLException {
+        Optional<StoredKey> active = keys.findActive(c, owner);
+        if (active.isEmpty()) {
+            throw new FatalException(
+                    "key " + hash + " is already stored as a revoked key; not stored for " + owner.key());
+        }
+        if (!active.get().hash().equals(hash)) {
+            throw new ActiveKeyExistsException(owner, hash, active.get().hash());
+        }
+    }
+
+    /** {@inheritDoc} @throws RetryableException when the owner's active key is not {@code hash} (any more) */
+    @Override
+    public void saveLimits(OwnerRef owner, String hash, KeyLimits limits, int attempts) {
+        Tx.inTransaction(ds, "save limits for " + owner.key(), c -> {
+            if (!keys.updateLimits(c, owner, hash, limits)) {
+                throw new RetryableException("owner " + owner.key() + " has no active key " + hash);
+            }
+            jobs.upsert(c, owner, new Update("succeeded", attempts, null, null, Intent.KEEP), clock.instant());
+            return null;
+        });
+    }
+
+    @Override
+    public void markRevoked(OwnerRef owner, String hashOrNull, int attempts) {
+        Tx.inTransaction(ds, "mark revoked " + owner.key(), c -> {
+            if (hashOrNull != null) {
+                keys.revoke(c, owner, hashOrNull, clock.instant());
+            }
+            jobs.upsert(c, owner, new Update("revoked", attempts, null, null, Intent.CLEAR), clock.instant());
+            return null;
+        });
+    }
+
+    @Override
+    public void markSucceeded(OwnerRef owner, int attempts) {
+        updateJob("mark succeeded", owner, new Update("succeeded", attempts, null, null, Intent.CLEAR));
+    }
+
+    /** {@inheritDoc} The write-ahead intent stays: the failed create may have left a key. */
+    @Override
+    public void markRetrying(OwnerRef owner, int attempts, String error, Instant nextAttemptAt) {
+        updateJob("mark retrying", owner, new Update("retrying", attempts, error, nextAttemptAt, Intent.KEEP));
+    }
+
+    /** {@inheritDoc} The write-ahead intent stays, for a later reconcile or replay. */
+    @Override
+    public void markDead(OwnerRef owner, int attempts, String error) {
+        updateJob("mark dead", owner, new Update("dead", attempts, error, null, Intent.KEEP));
+    }
+
+    /** The owner's active secret, decrypted: for tests and {@code reconcile}; never log it. */
+    public Optional<Secret> decryptActiveKey(OwnerRef owner) {
+        Optional<String> ciphertext =
+                Tx.inTransaction(ds, "read key of " + owner.key(), c -> keys.findActiveCiphertext(c, owner));
+        return ciphertext.map(ct -> cipher.decrypt(ct, owner.key()));
+    }
+
+    /**
+     * Re-encrypts every stored key from {@code oldCipher} to {@code newCipher} in small batches; rows that
+     * already decrypt with {@code newCipher} are skipped, so it can be run again after an interruption.
+     */
+    public RotationResult rotateEncryption(KeyCipher oldCipher, KeyCipher newCipher) {
+        return new KeyRotation(ds, schema).rotate(oldCipher, newCipher);
+    }
+
+    private void updateJob(String operation, OwnerRef owner, Update update) {
+        Tx.inTransaction(ds, operation + " " + owner.key(), c -> {
+            jobs.upsert(c, owner, update, clock.instant());
+            return null;
+        });
+    }
+}

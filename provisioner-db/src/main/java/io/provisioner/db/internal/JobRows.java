@@ -1,0 +1,81 @@
+package io.provisioner.db.internal;
+
+import io.provisioner.core.errors.ErrorClassifier;
+import io.provisioner.core.events.OwnerRef;
+import io.provisioner.core.ports.JobState;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.Optional;
+
+/** Reads and upserts rows of {@code ai_key_provision_jobs}. Stateless apart from the table name. */
+public final class JobRows {
+
+    /** What an update does with {@code attempt_started_at}, the write-ahead intent of a create. */
+    public enum Intent {
+        SET,
+        CLEAR,
+        KEEP
+    }
+
+    /** One update of the owner's job row; the row is inserted when it does not exist yet. */
+    public record Update(String status, int attempts, String lastError, Instant nextAttemptAt, Intent intent) {}
+
+    private final String table;
+
+    public JobRows(String schema) {
+        this.table = SqlNames.qualify(schema, "ai_key_provision_jobs");
+    }
+
+    public void upsert(Connection c, OwnerRef owner, Update u, Instant now) throws SQLException {
+        String sql = "insert into " + table + " as j (owner_type, owner_id, status, attempts, last_error,"
+                + " next_attempt_at, attempt_started_at, created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                + " on conflict (owner_type, owner_id) do update set status = excluded.status,"
+                + " attempts = excluded.attempts, last_error = excluded.last_error,"
+                + " next_attempt_at = excluded.next_attempt_at, updated_at = excluded.updated_at,"
+                + " attempt_started_at = case when ? then j.attempt_started_at else excluded.attempt_started_at end";
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, owner.ownerType());
+            ps.setString(2, owner.ownerId());
+            ps.setString(3, u.status());
+            ps.setInt(4, u.attempts());
+            ps.setString(5, ErrorClassifier.truncate(u.lastError()));
+            Columns.setInstant(ps, 6, u.nextAttemptAt());
+            Columns.setInstant(ps, 7, u.intent() == Intent.SET ? now : null);
+            Columns.setInstant(ps, 8, now);
+            Columns.setInstant(ps, 9, now);
+            ps.setBoolean(10, u.intent() == Intent.KEEP);
+            ps.executeUpdate();
+        }
+    }
+
+    /** Inserts a {@code pending} row unless the owner has one already. */
+    public void insertPending(Connection c, OwnerRef owner, Instant now) throws SQLException {
+        String sql = "insert into " + table + " (owner_type, owner_id, status, attempts, created_at, updated_at)"
+                + " values (?, ?, 'pending', 0, ?, ?) on conflict (owner_type, owner_id) do nothing";
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, owner.ownerType());
+            ps.setString(2, owner.ownerId());
+            Columns.setInstant(ps, 3, now);
+            Columns.setInstant(ps, 4, now);
+            ps.executeUpdate();
+        }
+    }
+
+    public Optional<JobState> find(Connection c, OwnerRef owner) throws SQLException {
+        String sql =
+                "select status, attempts, attempt_started_at from " + table + " where owner_type = ? and owner_id = ?";
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, owner.ownerType());
+            ps.setString(2, owner.ownerId());
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return Optional.empty();
+                }
+                return Optional.of(new JobState(rs.getString(1), rs.getInt(2), Columns.instant(rs, 3)));
+            }
+        }
+    }
+}

@@ -1,0 +1,101 @@
+package io.provisioner.db.internal;
+
+import io.provisioner.core.errors.FatalException;
+import io.provisioner.core.events.OwnerRef;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Savepoint;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The user's owner tables ({@code organizations}, {@code teachers}): their {@code id} may be uuid, text,
+ * bigint or anything else, so the type is looked up once per table and the parameter cast to it. An id
+ * that the type rejects (not a uuid for a uuid column) is an owner that does not exist. Thread-safe.
+ */
+public final class OwnerTables {
+
+    private static final String ID_TYPE_SQL = "select format_type(a.atttypid, null) from pg_attribute a"
+            + " where a.attrelid = to_regclass(?) and a.attname = 'id' and a.attnum > 0 and not a.attisdropped";
+
+    private final Map<String, String> quotedByType;
+    private final Map<String, String> idTypeByType = new ConcurrentHashMap<>();
+
+    /** @param tablesByType owner type to table name, optionally schema-qualified ({@code public.organizations}) */
+    public OwnerTables(Map<String, String> tablesByType) {
+        Map<String, String> quoted = new LinkedHashMap<>();
+        tablesByType.forEach((type, table) -> quoted.put(type, SqlNames.quoteQualified(table)));
+        this.quotedByType = Map.copyOf(quoted);
+    }
+
+    /** The owner types that have a table, in no particular order. */
+    public Iterable<String> types() {
+        return quotedByType.keySet();
+    }
+
+    /** The quoted, qualified table of an owner type. */
+    public String table(String ownerType) {
+        String table = quotedByType.get(ownerType);
+        if (table == null) {
+            throw new FatalException("no owner table is configured for owner type '" + ownerType + "'");
+        }
+        return table;
+    }
+
+    /**
+     * Whether the owner's row exists. Needs a connection with auto-commit off: a rejected cast is rolled
+     * back to a savepoint so that the caller's transaction goes on.
+     */
+    public boolean exists(Connection c, OwnerRef owner) throws SQLException {
+        String sql = existsSql(table(owner.ownerType()), idType(c, owner.ownerType()));
+        Savepoint savepoint = c.setSavepoint();
+        boolean found;
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, owner.ownerId());
+            try (ResultSet rs = ps.executeQuery()) {
+                found = rs.next();
+            }
+        } catch (SQLException e) {
+            if (!isRejectedValue(e)) {
+                throw e;
+            }
+            c.rollback(savepoint);
+            found = false;
+        }
+        c.releaseSavepoint(savepoint);
+        return found;
+    }
+
+    /** The existence query for a table whose {@code id} has the given SQL type. */
+    static String existsSql(String quotedTable, String idType) {
+        return "select 1 from " + quotedTable + " where id = cast(? as " + idType + ")";
+    }
+
+    /** Data exceptions (22xxx: bad uuid, number out of range) and domain check violations (23514). */
+    static boolean isRejectedValue(SQLException e) {
+        String state = e.getSQLState();
+        return state != null && (state.startsWith("22") || state.equals("23514"));
+    }
+
+    private String idType(Connection c, String ownerType) throws SQLException {
+        String cached = idTypeByType.get(ownerType);
+        if (cached != null) {
+            return cached;
+        }
+        String table = table(ownerType);
+        try (PreparedStatement ps = c.prepareStatement(ID_TYPE_SQL)) {
+            ps.setString(1, table);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    throw new FatalException("owner table " + table + " does not exist or has no column id");
+                }
+                String type = rs.getString(1);
+                idTypeByType.put(ownerType, type);
+                return type;
+            }
+        }
+    }
+}

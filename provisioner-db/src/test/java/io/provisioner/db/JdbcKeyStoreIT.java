@@ -1,0 +1,259 @@
+package io.provisioner.db;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.provisioner.core.config.Secret;
+import io.provisioner.core.crypto.KeyCipher;
+import io.provisioner.core.errors.RetryableException;
+import io.provisioner.core.events.OwnerRef;
+import io.provisioner.core.ports.ApiKey;
+import io.provisioner.core.ports.JobState;
+import io.provisioner.core.ports.KeyLimits;
+import io.provisioner.core.ports.LimitReset;
+import io.provisioner.core.ports.OwnerState;
+import io.provisioner.testing.Infra;
+import io.provisioner.testing.SharedInfra;
+import java.math.BigDecimal;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+@ExtendWith(SharedInfra.class)
+class JdbcKeyStoreIT {
+
+    private static final KeyLimits LIMITS = new KeyLimits(new BigDecimal("200"), LimitReset.DAILY);
+    private static final Instant NOW = Instant.parse("2025-01-02T03:04:05Z");
+
+    private TestSchema schema;
+    private KeyCipher cipher;
+    private JdbcKeyStore store;
+
+    @BeforeEach
+    void migrate(Infra infra) throws SQLException {
+        schema = TestSchema.create(infra);
+        Migrator.migrate(schema.ds, schema.name);
+        cipher = newCipher();
+        store = new JdbcKeyStore(
+                schema.ds, schema.name, cipher, schema.ownerTables(), Clock.fixed(NOW, ZoneOffset.UTC));
+    }
+
+    @AfterEach
+    void drop() throws SQLException {
+        schema.close();
+    }
+
+    @Test
+    void storesTheSecretEncryptedUnderItsOwner() throws SQLException {
+        OwnerRef org = insertOwner("organizations", OwnerRef.ORGANIZATION);
+        Secret secret = new Secret("sk-or-v1-" + UUID.randomUUID());
+
+        store.saveCreated(org, apiKey("h1", org), secret, LIMITS, 1);
+
+        String stored = keyColumn(org, "encrypted_key");
+        assertThat(stored).startsWith("v1:").doesNotContain(secret.reveal());
+        assertThat(cipher.decrypt(stored, org.key())).isEqualTo(secret);
+        assertThatThrownBy(() -> cipher.decrypt(stored, "organization:" + UUID.randomUUID()))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThat(store.decryptActiveKey(org)).contains(secret);
+        OwnerState state = store.load(org);
+        assertThat(state.ownerExists()).isTrue();
+        assertThat(state.activeKey()).hasValueSatisfying(k -> {
+            assertThat(k.hash()).isEqualTo("h1");
+            assertThat(k.limits().sameAs(LIMITS)).isTrue();
+        });
+        assertThat(state.job()).contains(new JobState("succeeded", 1, null));
+    }
+
+    @Test
+    void refusesASecondActiveKeyForTheSameOwner() throws SQLException {
+        OwnerRef teacher = insertOwner("teachers", OwnerRef.TEACHER);
+        store.saveCreated(teacher, apiKey("first", teacher), new Secret("sk-or-v1-a"), LIMITS, 1);
+
+        assertThatThrownBy(() ->
+                        store.saveCreated(teacher, apiKey("second", teacher), new Secret("sk-or-v1-b"), LIMITS, 2))
+                .isInstanceOf(ActiveKeyExistsException.class)
+                .hasMessageNotContaining("sk-or-v1")
+                .satisfies(e ->
+                        assertThat(((ActiveKeyExistsException) e).activeHash()).isEqualTo("first"));
+        store.saveCreated(teacher, apiKey("first", teacher), new Secret("sk-or-v1-a"), LIMITS, 3);
+
+        assertThat(count("select count(*) from " + schema.name + ".ai_provider_keys"))
+                .isEqualTo(1);
+        assertThat(store.decryptActiveKey(teacher)).contains(new Secret("sk-or-v1-a"));
+    }
+
+    @Test
+    void jobRowFollowsAttemptRetryDeathAndRevocation() throws SQLException {
+        OwnerRef org = insertOwner("organizations", OwnerRef.ORGANIZATION);
+        store.beginAttempt(org, 1);
+        assertThat(store.load(org).job()).contains(new JobState("processing", 1, NOW));
+
+        Instant next = NOW.plusSeconds(30);
+        store.markRetrying(org, 1, "x".repeat(5000), next);
+        assertThat(jobColumn(org, "status")).isEqualTo("retrying");
+        assertThat(jobColumn(org, "last_error")).hasSize(1000);
+        assertThat(jobColumn(org, "next_attempt_at::timestamptz = '" + next + "'"))
+                .isEqualTo("t");
+        assertThat(store.load(org).job().orElseThrow().attemptInFlight()).isTrue();
+
+        store.markDead(org, 8, "POST /keys answered 400: bad");
+        assertThat(jobColumn(org, "status")).isEqualTo("dead");
+        assertThat(jobColumn(org, "attempts")).isEqualTo("8");
+        assertThat(jobColumn(org, "last_error")).isEqualTo("POST /keys answered 400: bad");
+
+        store.saveCreated(org, apiKey("h", org), new Secret("sk-or-v1-x"), LIMITS, 9);
+        store.markRevoked(org, "h", 10);
+        assertThat(jobColumn(org, "status")).isEqualTo("revoked");
+        assertThat(keyColumn(org, "revoked_at is not null")).isEqualTo("t");
+        assertThat(store.load(org).activeKey()).isEmpty();
+        assertThat(store.load(org).job()).contains(new JobState("revoked", 10, null));
+    }
+
+    @Test
+    void firstLoadOfAnExistingOwnerCreatesAPendingJob() throws SQLException {
+        OwnerRef org = insertOwner("organizations", OwnerRef.ORGANIZATION);
+
+        OwnerState state = store.load(org);
+
+        assertThat(state.ownerExists()).isTrue();
+        assertThat(state.activeKey()).isEmpty();
+        assertThat(state.job()).contains(new JobState("pending", 0, null));
+    }
+
+    @Test
+    void malformedOrUnknownIdIsAnOwnerThatDoesNotExist() {
+        OwnerState malformed = store.load(new OwnerRef(OwnerRef.ORGANIZATION, "not-a-uuid"));
+        OwnerState unknown =
+                store.load(new OwnerRef(OwnerRef.TEACHER, UUID.randomUUID().toString()));
+
+        assertThat(malformed.ownerExists()).isFalse();
+        assertThat(malformed.job()).isEmpty();
+        assertThat(unknown.ownerExists()).isFalse();
+    }
+
+    @Test
+    void savesNewLimitsOnlyForTheActiveKey() throws SQLException {
+        OwnerRef org = insertOwner("organizations", OwnerRef.ORGANIZATION);
+        store.saveCreated(org, apiKey("h", org), new Secret("sk-or-v1-x"), LIMITS, 1);
+        KeyLimits weekly = new KeyLimits(new BigDecimal("75.50"), LimitReset.WEEKLY);
+
+        store.saveLimits(org, "h", weekly, 1);
+
+        assertThat(store.load(org).activeKey().orElseThrow().limits().sameAs(weekly))
+                .isTrue();
+        assertThatThrownBy(() -> store.saveLimits(org, "other", LIMITS, 2)).isInstanceOf(RetryableException.class);
+    }
+
+    @Test
+    void findsOwnersWithoutKeyAndKeysWithoutOwner() throws SQLException {
+        ProvisioningQueries queries = new ProvisioningQueries(schema.ds, schema.name, schema.ownerTables());
+        OwnerRef withKey = insertOwner("organizations", OwnerRef.ORGANIZATION);
+        OwnerRef withoutKey = insertOwner("teachers", OwnerRef.TEACHER);
+        OwnerRef gone = insertOwner("organizations", OwnerRef.ORGANIZATION);
+        store.saveCreated(withKey, apiKey("h1", withKey), new Secret("sk-or-v1-1"), LIMITS, 1);
+        store.saveCreated(gone, apiKey("h2", gone), new Secret("sk-or-v1-2"), LIMITS, 1);
+        schema.exec("delete from " + schema.name + ".organizations where id = '" + gone.ownerId() + "'");
+        store.markRetrying(withoutKey, 2, "POST /keys answered 503", NOW.plusSeconds(60));
+
+        assertThat(queries.ownersWithoutActiveKey(100)).containsExactly(withoutKey);
+        assertThat(queries.ownersWithoutActiveKey(0)).isEmpty();
+        assertThat(queries.activeKeysWithoutOwner())
+                .extracting(OwnedKey::owner, k -> k.key().hash())
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(gone, "h2"));
+        assertThat(queries.activeKeys()).extracting(OwnedKey::owner).containsExactlyInAnyOrder(withKey, gone);
+        assertThat(queries.countsByStatus()).isEqualTo(Map.of("succeeded", 2L, "retrying", 1L));
+        assertThat(queries.latestFailures(10)).singleElement().satisfies(f -> {
+            assertThat(f.owner()).isEqualTo(withoutKey);
+            assertThat(f.lastError()).isEqualTo("POST /keys answered 503");
+            assertThat(f.attempts()).isEqualTo(2);
+        });
+    }
+
+    @Test
+    void rotationReencryptsEveryKeyOnceAndCanRunAgain() throws SQLException {
+        Map<OwnerRef, Secret> secrets = new HashMap<>();
+        for (int i = 0; i < 120; i++) {
+            OwnerRef org = insertOwner("organizations", OwnerRef.ORGANIZATION);
+            Secret secret = new Secret("sk-or-v1-" + i);
+            store.saveCreated(org, apiKey("h" + i, org), secret, LIMITS, 1);
+            secrets.put(org, secret);
+        }
+        KeyCipher newCipher = newCipher();
+
+        RotationResult first = store.rotateEncryption(cipher, newCipher);
+        RotationResult second = store.rotateEncryption(cipher, newCipher);
+
+        assertThat(first).isEqualTo(new RotationResult(120, 0, 0));
+        assertThat(second).isEqualTo(new RotationResult(0, 120, 0));
+        JdbcKeyStore rotated =
+                new JdbcKeyStore(schema.ds, schema.name, newCipher, schema.ownerTables(), Clock.systemUTC());
+        secrets.forEach(
+                (owner, secret) -> assertThat(rotated.decryptActiveKey(owner)).contains(secret));
+        OwnerRef any = secrets.keySet().iterator().next();
+        assertThatThrownBy(() -> store.decryptActiveKey(any)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    private static KeyCipher newCipher() {
+        byte[] raw = new byte[32];
+        new SecureRandom().nextBytes(raw);
+        return KeyCipher.fromBase64("TEST_KEY", new Secret(Base64.getEncoder().encodeToString(raw)));
+    }
+
+    private static ApiKey apiKey(String hash, OwnerRef owner) {
+        return new ApiKey(hash, owner.key(), "sk-or-v1-abc...xyz", false, LIMITS.limit(), LIMITS.reset(), NOW);
+    }
+
+    private OwnerRef insertOwner(String table, String type) throws SQLException {
+        String id = UUID.randomUUID().toString();
+        schema.exec("insert into " + schema.name + "." + table + " (id, name) values ('" + id + "', 'x')");
+        return new OwnerRef(type, id);
+    }
+
+    private String keyColumn(OwnerRef owner, String expression) throws SQLException {
+        return one(
+                "select " + expression + " from " + schema.name + ".ai_provider_keys"
+                        + " where owner_type = ? and owner_id = ? order by id desc limit 1",
+                owner);
+    }
+
+    private String jobColumn(OwnerRef owner, String expression) throws SQLException {
+        return one(
+                "select " + expression + " from " + schema.name + ".ai_key_provision_jobs"
+                        + " where owner_type = ? and owner_id = ?",
+                owner);
+    }
+
+    private long count(String sql) throws SQLException {
+        try (Connection c = schema.ds.getConnection();
+                ResultSet rs = c.createStatement().executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private String one(String sql, OwnerRef owner) throws SQLException {
+        try (Connection c = schema.ds.getConnection();
+                PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, owner.ownerType());
+            ps.setString(2, owner.ownerId());
+            try (ResultSet rs = ps.executeQuery()) {
+                assertThat(rs.next()).as("row of %s", owner).isTrue();
+                return rs.getString(1);
+            }
+        }
+    }
+}

@@ -1,0 +1,169 @@
+package io.provisioner.db;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.provisioner.testing.Infra;
+import io.provisioner.testing.SharedInfra;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+@ExtendWith(SharedInfra.class)
+class MigratorIT {
+
+    private static final List<String> TABLES = List.of("ai_key_provision_jobs", "ai_provider_keys");
+    private static final List<String> GUARDED =
+            List.of("ai_key_provision_jobs", "ai_provider_keys", "v_ai_provider_keys_public", "provisioner_rate_limit");
+
+    private TestSchema schema;
+
+    @BeforeEach
+    void createSchema(Infra infra) throws SQLException {
+        schema = TestSchema.create(infra);
+    }
+
+    @AfterEach
+    void dropSchema() throws SQLException {
+        schema.close();
+    }
+
+    @Test
+    void secondMigrationChangesNothing() throws SQLException {
+        MigrationResult first = Migrator.migrate(schema.ds, schema.name);
+        List<String> objectsAfterFirst = objects();
+
+        MigrationResult second = Migrator.migrate(schema.ds, schema.name);
+
+        assertThat(first.applied()).isEqualTo(3);
+        assertThat(second.applied()).isZero();
+        assertThat(second.currentVersion()).isEqualTo(first.currentVersion()).isEqualTo("3");
+        assertThat(objects()).isEqualTo(objectsAfterFirst);
+        assertThat(objectsAfterFirst.stream().map(o -> o.substring(0, o.indexOf(':'))))
+                .contains(
+                        "ai_key_provision_jobs",
+                        "ai_provider_keys",
+                        "v_ai_provider_keys_public",
+                        "provisioner_rate_limit",
+                        "provisioner_schema_history",
+                        "ai_provider_keys_one_active_per_owner");
+    }
+
+    @Test
+    void createsItsTablesButNoOwnerTablesInAnEmptySchema(Infra infra) throws SQLException {
+        String empty = io.provisioner.testing.TestNames.unique("db_empty");
+        try {
+            Migrator.migrate(schema.ds, empty);
+
+            assertThat(exists(empty + ".ai_provider_keys")).isTrue();
+            assertThat(exists(empty + ".organizations")).isFalse();
+            assertThat(exists(empty + ".teachers")).isFalse();
+        } finally {
+            schema.exec("drop schema if exists " + empty + " cascade");
+        }
+    }
+
+    @Test
+    void rowLevelSecurityIsOnAndNobodyElseHasPrivileges() throws SQLException {
+        givenSupabaseRolesWithDefaultGrants();
+
+        Migrator.migrate(schema.ds, schema.name);
+
+        for (String table : TABLES) {
+            assertThat(single(
+                            "select relrowsecurity from pg_class where oid = to_regclass(?)::oid",
+                            schema.name + "." + table))
+                    .as("row level security on %s", table)
+                    .isEqualTo("t");
+        }
+        for (String role : List.of("anon", "authenticated", "public")) {
+            for (String object : GUARDED) {
+                for (String privilege : List.of("select", "insert", "update", "delete")) {
+                    assertThat(single(
+                                    "select has_table_privilege('" + role + "', ?, '" + privilege + "')::text",
+                                    schema.name + "." + object))
+                            .as("%s may %s on %s", role, privilege, object)
+                            .isEqualTo("false");
+                }
+            }
+            for (String table : TABLES) {
+                assertThat(single(
+                                "select has_sequence_privilege('" + role
+                                        + "', pg_get_serial_sequence(?, 'id'), 'usage')::text",
+                                schema.name + "." + table))
+                        .as("%s may use the sequence of %s", role, table)
+                        .isEqualTo("false");
+            }
+        }
+    }
+
+    @Test
+    void publicViewHasEveryKeyColumnExceptTheEncryptedKey() throws SQLException {
+        Migrator.migrate(schema.ds, schema.name);
+
+        List<String> view = columns("v_ai_provider_keys_public");
+        List<String> table = columns("ai_provider_keys");
+
+        assertThat(view).doesNotContain("encrypted_key");
+        assertThat(table).contains("encrypted_key");
+        assertThat(view)
+                .containsExactlyElementsOf(
+                        table.stream().filter(c -> !c.equals("encrypted_key")).toList());
+    }
+
+    /** Supabase grants everything on new tables to anon and authenticated by default. */
+    private void givenSupabaseRolesWithDefaultGrants() throws SQLException {
+        for (String role : List.of("anon", "authenticated")) {
+            schema.exec("do $$ begin create role " + role + " nologin;"
+                    + " exception when duplicate_object then null; end $$");
+            schema.exec("alter default privileges in schema " + schema.name + " grant all on tables to " + role);
+            schema.exec("alter default privileges in schema " + schema.name + " grant all on sequences to " + role);
+        }
+        schema.exec("alter default privileges in schema " + schema.name + " grant all on tables to public");
+    }
+
+    private List<String> objects() throws SQLException {
+        return list(
+                "select c.relname || ':' || c.relkind::text || ':' || coalesce(array_to_string(c.relacl, ','), '')"
+                        + " from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = ?"
+                        + " order by c.relname",
+                schema.name);
+    }
+
+    private List<String> columns(String relation) throws SQLException {
+        return list(
+                "select column_name from information_schema.columns where table_schema = ? and table_name = '"
+                        + relation + "' order by ordinal_position",
+                schema.name);
+    }
+
+    private boolean exists(String relation) throws SQLException {
+        return single("select (to_regclass(?) is not null)::text", relation).equals("true");
+    }
+
+    private String single(String sql, String param) throws SQLException {
+        List<String> rows = list(sql, param);
+        assertThat(rows).hasSize(1);
+        return rows.get(0);
+    }
+
+    private List<String> list(String sql, String param) throws SQLException {
+        try (Connection c = schema.ds.getConnection();
+                PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, param);
+            try (ResultSet rs = ps.executeQuery()) {
+                List<String> out = new ArrayList<>();
+                while (rs.next()) {
+                    out.add(rs.getString(1));
+                }
+                return out;
+            }
+        }
+    }
+}

@@ -1,0 +1,98 @@
+package io.provisioner.db.ratelimit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.zaxxer.hikari.HikariDataSource;
+import io.provisioner.core.config.DatabaseConfig;
+import io.provisioner.core.config.Secret;
+import io.provisioner.core.ports.RateLimiter;
+import io.provisioner.db.Database;
+import io.provisioner.db.Migrator;
+import io.provisioner.testing.Infra;
+import io.provisioner.testing.SharedInfra;
+import io.provisioner.testing.TestNames;
+import java.sql.Connection;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+@ExtendWith(SharedInfra.class)
+class PostgresRateLimiterIT {
+
+    private static final double RATE = 5;
+    private static final long SECOND = Duration.ofSeconds(1).toNanos();
+
+    @Test
+    void twoInstancesTogetherNeverExceedTheRate(Infra infra) throws Exception {
+        String schema = TestNames.unique("rl");
+        DatabaseConfig cfg = new DatabaseConfig(
+                infra.jdbcUrl(), Optional.of(infra.dbUser()), Optional.of(new Secret(infra.dbPassword())));
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try (HikariDataSource a = Database.open(cfg, schema + "_a", 3);
+                HikariDataSource b = Database.open(cfg, schema + "_b", 3)) {
+            try {
+                Migrator.migrate(a, schema);
+                RateLimiter first = RateLimiters.postgres(a, schema, RATE);
+                RateLimiter second = RateLimiters.postgres(b, schema, RATE);
+                long deadline = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+
+                List<Future<List<Long>>> runs = new ArrayList<>();
+                for (RateLimiter limiter : List.of(first, first, second, second)) {
+                    runs.add(pool.submit(() -> acquireUntil(limiter, deadline)));
+                }
+                List<Long> all = new ArrayList<>();
+                List<Integer> perThread = new ArrayList<>();
+                for (Future<List<Long>> run : runs) {
+                    List<Long> times = run.get();
+                    perThread.add(times.size());
+                    all.addAll(times);
+                }
+
+                assertThat(perThread.get(0) + perThread.get(1))
+                        .as("permits of instance one")
+                        .isPositive();
+                assertThat(perThread.get(2) + perThread.get(3))
+                        .as("permits of instance two")
+                        .isPositive();
+                assertThat(maxInAnyOneSecondWindow(all)).isLessThanOrEqualTo((int) RATE + 1);
+            } finally {
+                try (Connection c = a.getConnection()) {
+                    c.createStatement().execute("drop schema if exists " + schema + " cascade");
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static List<Long> acquireUntil(RateLimiter limiter, long deadline) throws InterruptedException {
+        List<Long> times = new ArrayList<>();
+        while (System.nanoTime() < deadline) {
+            if (limiter.acquire(Duration.ofSeconds(2))) {
+                times.add(System.nanoTime());
+            }
+        }
+        return times;
+    }
+
+    private static int maxInAnyOneSecondWindow(List<Long> times) {
+        List<Long> sorted = new ArrayList<>(times);
+        Collections.sort(sorted);
+        int max = 0;
+        int start = 0;
+        for (int end = 0; end < sorted.size(); end++) {
+            while (sorted.get(end) - sorted.get(start) >= SECOND) {
+                start++;
+            }
+            max = Math.max(max, end - start + 1);
+        }
+        return max;
+    }
+}

@@ -1,0 +1,100 @@
+package io.provisioner.db.ratelimit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.github.bucket4j.BlockingStrategy;
+import io.github.bucket4j.TimeMeter;
+import io.provisioner.core.ports.RateLimiter;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class RateLimitersTest {
+
+    /** A clock that only moves when the limiter parks. */
+    static final class FakeTime implements TimeMeter, BlockingStrategy {
+        long nanos = 1_000_000_000L;
+        final List<Long> parks = new ArrayList<>();
+
+        @Override
+        public long currentTimeNanos() {
+            return nanos;
+        }
+
+        @Override
+        public boolean isWallClockBased() {
+            return false;
+        }
+
+        @Override
+        public void park(long parkNanos) {
+            parks.add(parkNanos);
+            nanos += parkNanos;
+        }
+    }
+
+    @Test
+    void periodIsOneSecondDividedByTheRate() {
+        assertThat(RateLimiters.period(1000.0 / 1100)).isEqualTo(Duration.ofMillis(1100));
+        assertThat(RateLimiters.period(5)).isEqualTo(Duration.ofMillis(200));
+        assertThat(RateLimiters.period(0.5)).isEqualTo(Duration.ofSeconds(2));
+    }
+
+    @Test
+    void rejectsRatesThatAreNotPositiveNumbers() {
+        for (double bad : new double[] {0, -1, Double.NaN, Double.POSITIVE_INFINITY}) {
+            assertThatThrownBy(() -> RateLimiters.local(bad))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("permitsPerSecond");
+        }
+    }
+
+    @Test
+    void firstPermitIsImmediateAndEachNextWaitsOnePeriod() throws Exception {
+        FakeTime time = new FakeTime();
+        RateLimiter limiter = RateLimiters.local(1000.0 / 1100, time, time);
+        long start = time.nanos;
+
+        for (int i = 0; i < 10; i++) {
+            assertThat(limiter.acquire(Duration.ofSeconds(5))).isTrue();
+        }
+
+        assertThat(time.nanos - start).isEqualTo(Duration.ofMillis(9 * 1100).toNanos());
+    }
+
+    @Test
+    void givesUpWithoutTakingAPermitWhenTheWaitWouldBeTooLong() throws Exception {
+        FakeTime time = new FakeTime();
+        RateLimiter limiter = RateLimiters.local(1, time, time);
+        assertThat(limiter.acquire(Duration.ZERO)).isTrue();
+
+        boolean second = limiter.acquire(Duration.ofMillis(500));
+        time.nanos += Duration.ofSeconds(1).toNanos();
+        boolean third = limiter.acquire(Duration.ZERO);
+
+        assertThat(second).isFalse();
+        assertThat(time.parks).isEmpty();
+        assertThat(third).isTrue();
+    }
+
+    @Test
+    void unusedTimeDoesNotBuildABurstBeyondOnePermit() throws Exception {
+        FakeTime time = new FakeTime();
+        RateLimiter limiter = RateLimiters.local(2, time, time);
+        time.nanos += Duration.ofMinutes(1).toNanos();
+
+        boolean first = limiter.acquire(Duration.ZERO);
+        boolean second = limiter.acquire(Duration.ZERO);
+
+        assertThat(first).isTrue();
+        assertThat(second).isFalse();
+    }
+
+    @Test
+    void bucketIdDependsOnTheRateOnly() {
+        assertThat(RateLimiters.bucketId(5)).isEqualTo(RateLimiters.bucketId(5.0));
+        assertThat(RateLimiters.bucketId(5)).isNotEqualTo(RateLimiters.bucketId(1000.0 / 1100));
+    }
+}
