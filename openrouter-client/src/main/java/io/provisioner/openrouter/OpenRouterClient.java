@@ -1,0 +1,169 @@
+package io.provisioner.openrouter;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.provisioner.core.config.OpenRouterConfig;
+import io.provisioner.core.config.Secret;
+import io.provisioner.core.events.Json;
+import io.provisioner.core.ports.ApiKey;
+import io.provisioner.core.ports.CreatedKey;
+import io.provisioner.core.ports.KeyLimits;
+import io.provisioner.core.ports.KeysApi;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import okhttp3.ConnectionPool;
+import okhttp3.HttpUrl;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+
+/**
+ * {@link KeysApi} over OpenRouter's management API with OkHttp. Throws only the core's
+ * {@code RetryableException}, {@code FatalException} and {@code CredentialsException}; never puts the
+ * management key or a created key in a message or a log line.
+ *
+ * <p>OkHttp's silent retry on connection failure is off: OpenRouter has no idempotency key, so a
+ * re-sent {@code POST /keys} could create a second key. A failure after the request was sent is a
+ * {@code RetryableException} with {@code outcomeUnknown()} true and the caller decides.
+ *
+ * <p>Thread-safe; one instance per process is enough. {@link #close()} releases its threads and
+ * connections.
+ */
+public final class OpenRouterClient implements KeysApi, AutoCloseable {
+    private static final MediaType JSON = MediaType.get("application/json");
+
+    private final HttpUrl base;
+    private final OkHttpClient http;
+    private final HttpCall calls;
+
+    /** A client for {@code config}'s base URL, management key (required) and call timeout. */
+    public static OpenRouterClient create(OpenRouterConfig config) {
+        return create(config, CallListener.NONE);
+    }
+
+    /** As {@link #create(OpenRouterConfig)}, telling {@code listener} about every call. */
+    public static OpenRouterClient create(OpenRouterConfig config, CallListener listener) {
+        return new OpenRouterClient(config.baseUrl(), config.requireKey(), config.callTimeout(), listener);
+    }
+
+    /**
+     * @param baseUrl the API base, e.g. {@code https://openrouter.ai/api/v1}
+     * @param callTimeout the limit of one call from connect to last byte; also bounds connect, read and write
+     */
+    public OpenRouterClient(URI baseUrl, Secret managementKey, Duration callTimeout, CallListener listener) {
+        this(baseUrl, managementKey, callTimeout, listener, Clock.systemUTC());
+    }
+
+    OpenRouterClient(URI baseUrl, Secret managementKey, Duration callTimeout, CallListener listener, Clock clock) {
+        Objects.requireNonNull(managementKey, "managementKey");
+        if (callTimeout == null || callTimeout.isNegative() || callTimeout.isZero()) {
+            throw new IllegalArgumentException("callTimeout must be positive, was " + callTimeout);
+        }
+        this.base = HttpUrl.get(Objects.requireNonNull(baseUrl, "baseUrl").toString());
+        this.http = new OkHttpClient.Builder()
+                .connectTimeout(callTimeout)
+                .readTimeout(callTimeout)
+                .writeTimeout(callTimeout)
+                .callTimeout(callTimeout)
+                .retryOnConnectionFailure(false)
+                .followRedirects(false)
+                // below the idle timeouts of common servers, so a pooled connection is rarely found dead
+                .connectionPool(new ConnectionPool(5, 20, TimeUnit.SECONDS))
+                .eventListenerFactory(SentTracker.FACTORY)
+                .build();
+        this.calls = new HttpCall(http, managementKey, listener == null ? CallListener.NONE : listener, clock);
+    }
+
+    @Override
+    public void verifyCredentials() {
+        calls.execute("GET /key", request(url("key")).get().build(), root -> null, null, false);
+    }
+
+    @Override
+    public CreatedKey create(String name, KeyLimits limits) {
+        ObjectNode body = Json.MAPPER.createObjectNode().put("name", Objects.requireNonNull(name, "name"));
+        putLimits(body, limits);
+        return calls.execute(
+                "POST /keys", request(url("keys")).post(json(body)).build(), KeyParser::created, null, true);
+    }
+
+    @Override
+    public Optional<ApiKey> get(String hash) {
+        return calls.execute(
+                "GET /keys/{hash}",
+                request(url("keys", hash)).get().build(),
+                root -> Optional.of(KeyParser.one(root)),
+                Optional::empty,
+                false);
+    }
+
+    @Override
+    public List<ApiKey> list(int offset, boolean includeDisabled) {
+        if (offset < 0) {
+            throw new IllegalArgumentException("offset must not be negative, was " + offset);
+        }
+        HttpUrl url = url("keys")
+                .newBuilder()
+                .addQueryParameter("offset", Integer.toString(offset))
+                .addQueryParameter("include_disabled", Boolean.toString(includeDisabled))
+                .build();
+        return calls.execute("GET /keys", request(url).get().build(), KeyParser::page, null, false);
+    }
+
+    @Override
+    public ApiKey updateLimits(String hash, KeyLimits limits) {
+        ObjectNode body = Json.MAPPER.createObjectNode();
+        putLimits(body, limits);
+        return calls.execute(
+                "PATCH /keys/{hash}",
+                request(url("keys", hash)).patch(json(body)).build(),
+                KeyParser::one,
+                null,
+                false);
+    }
+
+    @Override
+    public boolean delete(String hash) {
+        return calls.execute(
+                "DELETE /keys/{hash}", request(url("keys", hash)).delete().build(), root -> true, () -> false, false);
+    }
+
+    /** Releases the client's threads and pooled connections; calls afterwards fail. */
+    @Override
+    public void close() {
+        http.dispatcher().executorService().shutdown();
+        http.connectionPool().evictAll();
+    }
+
+    private static void putLimits(ObjectNode body, KeyLimits limits) {
+        Objects.requireNonNull(limits, "limits");
+        body.put("limit", limits.limit());
+        body.put("limit_reset", limits.reset().wire());
+    }
+
+    private HttpUrl url(String... segments) {
+        HttpUrl.Builder url = base.newBuilder();
+        for (String segment : segments) {
+            url.addPathSegment(Objects.requireNonNull(segment, "path segment"));
+        }
+        return url.build();
+    }
+
+    private static Request.Builder request(HttpUrl url) {
+        return new Request.Builder().url(url);
+    }
+
+    private static RequestBody json(ObjectNode body) {
+        try {
+            return RequestBody.create(Json.MAPPER.writeValueAsString(body), JSON);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write a request body", e);
+        }
+    }
+}

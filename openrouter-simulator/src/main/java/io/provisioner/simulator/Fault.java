@@ -1,0 +1,74 @@
+package io.provisioner.simulator;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
+
+/**
+ * A scripted failure of the next {@code POST /keys}; see {@link OpenRouterSimulator#enqueueCreateFaults}.
+ * Build one with the static factories.
+ *
+ * @param status the HTTP status answered, for {@link Kind#STATUS} and {@link Kind#RATE_LIMITED}
+ * @param retryAfter {@code Retry-After} in seconds, or null
+ * @param retryAfterDate {@code Retry-After} as an HTTP date, or null
+ * @param hang how long {@link Kind#TIMEOUT_AFTER_CREATE} waits before closing the connection, or null
+ */
+public record Fault(Kind kind, int status, Duration retryAfter, Instant retryAfterDate, Duration hang) {
+
+    /** What the fault does. */
+    public enum Kind {
+        /** Answers {@code status} with the error body; creates no key. */
+        STATUS,
+        /** Answers 429, optionally with {@code Retry-After}; creates no key. */
+        RATE_LIMITED,
+        /** Creates the key, then hangs and closes the connection without an answer. */
+        TIMEOUT_AFTER_CREATE,
+        /** Closes the connection without an answer; creates no key. */
+        DROP_CONNECTION,
+        /** Creates the key and answers 201 with a body that is not valid JSON. */
+        MALFORMED_BODY
+    }
+
+    public Fault {
+        Objects.requireNonNull(kind, "kind");
+        if ((kind == Kind.STATUS || kind == Kind.RATE_LIMITED) && (status < 400 || status > 599)) {
+            throw new IllegalArgumentException("status must be 400..599, was " + status);
+        }
+        if (retryAfter != null && retryAfter.isNegative()) {
+            throw new IllegalArgumentException("retryAfter must not be negative, was " + retryAfter);
+        }
+        if (kind == Kind.TIMEOUT_AFTER_CREATE && (hang == null || hang.isNegative())) {
+            throw new IllegalArgumentException("hang must be zero or positive, was " + hang);
+        }
+    }
+
+    /** Answers {@code status} (e.g. 500, 400, 422) with the error body; no key is created. */
+    public static Fault status(int status) {
+        return new Fault(Kind.STATUS, status, null, null, null);
+    }
+
+    /** Answers 429; with {@code Retry-After: <seconds>} when {@code retryAfterOrNull} is given. */
+    public static Fault rateLimited(Duration retryAfterOrNull) {
+        return new Fault(Kind.RATE_LIMITED, 429, retryAfterOrNull, null, null);
+    }
+
+    /** Answers 429 with {@code Retry-After} as an HTTP date. */
+    public static Fault rateLimitedUntil(Instant httpDate) {
+        return new Fault(Kind.RATE_LIMITED, 429, null, Objects.requireNonNull(httpDate, "httpDate"), null);
+    }
+
+    /** Creates the key, then waits {@code hang} and closes the connection without answering. */
+    public static Fault timeoutAfterCreate(Duration hang) {
+        return new Fault(Kind.TIMEOUT_AFTER_CREATE, 0, null, null, hang);
+    }
+
+    /** Closes the connection without an answer; no key is created. */
+    public static Fault dropConnection() {
+        return new Fault(Kind.DROP_CONNECTION, 0, null, null, null);
+    }
+
+    /** Creates the key and answers 201 with a body that is not valid JSON. */
+    public static Fault malformedBody() {
+        return new Fault(Kind.MALFORMED_BODY, 0, null, null, null);
+    }
+}

@@ -1,0 +1,233 @@
+package io.provisioner.simulator;
+
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.math.BigDecimal;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * OpenRouter's key management API ({@code GET /key}, {@code GET/POST /keys}, {@code GET/PATCH/DELETE
+ * /keys/{hash}}) over real HTTP on the JDK's built-in server, shaped like OpenRouter's OpenAPI document,
+ * with scriptable faults for tests and the demo.
+ *
+ * <p>Thread-safe: requests are served concurrently and every method may be called from any thread while
+ * it runs. Start it with {@link #start()} or {@link #start(String, int, String)}; {@link #close()} stops
+ * it and ends connections still open. It never logs a secret.
+ */
+public final class OpenRouterSimulator implements AutoCloseable {
+    /** The management key a simulator accepts unless told otherwise. */
+    public static final String DEFAULT_MANAGEMENT_KEY = "sim-management-key";
+    /** How long a random {@code timeoutAfterCreate} hangs unless told otherwise. */
+    public static final Duration DEFAULT_RANDOM_HANG = Duration.ofSeconds(35);
+
+    private static final Logger LOG = LoggerFactory.getLogger(OpenRouterSimulator.class);
+    private static final AtomicInteger INSTANCES = new AtomicInteger();
+
+    private final HttpServer server;
+    private final ExecutorService executor;
+    private final SimKeyStore store;
+    private final FaultPlan faults = new FaultPlan();
+    private final ConcurrentLinkedQueue<SimRequest> requests = new ConcurrentLinkedQueue<>();
+    private final SimHandler handler;
+    private final String initialKey;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private OpenRouterSimulator(HttpServer server, String managementKey) {
+        Clock clock = Clock.systemUTC();
+        this.server = server;
+        this.initialKey = managementKey;
+        this.store = new SimKeyStore(clock);
+        this.handler = new SimHandler(new KeysRoutes(store, faults), requests::add, clock, managementKey);
+        this.executor = Executors.newCachedThreadPool(daemonThreads());
+        server.createContext("/", handler);
+        server.setExecutor(executor);
+        server.start();
+    }
+
+    /** Starts on 127.0.0.1, on a free port, accepting {@link #DEFAULT_MANAGEMENT_KEY}. */
+    public static OpenRouterSimulator start() {
+        return start("127.0.0.1", 0, DEFAULT_MANAGEMENT_KEY);
+    }
+
+    /**
+     * Starts on {@code bind}:{@code port} (0 for a free port), accepting {@code managementKey} as bearer.
+     *
+     * @throws UncheckedIOException when the address cannot be bound
+     */
+    public static OpenRouterSimulator start(String bind, int port, String managementKey) {
+        Objects.requireNonNull(bind, "bind");
+        if (managementKey == null || managementKey.isEmpty()) {
+            throw new IllegalArgumentException("managementKey must not be empty");
+        }
+        // Nagle's algorithm would hold small answers back ~40 ms behind delayed ACKs; read once per JVM.
+        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+            System.setProperty("sun.net.httpserver.nodelay", "true");
+        }
+        try {
+            HttpServer server = HttpServer.create(new InetSocketAddress(bind, port), 512);
+            OpenRouterSimulator simulator = new OpenRouterSimulator(server, managementKey);
+            LOG.info("OpenRouter simulator listening on {}", simulator.baseUrl());
+            return simulator;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot bind the OpenRouter simulator to " + bind + ":" + port, e);
+        }
+    }
+
+    /** The API base, e.g. {@code http://127.0.0.1:41234/api/v1}, without a trailing slash. */
+    public String baseUrl() {
+        String host = server.getAddress().getAddress().getHostAddress();
+        String shown = host.contains(":") ? "[" + host + "]" : host;
+        return "http://" + shown + ":" + port() + SimHandler.API_PREFIX;
+    }
+
+    public int port() {
+        return server.getAddress().getPort();
+    }
+
+    /** The bearer currently accepted. */
+    public String managementKey() {
+        return handler.acceptedKey();
+    }
+
+    /** Keys not deleted, newest first. */
+    public List<SimKey> liveKeys() {
+        return store.live();
+    }
+
+    /** Live keys whose name is exactly {@code name}, newest first. */
+    public List<SimKey> liveKeysNamed(String name) {
+        return store.live().stream().filter(k -> k.name().equals(name)).toList();
+    }
+
+    /** A live key by hash. */
+    public Optional<SimKey> key(String hash) {
+        return store.get(hash);
+    }
+
+    /** Keys deleted through {@code DELETE /keys/{hash}}, oldest deletion first. */
+    public List<SimKey> deletedKeys() {
+        return store.deleted();
+    }
+
+    /** Adds a key directly, as if created earlier (no request is recorded): for seeding a test. */
+    public SimKey addKey(String name, BigDecimal limit, String limitReset) {
+        return store.create(Objects.requireNonNull(name, "name"), limit, limitReset);
+    }
+
+    /** Disables or enables a live key directly (no request is recorded); empty when unknown. */
+    public Optional<SimKey> setDisabled(String hash, boolean disabled) {
+        return store.update(
+                hash,
+                k -> new SimKey(
+                        k.hash(),
+                        k.name(),
+                        k.secret(),
+                        k.label(),
+                        k.limit(),
+                        k.limitReset(),
+                        disabled,
+                        k.createdAt(),
+                        k.updatedAt()));
+    }
+
+    /** Every request received, in order of arrival. */
+    public List<SimRequest> requests() {
+        return List.copyOf(requests);
+    }
+
+    /** How many requests had this method and a path starting with {@code pathPrefix}. */
+    public long count(String method, String pathPrefix) {
+        return requests.stream()
+                .filter(r -> r.method().equals(method) && r.path().startsWith(pathPrefix))
+                .count();
+    }
+
+    /** Delays every answer by {@code latency}. */
+    public void setLatency(Duration latency) {
+        handler.setLatency(latency);
+    }
+
+    /** Accepts only {@code key} from now on; other bearers get 401 with the error body. */
+    public void setAcceptedManagementKey(String key) {
+        handler.setAcceptedKey(key);
+    }
+
+    /** While true, every call gets 403 with the error body. */
+    public void setForbidden(boolean forbidden) {
+        handler.setForbidden(forbidden);
+    }
+
+    /** Faults for the next {@code POST /keys} calls, consumed in order, one per call. */
+    public void enqueueCreateFaults(Fault... faults) {
+        this.faults.enqueue(Arrays.asList(faults));
+    }
+
+    /** Scripted faults not consumed yet. */
+    public int pendingCreateFaults() {
+        return faults.pending();
+    }
+
+    /**
+     * Once the scripted faults are used up, each {@code POST /keys} answers 500 with probability {@code p500}
+     * or creates the key and hangs {@link #DEFAULT_RANDOM_HANG} with probability {@code pTimeoutAfterCreate}.
+     */
+    public void setRandomCreateFaults(double p500, double pTimeoutAfterCreate, long seed) {
+        setRandomCreateFaults(p500, pTimeoutAfterCreate, seed, DEFAULT_RANDOM_HANG);
+    }
+
+    /** As {@link #setRandomCreateFaults(double, double, long)}, hanging {@code hang} on a timeout. */
+    public void setRandomCreateFaults(double p500, double pTimeoutAfterCreate, long seed, Duration hang) {
+        faults.setRandom(p500, pTimeoutAfterCreate, seed, hang);
+    }
+
+    /** Forgets keys, requests and faults, and restores the start settings (key, no latency, not forbidden). */
+    public void reset() {
+        faults.clear();
+        store.clear();
+        requests.clear();
+        handler.setLatency(Duration.ZERO);
+        handler.setForbidden(false);
+        handler.setAcceptedKey(initialKey);
+    }
+
+    /** Stops listening, ends open connections and hanging answers. Idempotent. */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        server.stop(0);
+        executor.shutdownNow();
+        try {
+            executor.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static ThreadFactory daemonThreads() {
+        int instance = INSTANCES.incrementAndGet();
+        AtomicInteger count = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, "openrouter-sim-" + instance + "-" + count.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+}
