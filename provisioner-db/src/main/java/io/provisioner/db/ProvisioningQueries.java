@@ -1,7 +1,9 @@
 package io.provisioner.db;
 
 import io.provisioner.core.events.OwnerRef;
+import io.provisioner.core.ports.JobState;
 import io.provisioner.db.internal.Columns;
+import io.provisioner.db.internal.JobRows;
 import io.provisioner.db.internal.KeyRows;
 import io.provisioner.db.internal.OwnerTables;
 import io.provisioner.db.internal.SqlNames;
@@ -14,6 +16,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import javax.sql.DataSource;
 
 /**
@@ -27,6 +30,7 @@ public final class ProvisioningQueries {
     private final String jobs;
     private final String keys;
     private final OwnerTables owners;
+    private final JobRows jobRows;
 
     /** @param ownerTables owner type to table, e.g. {@code "organization" -> "public.organizations"} */
     public ProvisioningQueries(DataSource ds, String schema, Map<String, String> ownerTables) {
@@ -34,6 +38,12 @@ public final class ProvisioningQueries {
         this.jobs = SqlNames.qualify(schema, "ai_key_provision_jobs");
         this.keys = SqlNames.qualify(schema, "ai_provider_keys");
         this.owners = new OwnerTables(ownerTables);
+        this.jobRows = new JobRows(schema);
+    }
+
+    /** The owner's job row, if it has one; unlike {@code KeyStore.load} this never creates one. */
+    public Optional<JobState> job(OwnerRef owner) {
+        return Tx.inTransaction(ds, "read job", c -> jobRows.find(c, owner));
     }
 
     /** Number of jobs per status, in status order; statuses without jobs are absent. */
