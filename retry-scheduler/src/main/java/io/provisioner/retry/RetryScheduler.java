@@ -1,0 +1,152 @@
+package io.provisioner.retry;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.provisioner.core.config.ProvisionerConfig;
+import io.provisioner.core.topics.TopicCreator;
+import io.provisioner.core.topics.Topics;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.common.errors.WakeupException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sends every record of {@code <prefix>.retry.1..N} back to {@code <prefix>.requests} (same key, value
+ * and headers) no earlier than its due time and, while the partition is keeping up, about a second
+ * after it at most. Consumer group {@code retry-scheduler}; forwarding and the offset commit share one
+ * Kafka transaction, so a crash neither loses nor doubles a record.
+ *
+ * <p>Lifecycle: construct, {@link #start()} (creates missing topics, then polls on its own thread),
+ * {@link #close()}. {@link #healthy()} may be called from any thread.
+ */
+public final class RetryScheduler implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RetryScheduler.class);
+    private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(3);
+
+    private final ProvisionerConfig config;
+    private final Clock clock;
+    private final Map<String, Object> clientOverrides;
+    private final Topics topics;
+    private final RetryMetrics metrics;
+    private volatile boolean running;
+    private volatile boolean failed;
+    private volatile boolean abandon;
+    private volatile Consumer<byte[], byte[]> consumer;
+    private Thread thread;
+
+    /**
+     * @param clock the time due dates are compared with
+     * @param clientOverrides Kafka client settings that win over ours, e.g. {@code group.id} in tests;
+     *     each client takes the keys it knows
+     */
+    public RetryScheduler(
+            ProvisionerConfig config, MeterRegistry registry, Clock clock, Map<String, Object> clientOverrides) {
+        this.config = config;
+        this.clock = clock;
+        this.clientOverrides = Map.copyOf(clientOverrides);
+        this.topics = config.topics();
+        this.metrics = new RetryMetrics(registry, topics.retries().size());
+    }
+
+    /** Creates missing topics, then starts polling on a thread of its own. Call once. */
+    public synchronized void start() {
+        if (thread != null) {
+            throw new IllegalStateException("retry scheduler already started");
+        }
+        TopicCreator.ensure(
+                ClientProperties.admin(config, clientOverrides),
+                topics,
+                config.kafka().partitions());
+        consumer = new KafkaConsumer<>(ClientProperties.consumer(config, clientOverrides));
+        running = true;
+        thread = new Thread(this::run, "retry-scheduler");
+        thread.start();
+    }
+
+    private void run() {
+        Map<String, Object> producerProps = ClientProperties.producer(config, clientOverrides);
+        TransactionalForwarder forwarder = new TransactionalForwarder(
+                () -> new KafkaProducer<>(producerProps), topics.requestsRaw().name());
+        ForwardLoop loop = new ForwardLoop(consumer, forwarder, topics, config.retry(), clock, metrics);
+        try {
+            forwarder.ensureProducer();
+            loop.subscribe();
+            LOG.info(
+                    "retry scheduler polling {} retry topics of '{}'",
+                    topics.retries().size(),
+                    topics.prefix());
+            while (running) {
+                loop.pollOnce();
+            }
+        } catch (WakeupException e) {
+            if (running) {
+                failed = true;
+                LOG.error("retry scheduler woken up unexpectedly; stopping");
+            }
+        } catch (RuntimeException e) {
+            failed = true;
+            LOG.error("retry scheduler stopped: {}", e.toString(), e);
+        } finally {
+            shutDown(forwarder);
+        }
+    }
+
+    private void shutDown(TransactionalForwarder forwarder) {
+        if (abandon) {
+            forwarder.abandon();
+            consumer.close(Duration.ZERO);
+            running = false;
+            return;
+        }
+        try {
+            forwarder.close(CLOSE_TIMEOUT);
+        } finally {
+            consumer.close(CLOSE_TIMEOUT);
+            running = false;
+            LOG.info("retry scheduler stopped");
+        }
+    }
+
+    /** True while the polling thread runs and has not failed. */
+    public boolean healthy() {
+        Thread t = thread;
+        return t != null && t.isAlive() && running && !failed;
+    }
+
+    /** Stops polling, aborts an open transaction and closes the clients; returns within a few seconds. */
+    @Override
+    public void close() {
+        stop(false);
+    }
+
+    /** Tests only: stops like a crash, leaving commits and transactions as they are. */
+    void abandon() {
+        stop(true);
+    }
+
+    private synchronized void stop(boolean crash) {
+        if (thread == null || !running) {
+            return;
+        }
+        abandon = crash;
+        running = false;
+        try {
+            consumer.wakeup();
+        } catch (IllegalStateException e) {
+            // the polling thread closed the consumer after failing on its own
+        }
+        try {
+            thread.join(CLOSE_TIMEOUT.multipliedBy(3).toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (thread.isAlive()) {
+            LOG.warn("retry scheduler thread did not stop within {}", CLOSE_TIMEOUT.multipliedBy(3));
+        }
+    }
+}
