@@ -3,13 +3,17 @@ package io.provisioner.simulator;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 
 /** The faults the next {@code POST /keys} calls suffer: scripted ones first, then random ones. Thread-safe. */
 final class FaultPlan {
     private final Deque<Fault> queue = new ArrayDeque<>();
+    private final Map<String, Deque<Fault>> byName = new HashMap<>();
+    private final Map<String, Fault> alwaysByName = new HashMap<>();
     private double p500;
     private double pTimeout;
     private Duration randomHang = Duration.ZERO;
@@ -33,8 +37,27 @@ final class FaultPlan {
         this.random = new Random(seed);
     }
 
-    /** The fault for this create, if any; consumes a scripted fault. */
-    synchronized Optional<Fault> next() {
+    synchronized void enqueueFor(String name, List<Fault> faults) {
+        byName.computeIfAbsent(name, n -> new ArrayDeque<>()).addAll(faults);
+    }
+
+    synchronized void always(String name, Fault fault) {
+        if (fault == null) {
+            alwaysByName.remove(name);
+        } else {
+            alwaysByName.put(name, fault);
+        }
+    }
+
+    /** The fault for this create of a key named {@code name} (may be null), if any; consumes a scripted fault. */
+    synchronized Optional<Fault> next(String name) {
+        Deque<Fault> own = name == null ? null : byName.get(name);
+        if (own != null && !own.isEmpty()) {
+            return Optional.of(own.removeFirst());
+        }
+        if (name != null && alwaysByName.containsKey(name)) {
+            return Optional.of(alwaysByName.get(name));
+        }
         if (!queue.isEmpty()) {
             return Optional.of(queue.removeFirst());
         }
@@ -57,6 +80,8 @@ final class FaultPlan {
 
     synchronized void clear() {
         queue.clear();
+        byName.clear();
+        alwaysByName.clear();
         p500 = 0;
         pTimeout = 0;
     }

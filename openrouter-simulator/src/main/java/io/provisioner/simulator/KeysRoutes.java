@@ -80,8 +80,18 @@ final class KeysRoutes {
         return new Reply.Answer(200, SimJson.page(store.page(offset, PAGE_SIZE, includeDisabled)));
     }
 
+    /** The {@code name} of a create body, or null when the body is not readable (validation answers 400 later). */
+    private static String nameOf(String body) {
+        try {
+            com.fasterxml.jackson.databind.JsonNode n = SimJson.MAPPER.readTree(body);
+            return n != null && n.hasNonNull("name") ? n.get("name").asText() : null;
+        } catch (java.io.IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
     private Reply create(String body) {
-        Optional<Fault> fault = faults.next();
+        Optional<Fault> fault = faults.next(nameOf(body));
         if (fault.isEmpty()) {
             return new Reply.Answer(201, SimJson.created(createKey(body)));
         }

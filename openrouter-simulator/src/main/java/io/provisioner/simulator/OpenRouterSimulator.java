@@ -178,6 +178,16 @@ public final class OpenRouterSimulator implements AutoCloseable {
         this.faults.enqueue(Arrays.asList(faults));
     }
 
+    /** Faults consumed in order by the next creates of a key named {@code name}, before any other fault. */
+    public void enqueueCreateFaultsFor(String name, Fault... faults) {
+        this.faults.enqueueFor(name, Arrays.asList(faults));
+    }
+
+    /** Every create of a key named {@code name} suffers {@code fault} (null: none any more). */
+    public void failCreatesFor(String name, Fault fault) {
+        this.faults.always(name, fault);
+    }
+
     /** Scripted faults not consumed yet. */
     public int pendingCreateFaults() {
         return faults.pending();

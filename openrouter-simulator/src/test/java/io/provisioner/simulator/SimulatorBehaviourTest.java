@@ -259,4 +259,22 @@ class SimulatorBehaviourTest {
                 .map(k -> k.get("name").asText())
                 .toList();
     }
+
+    @Test
+    void faultsForOneNameLeaveOtherNamesAlone() throws IOException {
+        simulator.enqueueCreateFaultsFor("teacher:1", Fault.status(500), Fault.status(502));
+        simulator.failCreatesFor("teacher:2", Fault.status(400));
+
+        assertThat(http.post("{\"name\":\"teacher:3\"}").statusCode()).isEqualTo(201);
+        assertThat(http.post("{\"name\":\"teacher:1\"}").statusCode()).isEqualTo(500);
+        assertThat(http.post("{\"name\":\"teacher:2\"}").statusCode()).isEqualTo(400);
+        assertThat(http.post("{\"name\":\"teacher:1\"}").statusCode()).isEqualTo(502);
+        assertThat(http.post("{\"name\":\"teacher:1\"}").statusCode()).isEqualTo(201);
+        assertThat(http.post("{\"name\":\"teacher:2\"}").statusCode()).isEqualTo(400);
+        simulator.failCreatesFor("teacher:2", null);
+        assertThat(http.post("{\"name\":\"teacher:2\"}").statusCode()).isEqualTo(201);
+        assertThat(simulator.liveKeys())
+                .extracting(SimKey::name)
+                .containsExactlyInAnyOrder("teacher:3", "teacher:1", "teacher:2");
+    }
 }
