@@ -1,0 +1,117 @@
+package io.provisioner.stream;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.provisioner.core.config.ProvisionerConfig;
+import io.provisioner.core.ports.KeyStore;
+import io.provisioner.core.ports.KeysApi;
+import io.provisioner.core.ports.RateLimiter;
+import io.provisioner.core.topics.TopicCreator;
+import io.provisioner.core.topics.Topics;
+import io.provisioner.stream.internals.PauseOnCredentialsHandler;
+import io.provisioner.stream.internals.StreamMetrics;
+import io.provisioner.stream.internals.StreamsProperties;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The provisioner-stream component: a Kafka Streams application (id {@value #APPLICATION_ID}) reading
+ * {@code <prefix>.requests} and converging each owner's OpenRouter key through the given ports. Only
+ * wires; the logic is in {@link ProvisionerTopology} and {@link ProvisioningService}.
+ *
+ * <p>Lifecycle: construct, {@link #start()} once (creates missing topics, then starts), {@link #close()}
+ * (graceful, bounded). {@link #healthy()} is false before start, while OpenRouter rejects the management
+ * key, and when the streams client is not running. Thread-safe.
+ */
+public final class ProvisionerStreamApp implements AutoCloseable {
+
+    public static final String APPLICATION_ID = "provisioner-stream";
+    private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
+    private static final Logger LOG = LoggerFactory.getLogger(ProvisionerStreamApp.class);
+
+    private final ProvisionerConfig config;
+    private final Topics topics;
+    private final Properties properties;
+    private final KafkaStreams streams;
+    private final CredentialsGate gate;
+
+    /** @param streamsOverrides Kafka Streams settings that win over the derived ones (tests: application.id) */
+    public ProvisionerStreamApp(
+            ProvisionerConfig config,
+            KeysApi api,
+            KeyStore store,
+            RateLimiter limiter,
+            MeterRegistry registry,
+            Clock clock,
+            Map<String, Object> streamsOverrides) {
+        this.config = config;
+        this.topics = config.topics();
+        Duration permitWait = ProvisioningService.DEFAULT_PERMIT_WAIT;
+        ProvisioningService service =
+                new ProvisioningService(api, store, limiter, config.limits(), clock, registry, permitWait);
+        this.properties = StreamsProperties.of(
+                config, APPLICATION_ID, topics, permitWait, new StreamMetrics(registry), streamsOverrides);
+        this.streams = new KafkaStreams(
+                ProvisionerTopology.build(topics, config.retry(), service, clock, registry), properties);
+        this.gate = new CredentialsGate(
+                api,
+                limiter,
+                new CredentialsGate.Pausable() {
+                    @Override
+                    public void pause() {
+                        streams.pause();
+                    }
+
+                    @Override
+                    public void resume() {
+                        streams.resume();
+                    }
+                },
+                registry,
+                Duration.ofSeconds(1),
+                Duration.ofSeconds(60));
+        streams.setUncaughtExceptionHandler(new PauseOnCredentialsHandler(gate, clock, 10, Duration.ofMinutes(5)));
+    }
+
+    /** Creates missing topics, then starts processing. */
+    public void start() {
+        Map<String, Object> admin = new HashMap<>();
+        properties.forEach((k, v) -> {
+            if (AdminClientConfig.configNames().contains(k.toString())) {
+                admin.put(k.toString(), v);
+            }
+        });
+        TopicCreator.ensure(admin, topics, config.kafka().partitions());
+        streams.start();
+        LOG.info("{} started on {}", properties.get(StreamsConfig.APPLICATION_ID_CONFIG), topics.requests());
+    }
+
+    /** True while the client runs (or rebalances) and OpenRouter accepts the management key. */
+    public boolean healthy() {
+        return streams.state().isRunningOrRebalancing() && !gate.paused();
+    }
+
+    /** {@code UP} or {@code DOWN} with the reason, for {@code /health}; holds no secret. */
+    public String healthDetail() {
+        if (gate.paused()) {
+            return "DOWN: OpenRouter rejects the management key: " + gate.reason();
+        }
+        KafkaStreams.State state = streams.state();
+        return (state.isRunningOrRebalancing() ? "UP: " : "DOWN: ") + "kafka streams " + state;
+    }
+
+    @Override
+    public void close() {
+        gate.close();
+        if (!streams.close(CLOSE_TIMEOUT)) {
+            LOG.warn("kafka streams did not close within {} s", CLOSE_TIMEOUT.toSeconds());
+        }
+    }
+}

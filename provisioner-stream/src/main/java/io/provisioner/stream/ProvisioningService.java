@@ -1,0 +1,194 @@
+package io.provisioner.stream;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.provisioner.core.config.ProvisionerConfig.Limits;
+import io.provisioner.core.events.OwnerRef;
+import io.provisioner.core.events.ProvisionRequest;
+import io.provisioner.core.ports.ApiKey;
+import io.provisioner.core.ports.CreatedKey;
+import io.provisioner.core.ports.JobState;
+import io.provisioner.core.ports.KeyLimits;
+import io.provisioner.core.ports.KeyStore;
+import io.provisioner.core.ports.KeysApi;
+import io.provisioner.core.ports.OwnerState;
+import io.provisioner.core.ports.RateLimiter;
+import io.provisioner.core.ports.StoredKey;
+import io.provisioner.stream.internals.ThrottledCalls;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Converges one owner's OpenRouter key to what its row says, level-triggered: a request only says "look
+ * at owner X" (its {@code op} is a hint), and the service reads what is (owner row, stored key, in-flight
+ * intent) and does what is missing. Running it twice for the same owner does no harm.
+ *
+ * <p>Creating is guarded by a write-ahead intent ({@link KeyStore#beginAttempt}): when an earlier
+ * attempt's outcome is unknown, every key named {@code <owner_type>:<owner_id>} is deleted before a new
+ * one is created, so an owner never keeps two spendable keys. Every OpenRouter call first takes a
+ * {@link RateLimiter} permit, waiting at most the configured permit wait.
+ *
+ * <p>Throws {@link io.provisioner.core.errors.RetryableException}, {@link
+ * io.provisioner.core.errors.FatalException} or {@link io.provisioner.core.errors.CredentialsException}
+ * as the ports do. Thread-safe when its ports are.
+ */
+public final class ProvisioningService {
+
+    /** Default longest wait for a rate-limit permit before a call is given up as retryable. */
+    public static final Duration DEFAULT_PERMIT_WAIT = Duration.ofSeconds(10);
+
+    private static final Logger LOG = LoggerFactory.getLogger(ProvisioningService.class);
+
+    private final ThrottledCalls calls;
+    private final KeysApi api;
+    private final KeyStore store;
+    private final Limits limits;
+    private final Clock clock;
+    private final Counter keysCreated;
+
+    public ProvisioningService(
+            KeysApi api, KeyStore store, RateLimiter limiter, Limits limits, Clock clock, MeterRegistry registry) {
+        this(api, store, limiter, limits, clock, registry, DEFAULT_PERMIT_WAIT);
+    }
+
+    /** @param permitWait longest wait for a rate-limit permit per call; keep it well inside max.poll.interval.ms */
+    public ProvisioningService(
+            KeysApi api,
+            KeyStore store,
+            RateLimiter limiter,
+            Limits limits,
+            Clock clock,
+            MeterRegistry registry,
+            Duration permitWait) {
+        this.calls = new ThrottledCalls(api, limiter, permitWait);
+        this.api = api;
+        this.store = store;
+        this.limits = limits;
+        this.clock = clock;
+        this.keysCreated = Counter.builder("provisioner.keys.created")
+                .description("OpenRouter keys created and stored")
+                .register(registry);
+    }
+
+    /**
+     * Converges the request's owner.
+     *
+     * @param attempt 1-based attempt number of this request, stored with the job
+     */
+    public Outcome handle(ProvisionRequest request, int attempt) {
+        OwnerRef owner = request.owner().validate();
+        OwnerState state = store.load(owner);
+        boolean inFlight = state.job().map(JobState::attemptInFlight).orElse(false);
+        if (!state.ownerExists()) {
+            return revoke(owner, state, inFlight, attempt);
+        }
+        if (state.activeKey().isPresent()) {
+            return keep(owner, state.activeKey().get(), state.job(), attempt);
+        }
+        return create(owner, inFlight, attempt);
+    }
+
+    /** Records a retry in the job row; a failure here is logged, the retry record is what counts. */
+    public void recordRetrying(OwnerRef owner, int attempts, String error, Instant nextAttemptAt) {
+        try {
+            store.markRetrying(owner, attempts, error, nextAttemptAt);
+        } catch (RuntimeException e) {
+            LOG.warn("could not mark {} retrying: {}", owner, e.getMessage());
+        }
+    }
+
+    /** Records a dead letter in the job row; a failure here is logged, the DLT record is what counts. */
+    public void recordDead(OwnerRef owner, int attempts, String error) {
+        try {
+            store.markDead(owner, attempts, error);
+        } catch (RuntimeException e) {
+            LOG.warn("could not mark {} dead: {}", owner, e.getMessage());
+        }
+    }
+
+    private Outcome revoke(OwnerRef owner, OwnerState state, boolean inFlight, int attempt) {
+        String hash = state.activeKey().map(StoredKey::hash).orElse(null);
+        if (hash != null) {
+            delete(hash);
+        }
+        if (inFlight) {
+            deleteAllNamed(owner, hash);
+        }
+        if (hash != null || state.job().isPresent()) {
+            store.markRevoked(owner, hash, attempt);
+        }
+        return new Outcome.Revoked(hash);
+    }
+
+    private Outcome keep(OwnerRef owner, StoredKey key, Optional<JobState> job, int attempt) {
+        boolean inFlight = job.map(JobState::attemptInFlight).orElse(false);
+        int removed = 0;
+        if (inFlight) {
+            removed = deleteAllNamed(owner, key.hash());
+            store.markSucceeded(owner, attempt);
+        }
+        KeyLimits desired = limits.forOwnerType(owner.ownerType());
+        if (!desired.sameAs(key.limits())) {
+            calls.call("PATCH /keys/{hash}", () -> api.updateLimits(key.hash(), desired));
+            store.saveLimits(owner, key.hash(), desired, attempt);
+            return new Outcome.Updated(key.hash(), desired);
+        }
+        if (!inFlight && job.isPresent() && !"succeeded".equals(job.get().status())) {
+            store.markSucceeded(owner, attempt);
+        }
+        return removed > 0 ? new Outcome.DuplicatesRemoved(key.hash(), removed) : new Outcome.Unchanged(key.hash());
+    }
+
+    private Outcome create(OwnerRef owner, boolean inFlight, int attempt) {
+        if (inFlight) {
+            deleteAllNamed(owner, null);
+        }
+        KeyLimits desired = limits.forOwnerType(owner.ownerType());
+        store.beginAttempt(owner, attempt);
+        Instant start = clock.instant();
+        CreatedKey created = calls.call("POST /keys", () -> api.create(owner.key(), desired));
+        Duration latency = Duration.between(start, clock.instant());
+        try {
+            store.saveCreated(owner, created.data(), created.key(), desired, attempt);
+        } catch (RuntimeException e) {
+            discard(owner, created.data().hash(), e);
+            throw e;
+        }
+        keysCreated.increment();
+        LOG.debug("created key {} for {} (attempt {})", created.data().hash(), owner, attempt);
+        return new Outcome.Created(created.data().hash(), latency);
+    }
+
+    /** Deletes a key that could not be stored, so it does not stay spendable; the intent covers a failure. */
+    private void discard(OwnerRef owner, String hash, RuntimeException storeFailure) {
+        try {
+            delete(hash);
+            LOG.warn("deleted fresh key {} of {} because storing it failed", hash, owner);
+        } catch (RuntimeException e) {
+            storeFailure.addSuppressed(e);
+            LOG.warn("could not delete fresh key {} of {} after storing it failed; the next attempt will", hash, owner);
+        }
+    }
+
+    private int deleteAllNamed(OwnerRef owner, String exceptHash) {
+        int removed = 0;
+        for (ApiKey k : calls.findByName(owner.key())) {
+            if (!k.hash().equals(exceptHash)) {
+                delete(k.hash());
+                removed++;
+            }
+        }
+        if (removed > 0) {
+            LOG.info("deleted {} key(s) named {} left by an attempt whose outcome was unknown", removed, owner);
+        }
+        return removed;
+    }
+
+    private void delete(String hash) {
+        calls.call("DELETE /keys/{hash}", () -> api.delete(hash));
+    }
+}

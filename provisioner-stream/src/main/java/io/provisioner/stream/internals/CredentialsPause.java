@@ -1,0 +1,29 @@
+package io.provisioner.stream.internals;
+
+import io.provisioner.core.errors.CredentialsException;
+
+/**
+ * Thrown out of the processor when OpenRouter rejects the management key. It deliberately fails the
+ * stream thread so that the record is neither committed, retried nor dead-lettered; the uncaught
+ * exception handler pauses processing and replaces the thread (see {@link PauseOnCredentialsHandler}).
+ */
+public final class CredentialsPause extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    public CredentialsPause(CredentialsException cause) {
+        super(cause.getMessage(), cause);
+    }
+
+    /** The first {@link CredentialsPause} in {@code t}'s cause chain, if any. */
+    public static CredentialsPause find(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof CredentialsPause p) {
+                return p;
+            }
+            if (c.getCause() == c) {
+                break;
+            }
+        }
+        return null;
+    }
+}

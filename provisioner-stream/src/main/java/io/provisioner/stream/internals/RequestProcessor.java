@@ -1,0 +1,183 @@
+package io.provisioner.stream.internals;
+
+import io.micrometer.core.instrument.Timer;
+import io.provisioner.core.errors.CredentialsException;
+import io.provisioner.core.errors.ErrorClassifier;
+import io.provisioner.core.errors.FatalException;
+import io.provisioner.core.errors.ProvisioningException;
+import io.provisioner.core.errors.RetryableException;
+import io.provisioner.core.events.OwnerRef;
+import io.provisioner.core.events.ProvisionRequest;
+import io.provisioner.core.events.ProvisionResult;
+import io.provisioner.core.events.RequestCodec;
+import io.provisioner.core.retry.RetryDecision;
+import io.provisioner.core.retry.RetryPolicy;
+import io.provisioner.stream.Outcome;
+import io.provisioner.stream.ProvisioningService;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reads one request (raw bytes, so a bad record keeps its exact bytes), converges its owner and routes
+ * the record: a result to {@code results}, a retryable failure to the retry tier the {@link RetryPolicy}
+ * picks, a fatal failure, an exhausted request or an unreadable record to the DLT. A rejected management
+ * key throws {@link CredentialsPause} so that nothing is routed or committed.
+ */
+public final class RequestProcessor implements Processor<String, byte[], String, Object> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RequestProcessor.class);
+
+    private final RetryPolicy policy;
+    private final ProvisioningService service;
+    private final Clock clock;
+    private final StreamMetrics metrics;
+    private ProcessorContext<String, Object> context;
+
+    public RequestProcessor(RetryPolicy policy, ProvisioningService service, Clock clock, StreamMetrics metrics) {
+        this.policy = policy;
+        this.service = service;
+        this.clock = clock;
+        this.metrics = metrics;
+    }
+
+    @Override
+    public void init(ProcessorContext<String, Object> context) {
+        this.context = context;
+    }
+
+    @Override
+    public void process(Record<String, byte[]> record) {
+        Timer.Sample sample = metrics.startTimer();
+        String outcome = route(record, FailureHeaders.attemptOf(record.headers()));
+        metrics.request(outcome);
+        metrics.stopTimer(sample, outcome);
+    }
+
+    private String route(Record<String, byte[]> record, int attempt) {
+        ProvisionRequest request;
+        try {
+            request = read(record);
+        } catch (FatalException e) {
+            deadLetter(record, attempt, null, "unreadable", e.errorClass(), e.getMessage());
+            return "unreadable";
+        }
+        try {
+            Outcome outcome = service.handle(request, attempt);
+            forwardResult(record, request, outcome.status(), outcome.keyHash(), attempt);
+            return outcome.status();
+        } catch (CredentialsException e) {
+            throw new CredentialsPause(e);
+        } catch (FatalException e) {
+            deadLetter(record, attempt, request, "fatal", e.errorClass(), e.getMessage());
+            return "dead";
+        } catch (RuntimeException e) {
+            // Everything not known to be fatal is retryable, unexpected failures included.
+            return retryOrGiveUp(record, request, attempt, e);
+        }
+    }
+
+    private static ProvisionRequest read(Record<String, byte[]> record) {
+        ProvisionRequest request = RequestCodec.decode(record.value());
+        String expected = request.owner().key();
+        if (!expected.equals(record.key())) {
+            throw new FatalException("record key '" + abbreviate(record.key()) + "' does not match the value's owner '"
+                    + abbreviate(expected) + "'");
+        }
+        return request;
+    }
+
+    private String retryOrGiveUp(
+            Record<String, byte[]> record, ProvisionRequest request, int attempt, RuntimeException e) {
+        String errorClass = errorClass(e);
+        String message = ErrorClassifier.truncate(String.valueOf(e.getMessage()));
+        Optional<Duration> retryAfter = e instanceof RetryableException r ? r.retryAfter() : Optional.empty();
+        Instant now = clock.instant();
+        RetryDecision decision = policy.afterRetryableFailure(attempt, retryAfter, now);
+        if (decision instanceof RetryDecision.Retry retry) {
+            context.forward(
+                    record.withHeaders(
+                            FailureHeaders.retry(record.headers(), attempt, retry.dueAt(), now, errorClass, message)),
+                    SinkNames.retry(retry.tier()));
+            service.recordRetrying(request.owner(), attempt, message, retry.dueAt());
+            forwardResult(record, request, "retrying", null, attempt);
+            metrics.retry(retry.tier());
+            LOG.warn(
+                    "attempt {}/{} for {} failed ({}: {}), next in {} s via retry tier {}",
+                    attempt,
+                    policy.maxAttempts(),
+                    request.owner(),
+                    errorClass,
+                    message,
+                    retry.delay().toSeconds(),
+                    retry.tier());
+            return "retrying";
+        }
+        String reason = ((RetryDecision.DeadLetter) decision).reason();
+        deadLetter(record, attempt, request, "exhausted", errorClass, reason + ": " + message);
+        return "dead";
+    }
+
+    private void deadLetter(
+            Record<String, byte[]> record,
+            int attempt,
+            ProvisionRequest request,
+            String reason,
+            String errorClass,
+            String message) {
+        String text = ErrorClassifier.truncate(message);
+        var source = context.recordMetadata().orElse(null);
+        context.forward(
+                record.withHeaders(FailureHeaders.deadLetter(
+                        record.headers(), attempt, clock.instant(), errorClass, text, source)),
+                SinkNames.DLT);
+        if (request != null) {
+            service.recordDead(request.owner(), attempt, text);
+            forwardResult(record, request, "dead", null, attempt);
+        }
+        metrics.deadLetter(reason);
+        LOG.error(
+                "dead-lettered {} ({}) after attempt {}/{} from {}-{}@{}: {}",
+                abbreviate(record.key()),
+                reason,
+                attempt,
+                policy.maxAttempts(),
+                source == null ? "?" : source.topic(),
+                source == null ? -1 : source.partition(),
+                source == null ? -1 : source.offset(),
+                text);
+    }
+
+    private void forwardResult(
+            Record<String, byte[]> record, ProvisionRequest request, String status, String hash, int attempt) {
+        OwnerRef owner = request.owner();
+        long latency = request.requestedAt() == null
+                ? 0
+                : Math.max(
+                        0,
+                        Duration.between(request.requestedAt(), clock.instant()).toMillis());
+        ProvisionResult result =
+                new ProvisionResult(owner.ownerType(), owner.ownerId(), status, hash, attempt, latency);
+        context.forward(record.withValue(result).withHeaders(new RecordHeaders()), SinkNames.RESULTS);
+    }
+
+    private static String errorClass(RuntimeException e) {
+        return e instanceof ProvisioningException p
+                ? p.errorClass()
+                : e.getClass().getSimpleName();
+    }
+
+    private static String abbreviate(String s) {
+        if (s == null) {
+            return "null";
+        }
+        return s.length() <= 80 ? s : s.substring(0, 77) + "...";
+    }
+}

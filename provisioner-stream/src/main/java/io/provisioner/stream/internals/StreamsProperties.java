@@ -1,0 +1,53 @@
+package io.provisioner.stream.internals;
+
+import io.provisioner.core.config.ProvisionerConfig;
+import io.provisioner.core.topics.Topics;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.streams.StreamsConfig;
+
+/** The Kafka Streams settings of the provisioner, derived from the configuration; overrides win. */
+public final class StreamsProperties {
+
+    /** Calls one request may make in the worst common case: list, delete, create, delete. */
+    static final int CALLS_PER_RECORD = 4;
+
+    private StreamsProperties() {}
+
+    /**
+     * @param permitWait the longest rate-limit wait per call, used to size {@code max.poll.interval.ms}
+     */
+    public static Properties of(
+            ProvisionerConfig config,
+            String applicationId,
+            Topics topics,
+            Duration permitWait,
+            StreamMetrics metrics,
+            Map<String, Object> overrides) {
+        Properties p = new Properties();
+        p.putAll(config.kafka().baseProperties());
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
+        // Forwards to results, retry and DLT topics and the offset commit are one transaction.
+        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
+        p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1);
+        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, config.throttle().batchSize());
+        p.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, maxPollInterval(config, permitWait));
+        p.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir().toString());
+        p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterExceptionHandler.class.getName());
+        p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterExceptionHandler.class.getName());
+        p.put(DeadLetterExceptionHandler.DLT_TOPIC_CONFIG, topics.dlt().name());
+        p.put(DeadLetterExceptionHandler.METRICS_CONFIG, metrics);
+        p.putAll(overrides);
+        return p;
+    }
+
+    /** A whole poll's worth of records, each waiting for permits and calls, with room to spare. */
+    static int maxPollInterval(ProvisionerConfig config, Duration permitWait) {
+        long perCall = permitWait.toMillis() + config.openRouter().callTimeout().toMillis();
+        long needed = 2L * config.throttle().batchSize() * CALLS_PER_RECORD * perCall;
+        return (int) Math.min(Integer.MAX_VALUE, Math.max(300_000L, needed));
+    }
+}

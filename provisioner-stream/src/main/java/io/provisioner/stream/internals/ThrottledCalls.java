@@ -1,0 +1,69 @@
+package io.provisioner.stream.internals;
+
+import io.provisioner.core.errors.RetryableException;
+import io.provisioner.core.ports.ApiKey;
+import io.provisioner.core.ports.KeysApi;
+import io.provisioner.core.ports.RateLimiter;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * Takes one {@link RateLimiter} permit, waiting at most {@code maxWait}, before every OpenRouter call.
+ * When no permit comes in time the call is not made and a {@link RetryableException} is thrown, so a
+ * stream thread never blocks longer than {@code max.poll.interval.ms} allows. Thread-safe.
+ */
+public final class ThrottledCalls {
+
+    private final KeysApi api;
+    private final RateLimiter limiter;
+    private final Duration maxWait;
+
+    public ThrottledCalls(KeysApi api, RateLimiter limiter, Duration maxWait) {
+        if (maxWait.isNegative()) {
+            throw new IllegalArgumentException("permit wait must not be negative, was " + maxWait);
+        }
+        this.api = api;
+        this.limiter = limiter;
+        this.maxWait = maxWait;
+    }
+
+    public KeysApi api() {
+        return api;
+    }
+
+    /** Waits for a permit, then runs {@code call}. */
+    public <T> T call(String operation, Supplier<T> call) {
+        permit(operation);
+        return call.get();
+    }
+
+    /** Every key named exactly {@code name}, all pages, disabled ones included; one permit per page. */
+    public List<ApiKey> findByName(String name) {
+        Map<String, ApiKey> byHash = new LinkedHashMap<>();
+        for (int offset = 0; ; offset += KeysApi.PAGE_SIZE) {
+            int pageOffset = offset;
+            List<ApiKey> page = call("GET /keys", () -> api.list(pageOffset, true));
+            page.stream().filter(k -> name.equals(k.name())).forEach(k -> byHash.putIfAbsent(k.hash(), k));
+            if (page.size() < KeysApi.PAGE_SIZE) {
+                return new ArrayList<>(byHash.values());
+            }
+        }
+    }
+
+    private void permit(String operation) {
+        boolean granted;
+        try {
+            granted = limiter.acquire(maxWait);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RetryableException("interrupted while waiting for a permit for " + operation, e);
+        }
+        if (!granted) {
+            throw new RetryableException("no rate-limit permit within " + maxWait.toMillis() + " ms for " + operation);
+        }
+    }
+}

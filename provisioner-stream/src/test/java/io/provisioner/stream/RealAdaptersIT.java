@@ -1,0 +1,205 @@
+package io.provisioner.stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.zaxxer.hikari.HikariDataSource;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.provisioner.core.config.ConfigSource;
+import io.provisioner.core.config.DatabaseConfig;
+import io.provisioner.core.config.ProvisionerConfig;
+import io.provisioner.core.config.Secret;
+import io.provisioner.core.crypto.KeyCipher;
+import io.provisioner.core.events.OwnerRef;
+import io.provisioner.core.events.ProvisionRequest;
+import io.provisioner.core.events.RequestCodec;
+import io.provisioner.core.topics.Topics;
+import io.provisioner.db.Database;
+import io.provisioner.db.JdbcKeyStore;
+import io.provisioner.db.Migrator;
+import io.provisioner.openrouter.OpenRouterClient;
+import io.provisioner.simulator.Fault;
+import io.provisioner.simulator.OpenRouterSimulator;
+import io.provisioner.stream.fakes.NoWaitRateLimiter;
+import io.provisioner.testing.Infra;
+import io.provisioner.testing.SharedInfra;
+import io.provisioner.testing.TestNames;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.stream.IntStream;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.StreamsConfig;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The app with the real adapters: OpenRouter simulator over HTTP, JdbcKeyStore on PostgreSQL. */
+@ExtendWith(SharedInfra.class)
+class RealAdaptersIT {
+
+    private static final Duration PATIENCE = Duration.ofSeconds(90);
+
+    @TempDir
+    Path stateDir;
+
+    private Infra infra;
+    private String schema;
+    private HikariDataSource ds;
+    private OpenRouterSimulator simulator;
+    private OpenRouterClient client;
+    private ProvisionerStreamApp app;
+    private KafkaProducer<String, byte[]> producer;
+    private Topics topics;
+
+    @BeforeEach
+    void start(Infra infra) throws SQLException {
+        this.infra = infra;
+        schema = TestNames.unique("stream_db");
+        ds = Database.open(
+                new DatabaseConfig(
+                        infra.jdbcUrl(), Optional.of(infra.dbUser()), Optional.of(new Secret(infra.dbPassword()))),
+                schema,
+                4);
+        exec("create schema " + schema);
+        exec("create table " + schema + ".teachers (id uuid primary key, name text)");
+        exec("create table " + schema + ".organizations (id uuid primary key, name text)");
+        Migrator.migrate(ds, schema);
+        byte[] key = new byte[32];
+        new SecureRandom().nextBytes(key);
+        KeyCipher cipher =
+                KeyCipher.fromBase64("test", new Secret(Base64.getEncoder().encodeToString(key)));
+        JdbcKeyStore store = new JdbcKeyStore(
+                ds,
+                schema,
+                cipher,
+                Map.of("teacher", schema + ".teachers", "organization", schema + ".organizations"),
+                Clock.systemUTC());
+        simulator = OpenRouterSimulator.start();
+        ProvisionerConfig config = ProvisionerConfig.from(ConfigSource.load(
+                Map.of(
+                        "KAFKA_BOOTSTRAP_SERVERS", infra.bootstrapServers(),
+                        "PROVISIONER_TOPIC_PREFIX", schema,
+                        "PROVISIONER_PARTITIONS", "2",
+                        "PROVISIONER_STATE_DIR", stateDir.toString(),
+                        "OPENROUTER_BASE_URL", simulator.baseUrl(),
+                        "OPENROUTER_PROVISIONING_KEY", simulator.managementKey(),
+                        "OR_HTTP_TIMEOUT_MS", "1000"),
+                Optional.empty()));
+        topics = config.topics();
+        client = OpenRouterClient.create(config.openRouter());
+        app = new ProvisionerStreamApp(
+                config,
+                client,
+                store,
+                new NoWaitRateLimiter(),
+                new SimpleMeterRegistry(),
+                Clock.systemUTC(),
+                Map.of(StreamsConfig.APPLICATION_ID_CONFIG, schema + "_app"));
+        app.start();
+        producer = new KafkaProducer<>(
+                Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, infra.bootstrapServers()),
+                new StringSerializer(),
+                new ByteArraySerializer());
+        await().atMost(PATIENCE).until(app::healthy);
+    }
+
+    @AfterEach
+    void stop() throws SQLException {
+        producer.close();
+        app.close();
+        client.close();
+        simulator.close();
+        exec("drop schema if exists " + schema + " cascade");
+        ds.close();
+    }
+
+    @Test
+    void lostCreateAnswerStillLeavesExactlyOneKeyPerOwner() throws SQLException {
+        List<OwnerRef> owners = IntStream.range(0, 5)
+                .mapToObj(i -> new OwnerRef("teacher", UUID.randomUUID().toString()))
+                .toList();
+        for (OwnerRef o : owners) {
+            exec("insert into " + schema + ".teachers (id, name) values ('" + o.ownerId() + "', 't')");
+        }
+        simulator.enqueueCreateFaults(Fault.timeoutAfterCreate(Duration.ofSeconds(3)));
+
+        owners.forEach(this::request);
+
+        try (TopicReader retry =
+                new TopicReader(infra.bootstrapServers(), topics.retry(1).name())) {
+            await().atMost(PATIENCE).until(() -> retry.records().size() >= 1);
+            // play the retry scheduler: send it back, headers and all
+            ConsumerRecord<String, byte[]> r = retry.records().get(0);
+            producer.send(new ProducerRecord<>(topics.requests().name(), null, r.key(), r.value(), r.headers()));
+        }
+        await().atMost(PATIENCE).until(() -> count("ai_provider_keys where revoked_at is null") == owners.size());
+        assertThat(owners)
+                .allSatisfy(o -> assertThat(simulator.liveKeysNamed(o.key())).hasSize(1));
+        assertThat(simulator.liveKeys()).hasSize(owners.size());
+        assertThat(count("ai_key_provision_jobs where status = 'succeeded'")).isEqualTo(owners.size());
+    }
+
+    @Test
+    void rejectedManagementKeyPausesUntilTheSimulatorAcceptsItAgain() throws SQLException {
+        OwnerRef owner = new OwnerRef("teacher", UUID.randomUUID().toString());
+        exec("insert into " + schema + ".teachers (id, name) values ('" + owner.ownerId() + "', 't')");
+        String good = simulator.managementKey();
+        simulator.setAcceptedManagementKey("sk-or-v1-someone-else");
+
+        request(owner);
+
+        await().atMost(PATIENCE).until(() -> !app.healthy());
+        assertThat(app.healthDetail()).contains("401");
+        simulator.setAcceptedManagementKey(good);
+
+        await().atMost(PATIENCE).until(() -> count("ai_provider_keys where revoked_at is null") == 1);
+        await().atMost(PATIENCE).until(app::healthy);
+        assertThat(simulator.liveKeysNamed(owner.key())).hasSize(1);
+        try (TopicReader dlt =
+                new TopicReader(infra.bootstrapServers(), topics.dlt().name())) {
+            assertThat(dlt.records()).isEmpty();
+        }
+    }
+
+    private void request(OwnerRef owner) {
+        ProvisionRequest r = ProvisionRequest.of(
+                owner, ProvisionRequest.Op.UPSERT, new ProvisionRequest.Source("teachers", 1L, 0L), Instant.now());
+        producer.send(new ProducerRecord<>(topics.requests().name(), owner.key(), RequestCodec.encode(r)));
+        producer.flush();
+    }
+
+    private int count(String fromWhere) throws SQLException {
+        try (Connection c = ds.getConnection();
+                Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("select count(*) from " + schema + "." + fromWhere)) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+
+    private void exec(String sql) throws SQLException {
+        try (Connection c = ds.getConnection();
+                Statement st = c.createStatement()) {
+            st.execute(sql);
+        }
+    }
+}

@@ -1,0 +1,134 @@
+package io.provisioner.stream.fakes;
+
+import io.provisioner.core.config.Secret;
+import io.provisioner.core.events.OwnerRef;
+import io.provisioner.core.ports.ApiKey;
+import io.provisioner.core.ports.JobState;
+import io.provisioner.core.ports.KeyLimits;
+import io.provisioner.core.ports.KeyStore;
+import io.provisioner.core.ports.OwnerState;
+import io.provisioner.core.ports.StoredKey;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Supplier;
+
+/** Owners, keys and jobs in memory, with the semantics of {@link KeyStore}. Thread-safe. */
+public final class InMemoryKeyStore implements KeyStore {
+
+    /** A job row as tests inspect it. */
+    public record Job(String status, int attempts, Instant inFlightSince, String lastError, Instant nextAttemptAt) {}
+
+    private final Set<OwnerRef> owners = new HashSet<>();
+    private final Map<OwnerRef, StoredKey> active = new HashMap<>();
+    private final Map<OwnerRef, Secret> secrets = new HashMap<>();
+    private final Map<OwnerRef, Job> jobs = new HashMap<>();
+    private final List<String> revokedHashes = new ArrayList<>();
+    private final Deque<Supplier<RuntimeException>> saveCreatedFailures = new ArrayDeque<>();
+
+    public synchronized InMemoryKeyStore addOwner(OwnerRef owner) {
+        owners.add(owner);
+        return this;
+    }
+
+    public synchronized InMemoryKeyStore removeOwner(OwnerRef owner) {
+        owners.remove(owner);
+        return this;
+    }
+
+    public synchronized InMemoryKeyStore seedKey(OwnerRef owner, ApiKey key, KeyLimits limits) {
+        active.put(owner, new StoredKey(key.hash(), key.name(), limits, Instant.now()));
+        jobs.put(owner, new Job("succeeded", 1, null, null, null));
+        return this;
+    }
+
+    public synchronized InMemoryKeyStore failNextSaveCreated(Supplier<RuntimeException> failure) {
+        saveCreatedFailures.add(failure);
+        return this;
+    }
+
+    public synchronized Optional<StoredKey> activeKey(OwnerRef owner) {
+        return Optional.ofNullable(active.get(owner));
+    }
+
+    public synchronized Optional<Secret> secret(OwnerRef owner) {
+        return Optional.ofNullable(secrets.get(owner));
+    }
+
+    public synchronized Optional<Job> job(OwnerRef owner) {
+        return Optional.ofNullable(jobs.get(owner));
+    }
+
+    public synchronized List<String> revokedHashes() {
+        return List.copyOf(revokedHashes);
+    }
+
+    public synchronized int activeKeyCount() {
+        return active.size();
+    }
+
+    @Override
+    public synchronized OwnerState load(OwnerRef owner) {
+        Optional<JobState> job = job(owner).map(j -> new JobState(j.status(), j.attempts(), j.inFlightSince()));
+        return new OwnerState(owners.contains(owner), activeKey(owner), job);
+    }
+
+    @Override
+    public synchronized void beginAttempt(OwnerRef owner, int attempt) {
+        jobs.put(owner, new Job("processing", attempt, Instant.now(), null, null));
+    }
+
+    @Override
+    public synchronized void saveCreated(OwnerRef owner, ApiKey key, Secret secret, KeyLimits limits, int attempts) {
+        if (!saveCreatedFailures.isEmpty()) {
+            throw saveCreatedFailures.poll().get();
+        }
+        if (active.containsKey(owner)) {
+            throw new IllegalStateException(owner + " already has an active key");
+        }
+        active.put(owner, new StoredKey(key.hash(), key.name(), limits, Instant.now()));
+        secrets.put(owner, secret);
+        jobs.put(owner, new Job("succeeded", attempts, null, null, null));
+    }
+
+    @Override
+    public synchronized void saveLimits(OwnerRef owner, String hash, KeyLimits limits, int attempts) {
+        StoredKey k = active.get(owner);
+        active.put(owner, new StoredKey(hash, k.name(), limits, k.createdAt()));
+        Job j = jobs.get(owner);
+        jobs.put(owner, new Job("succeeded", attempts, j == null ? null : j.inFlightSince(), null, null));
+    }
+
+    @Override
+    public synchronized void markRevoked(OwnerRef owner, String hashOrNull, int attempts) {
+        if (hashOrNull != null) {
+            active.remove(owner);
+            revokedHashes.add(hashOrNull);
+        }
+        jobs.put(owner, new Job("revoked", attempts, null, null, null));
+    }
+
+    @Override
+    public synchronized void markSucceeded(OwnerRef owner, int attempts) {
+        jobs.put(owner, new Job("succeeded", attempts, null, null, null));
+    }
+
+    @Override
+    public synchronized void markRetrying(OwnerRef owner, int attempts, String error, Instant nextAttemptAt) {
+        Job j = jobs.get(owner);
+        jobs.put(owner, new Job("retrying", attempts, j == null ? null : j.inFlightSince(), error, nextAttemptAt));
+    }
+
+    @Override
+    public synchronized void markDead(OwnerRef owner, int attempts, String error) {
+        Job j = jobs.get(owner);
+        jobs.put(owner, new Job("dead", attempts, j == null ? null : j.inFlightSince(), error, null));
+    }
+}

@@ -1,0 +1,60 @@
+package io.provisioner.stream.internals;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.provisioner.core.config.ConfigSource;
+import io.provisioner.core.config.ProvisionerConfig;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.streams.StreamsConfig;
+import org.junit.jupiter.api.Test;
+
+class StreamsPropertiesTest {
+
+    private final ProvisionerConfig config = ProvisionerConfig.from(ConfigSource.load(
+            Map.of(
+                    "KAFKA_BOOTSTRAP_SERVERS", "broker:9092",
+                    "OR_BATCH_SIZE", "20",
+                    "OR_HTTP_TIMEOUT_MS", "30000",
+                    "KAFKA_SECURITY_PROTOCOL", "SASL_SSL"),
+            Optional.empty()));
+
+    @Test
+    void derivesExactlyOnceBatchAndPollIntervalFromConfig() {
+        Properties p = StreamsProperties.of(
+                config,
+                "provisioner-stream",
+                config.topics(),
+                Duration.ofSeconds(10),
+                new StreamMetrics(new SimpleMeterRegistry()),
+                Map.of());
+
+        assertThat(p).containsEntry(StreamsConfig.APPLICATION_ID_CONFIG, "provisioner-stream");
+        assertThat(p).containsEntry(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "broker:9092");
+        assertThat(p).containsEntry("security.protocol", "SASL_SSL");
+        assertThat(p).containsEntry(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        assertThat(p).containsEntry(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 20);
+        // 20 records x 4 calls x (10 s permit + 30 s call), doubled
+        assertThat((Integer) p.get(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG)).isEqualTo(6_400_000);
+        assertThat(p).containsEntry(DeadLetterExceptionHandler.DLT_TOPIC_CONFIG, "provisioning.dlt");
+    }
+
+    @Test
+    void overridesWin() {
+        Properties p = StreamsProperties.of(
+                config,
+                "provisioner-stream",
+                config.topics(),
+                Duration.ZERO,
+                new StreamMetrics(new SimpleMeterRegistry()),
+                Map.of(StreamsConfig.APPLICATION_ID_CONFIG, "it_app", ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1));
+
+        assertThat(p).containsEntry(StreamsConfig.APPLICATION_ID_CONFIG, "it_app");
+        assertThat(p).containsEntry(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1);
+        assertThat((Integer) p.get(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG)).isGreaterThanOrEqualTo(300_000);
+    }
+}
