@@ -1,0 +1,29 @@
+package io.provisioner.cli;
+
+import io.provisioner.core.config.ConfigSource;
+import io.provisioner.core.config.ProvisionerConfig;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import picocli.CommandLine.Option;
+
+/** The {@code --config FILE} option every command shares, and the environment it reads. */
+public class ConfigOptions {
+
+    @Option(
+            names = "--config",
+            paramLabel = "FILE",
+            description = "properties file of settings (dotted keys, e.g. or.delay.ms=500); wins over the environment")
+    Path file;
+
+    /** The environment the commands read; tests replace it. */
+    static Map<String, String> environment = System.getenv();
+
+    public ConfigSource source() {
+        return ConfigSource.load(environment, Optional.ofNullable(file));
+    }
+
+    public ProvisionerConfig load() {
+        return ProvisionerConfig.from(source());
+    }
+}

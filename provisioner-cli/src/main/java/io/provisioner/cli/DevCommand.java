@@ -1,0 +1,143 @@
+package io.provisioner.cli;
+
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.provisioner.cli.dev.DemoSeeder;
+import io.provisioner.cli.dev.DevEnvironment;
+import io.provisioner.cli.dev.Progress;
+import io.provisioner.core.config.ConfigSource;
+import io.provisioner.core.config.ProvisionerConfig;
+import io.provisioner.simulator.SimKey;
+import java.io.PrintWriter;
+import java.sql.Connection;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code provisioner dev}: the whole pipeline with nothing installed but a JDK. Seeds half the owners
+ * before the pipeline starts (provisioned through the CDC snapshot) and half after (through the WAL
+ * stream), shows progress and prints a summary.
+ */
+@Command(
+        name = "dev",
+        mixinStandardHelpOptions = true,
+        description =
+                "Zero set-up demo: embedded PostgreSQL, in-process Kafka, OpenRouter simulator; seeds owners and provisions them.")
+final class DevCommand implements Callable<Integer> {
+
+    @Option(
+            names = "--owners",
+            defaultValue = "20",
+            description = "organizations and teachers to seed (default ${DEFAULT-VALUE})")
+    int owners;
+
+    @Option(names = "--exit-when-done", description = "exit 0 once every owner has a key")
+    boolean exitWhenDone;
+
+    @Option(
+            names = "--timeout",
+            defaultValue = "10m",
+            description = "with --exit-when-done: give up (exit 1) after this long (default ${DEFAULT-VALUE})")
+    String timeout;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        if (owners < 1) {
+            throw new IllegalArgumentException("--owners must be at least 1");
+        }
+        Duration limit = Duration.parse("PT" + timeout.toUpperCase(java.util.Locale.ROOT));
+        PrintWriter out = spec.commandLine().getOut();
+        out.println("starting embedded PostgreSQL, Kafka and the OpenRouter simulator...");
+        out.flush();
+        long t0 = System.nanoTime();
+        try (DevEnvironment env = DevEnvironment.start()) {
+            ProvisionerConfig config = ProvisionerConfig.from(
+                    ConfigSource.load(env.settings(ConfigOptions.environment), Optional.empty()));
+            PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            DemoSeeder seeder = new DemoSeeder();
+            int before = owners / 2;
+            try (Connection c = env.connect()) {
+                seeder.seed(c, before);
+            }
+            try (Pipeline pipeline =
+                            new Pipeline(config, EnumSet.allOf(Components.class), registry, Pipeline.Overrides.none());
+                    OpsHttpServer ops = new OpsHttpServer(
+                            config.http().bind(), config.http().port(), registry, pipeline::health)) {
+                Runtime.getRuntime().addShutdownHook(new Thread(pipeline::close, "dev-shutdown"));
+                pipeline.start();
+                long started = System.nanoTime();
+                out.printf(
+                        "ready in %.1f s; Kafka %s, simulator %s, metrics http://%s:%d/metrics%n",
+                        (started - t0) / 1e9,
+                        env.bootstrapServers(),
+                        env.simulator().baseUrl(),
+                        config.http().bind(),
+                        ops.port());
+                out.printf("seeded %d owners before start, seeding %d more now%n", before, owners - before);
+                out.flush();
+                try (Connection c = env.connect()) {
+                    seeder.seed(c, owners - before);
+                    return watch(c, env, out, started, limit);
+                }
+            }
+        }
+    }
+
+    private int watch(Connection c, DevEnvironment env, PrintWriter out, long started, Duration limit)
+            throws Exception {
+        Progress last = null;
+        while (true) {
+            Progress p = Progress.read(c, "public");
+            double secs = (System.nanoTime() - started) / 1e9;
+            if (!p.equals(last)) {
+                out.printf(
+                        "  %5.1f s  keys %d/%d  retrying %d  dead %d%n",
+                        secs, p.activeKeys(), p.owners(), p.retrying(), p.dead());
+                out.flush();
+                last = p;
+            }
+            if (p.done()) {
+                summary(out, env, p, secs);
+                if (exitWhenDone) {
+                    return ProvisionerCli.OK;
+                }
+                out.println("every owner has its key; still running (insert rows to see more, Ctrl-C to stop)");
+                out.flush();
+                exitWhenDone = true; // print the summary once
+                while (!Thread.currentThread().isInterrupted()) {
+                    Thread.sleep(1000);
+                }
+            }
+            if (exitWhenDone && secs > limit.toSeconds()) {
+                out.printf("gave up after %s: %d of %d owners have a key%n", limit, p.activeKeys(), p.owners());
+                return ProvisionerCli.FAILURE;
+            }
+            Thread.sleep(500);
+        }
+    }
+
+    private static void summary(PrintWriter out, DevEnvironment env, Progress p, double secs) {
+        Map<String, Long> perName =
+                env.simulator().liveKeys().stream().collect(Collectors.groupingBy(SimKey::name, Collectors.counting()));
+        long duplicates = perName.values().stream().filter(n -> n > 1).count();
+        out.println();
+        out.println("summary");
+        out.printf("  owners              %d%n", p.owners());
+        out.printf("  keys stored         %d (encrypted, AES-256-GCM)%n", p.activeKeys());
+        out.printf("  keys on OpenRouter  %d (simulator), owners with more than one: %d%n", perName.size(), duplicates);
+        out.printf("  create calls        %d%n", env.simulator().count("POST", "/api/v1/keys"));
+        out.printf("  time                %.1f s (%.1f keys/s)%n", secs, p.activeKeys() / Math.max(secs, 0.001));
+        out.flush();
+    }
+}

@@ -1,0 +1,218 @@
+package io.provisioner.cli;
+
+import com.zaxxer.hikari.HikariDataSource;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.provisioner.cdc.CdcBridge;
+import io.provisioner.cli.ops.Sweeper;
+import io.provisioner.core.config.ProvisionerConfig;
+import io.provisioner.core.ports.RateLimiter;
+import io.provisioner.core.topics.TopicCreator;
+import io.provisioner.db.Database;
+import io.provisioner.db.JdbcKeyStore;
+import io.provisioner.db.Migrator;
+import io.provisioner.db.ProvisioningQueries;
+import io.provisioner.db.ratelimit.RateLimiters;
+import io.provisioner.openrouter.OpenRouterClient;
+import io.provisioner.retry.RetryScheduler;
+import io.provisioner.stream.ProvisionerStreamApp;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Wires and runs the chosen components in this process from one {@link ProvisionerConfig}. Used by
+ * {@code provisioner run}, {@code provisioner dev} and the end-to-end tests. Not thread-safe; start
+ * once, close once.
+ */
+public final class Pipeline implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Pipeline.class);
+
+    private final ProvisionerConfig config;
+    private final Set<Components> components;
+    private final MeterRegistry registry;
+    private final Overrides overrides;
+    private final List<AutoCloseable> closeables = new ArrayList<>();
+    private HikariDataSource dataSource;
+    private CdcBridge cdc;
+    private ProvisionerStreamApp stream;
+    private RetryScheduler retry;
+
+    /**
+     * Client settings that tests and the demo change without touching the contract's names: the Streams
+     * application id, the scheduler's group id, and so on.
+     */
+    public record Overrides(Map<String, Object> streams, Map<String, Object> retry, Map<String, Object> cdcProducer) {
+        public static Overrides none() {
+            return new Overrides(Map.of(), Map.of(), Map.of());
+        }
+    }
+
+    public Pipeline(ProvisionerConfig config, Set<Components> components, MeterRegistry registry, Overrides overrides) {
+        this.config = config;
+        this.components = components;
+        this.registry = registry;
+        this.overrides = overrides;
+    }
+
+    /** Validates what the chosen components require, migrates the database, creates topics, starts. */
+    public Pipeline start() {
+        config.requireDatabase();
+        if (components.contains(Components.PROVISIONER)) {
+            config.openRouter().requireKey();
+            config.requireCipher();
+        }
+        dataSource = Database.open(config.requireDatabase(), "provisioner", poolSize());
+        closeables.add(dataSource);
+        Migrator.migrate(dataSource, schema());
+        TopicCreator.ensure(
+                new HashMap<>(config.kafka().baseProperties()),
+                config.topics(),
+                config.kafka().partitions());
+        if (components.contains(Components.RETRY)) {
+            retry = new RetryScheduler(config, registry, Clock.systemUTC(), overrides.retry());
+            retry.start();
+            closeables.add(retry);
+        }
+        if (components.contains(Components.PROVISIONER)) {
+            startProvisioner();
+        }
+        if (components.contains(Components.CDC)) {
+            cdc = new CdcBridge(config, overrides.cdcProducer(), registry);
+            cdc.start();
+            closeables.add(cdc);
+            startSweep();
+        }
+        LOG.info("started {}", components);
+        return this;
+    }
+
+    private void startProvisioner() {
+        OpenRouterClient api = OpenRouterClient.create(config.openRouter(), new MicrometerCallListener(registry));
+        closeables.add(api);
+        RateLimiter limiter = config.throttle().limiter() == ProvisionerConfig.RateLimiterKind.LOCAL
+                ? RateLimiters.local(config.throttle().ratePerSecond())
+                : RateLimiters.postgres(dataSource, schema(), config.throttle().ratePerSecond());
+        JdbcKeyStore store =
+                new JdbcKeyStore(dataSource, schema(), config.requireCipher(), ownerTables(config), Clock.systemUTC());
+        stream =
+                new ProvisionerStreamApp(config, api, store, limiter, registry, Clock.systemUTC(), overrides.streams());
+        stream.start();
+        closeables.add(stream);
+    }
+
+    /** The anti-entropy sweep runs beside the active cdc-bridge only, every PROVISIONER_SWEEP_INTERVAL. */
+    private void startSweep() {
+        Duration every = config.sweepInterval();
+        if (every.isZero()) {
+            return;
+        }
+        ProvisioningQueries queries = new ProvisioningQueries(dataSource, schema(), ownerTables(config));
+        Map<String, Object> props = new HashMap<>(config.kafka().baseProperties());
+        props.put("acks", "all");
+        props.put("enable.idempotence", "true");
+        KafkaProducer<String, byte[]> producer =
+                new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
+        closeables.add(producer);
+        Sweeper sweeper = new Sweeper(
+                queries,
+                queries::job,
+                producer,
+                config.topics().requestsRaw().name(),
+                Clock.systemUTC(),
+                Duration.ofMinutes(10),
+                registry);
+        ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "sweep");
+            t.setDaemon(true);
+            return t;
+        });
+        closeables.add(() -> {
+            timer.shutdownNow();
+            timer.awaitTermination(10, TimeUnit.SECONDS);
+        });
+        timer.scheduleWithFixedDelay(
+                () -> {
+                    try {
+                        if (cdc.isActive()) {
+                            sweeper.sweep();
+                        }
+                    } catch (Exception e) {
+                        LOG.warn("sweep failed; next in {}", every, e);
+                    }
+                },
+                every.toMillis(),
+                every.toMillis(),
+                TimeUnit.MILLISECONDS);
+    }
+
+    private int poolSize() {
+        return 2
+                + (components.contains(Components.PROVISIONER) ? 4 : 0)
+                + (components.contains(Components.CDC) ? 2 : 0);
+    }
+
+    /** The schema of the source tables, where the provisioner's own objects live too (CONTRACT section 4). */
+    public static String schemaOf(ProvisionerConfig config) {
+        String first =
+                config.cdc().tables().keySet().stream().sorted().findFirst().orElse("public.organizations");
+        return first.substring(0, first.indexOf('.'));
+    }
+
+    private String schema() {
+        return schemaOf(config);
+    }
+
+    /** Owner type to schema-qualified table: the inverse of {@code CDC_TABLES}. */
+    public static Map<String, String> ownerTables(ProvisionerConfig config) {
+        Map<String, String> out = new LinkedHashMap<>();
+        config.cdc().tables().forEach((table, type) -> out.put(type, table));
+        return out;
+    }
+
+    /** Per component: healthy or not, with a reason. */
+    public Map<String, Health> health() {
+        Map<String, Health> out = new LinkedHashMap<>();
+        if (cdc != null) {
+            out.put("cdc", new Health(cdc.isHealthy(), cdc.isActive() ? "active" : "standby"));
+        }
+        if (stream != null) {
+            out.put("provisioner", new Health(stream.healthy(), stream.healthDetail()));
+        }
+        if (retry != null) {
+            out.put("retry", new Health(retry.healthy(), retry.healthy() ? "running" : "stopped"));
+        }
+        return out;
+    }
+
+    public record Health(boolean up, String detail) {}
+
+    public HikariDataSource dataSource() {
+        return dataSource;
+    }
+
+    @Override
+    public void close() {
+        for (int i = closeables.size() - 1; i >= 0; i--) {
+            try {
+                closeables.get(i).close();
+            } catch (Exception e) {
+                LOG.warn("error while stopping {}", closeables.get(i).getClass().getSimpleName(), e);
+            }
+        }
+        closeables.clear();
+    }
+}

@@ -1,0 +1,82 @@
+package io.provisioner.cli;
+
+import io.provisioner.core.config.ConfigException;
+import java.io.PrintWriter;
+import java.util.Locale;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code provisioner} executable. Exit codes: 0 success, 1 failure, 2 bad usage or configuration. */
+@Command(
+        name = "provisioner",
+        mixinStandardHelpOptions = true,
+        version = "provisioner 0.1.0",
+        description = "Gives every organization and teacher its own OpenRouter API key, exactly once.",
+        subcommands = {
+            RunCommand.class,
+            MigrateCommand.class,
+            DevCommand.class,
+            ConfigCommand.class,
+            SimulatorCommand.class,
+            LagCommand.class,
+            ReplayCommand.class,
+            DltCommand.class,
+            StatusCommand.class,
+            RotateCommand.class,
+            ReconcileCommand.class,
+            CommandLine.HelpCommand.class
+        })
+public final class ProvisionerCli {
+
+    public static final int OK = 0;
+    public static final int FAILURE = 1;
+    public static final int USAGE = 2;
+
+    public static void main(String[] args) {
+        System.exit(execute(args));
+    }
+
+    /** Runs one command line and returns its exit code; never calls {@code System.exit}. */
+    public static int execute(String... args) {
+        return execute(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
+    }
+
+    /** As {@link #execute(String...)}, writing to the given streams. */
+    public static int execute(PrintWriter out, PrintWriter err, String... args) {
+        String format = System.getenv("LOG_FORMAT");
+        if (System.getProperty("provisioner.log.format") == null) {
+            System.setProperty(
+                    "provisioner.log.format",
+                    format != null && format.trim().equalsIgnoreCase("json") ? "json" : "text");
+        }
+        CommandLine cli = new CommandLine(new ProvisionerCli());
+        cli.setOut(out);
+        cli.setErr(err);
+        cli.setExecutionExceptionHandler(ProvisionerCli::handle);
+        return cli.execute(args);
+    }
+
+    private static int handle(Exception e, CommandLine cmd, CommandLine.ParseResult parsed) {
+        PrintWriter err = cmd.getErr();
+        if (e instanceof ConfigException || e instanceof IllegalArgumentException) {
+            err.println("error: " + e.getMessage());
+            err.flush();
+            return USAGE;
+        }
+        Throwable root = e;
+        while (root.getCause() instanceof ConfigException) {
+            root = root.getCause();
+        }
+        if (root instanceof ConfigException) {
+            err.println("error: " + root.getMessage());
+            err.flush();
+            return USAGE;
+        }
+        err.println("error: "
+                + e.getClass().getSimpleName().toLowerCase(Locale.ROOT).replace("exception", "")
+                + (e.getMessage() == null ? "" : ": " + e.getMessage()));
+        err.flush();
+        org.slf4j.LoggerFactory.getLogger(ProvisionerCli.class).debug("command failed", e);
+        return FAILURE;
+    }
+}

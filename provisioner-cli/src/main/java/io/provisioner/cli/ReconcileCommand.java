@@ -1,0 +1,187 @@
+package io.provisioner.cli;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.zaxxer.hikari.HikariDataSource;
+import io.provisioner.cli.ops.ReconcileFixer;
+import io.provisioner.cli.ops.Reconciler;
+import io.provisioner.core.config.ProvisionerConfig;
+import io.provisioner.core.events.Json;
+import io.provisioner.core.events.OwnerRef;
+import io.provisioner.core.ports.ApiKey;
+import io.provisioner.db.Database;
+import io.provisioner.db.JdbcKeyStore;
+import io.provisioner.db.OwnedKey;
+import io.provisioner.db.ProvisioningQueries;
+import io.provisioner.openrouter.OpenRouterClient;
+import java.io.PrintWriter;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code provisioner reconcile [--fix] [--json]}: owners without keys, orphans and duplicates on
+ * OpenRouter, stored keys OpenRouter lost, keys of deleted owners. Exit code 0 when everything is in
+ * step (or was fixed), 1 when something is out of step and {@code --fix} was not given.
+ */
+@Command(
+        name = "reconcile",
+        mixinStandardHelpOptions = true,
+        description = "Compare owners, stored keys and the keys on OpenRouter; --fix repairs.")
+final class ReconcileCommand implements Callable<Integer> {
+
+    @Mixin
+    ConfigOptions options;
+
+    @Option(
+            names = "--fix",
+            description = "delete orphans older than --grace; request every other owner that is out of step")
+    boolean fix;
+
+    @Option(names = "--json", description = "print the report as JSON")
+    boolean json;
+
+    @Option(
+            names = "--grace",
+            defaultValue = "10m",
+            description =
+                    "leave orphans younger than this alone: their create may be finishing (default ${DEFAULT-VALUE})")
+    String grace;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        ProvisionerConfig config = options.load();
+        PrintWriter out = spec.commandLine().getOut();
+        String schema = Pipeline.schemaOf(config);
+        try (HikariDataSource ds = Database.open(config.requireDatabase(), "reconcile", 2)) {
+            ProvisioningQueries queries = new ProvisioningQueries(ds, schema, Pipeline.ownerTables(config));
+            OpenRouterClient api = OpenRouterClient.create(config.openRouter());
+            Reconciler.Report report = new Reconciler(queries, api).report(100_000);
+            if (json) {
+                out.println(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(toJson(report)));
+            } else {
+                printTable(out, report);
+            }
+            if (fix && !report.clean()) {
+                JdbcKeyStore store = new JdbcKeyStore(
+                        ds, schema, config.requireCipher(), Pipeline.ownerTables(config), Clock.systemUTC());
+                try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(
+                        new java.util.HashMap<>(config.kafka().baseProperties()),
+                        new StringSerializer(),
+                        new ByteArraySerializer())) {
+                    ReconcileFixer.Fixed fixed = new ReconcileFixer(
+                                    api,
+                                    store,
+                                    queries::job,
+                                    producer,
+                                    config.topics().requestsRaw().name(),
+                                    Clock.systemUTC(),
+                                    Duration.parse("PT" + grace.toUpperCase(java.util.Locale.ROOT)))
+                            .fix(report);
+                    out.printf(
+                            "fixed: %d orphan(s) deleted, %d left for now (younger than %s or create in flight), %d owner(s) requested%n",
+                            fixed.orphansDeleted(), fixed.orphansSkipped(), grace, fixed.requested());
+                }
+            }
+            out.flush();
+            return report.clean() || fix ? ProvisionerCli.OK : ProvisionerCli.FAILURE;
+        }
+    }
+
+    private static void printTable(PrintWriter out, Reconciler.Report r) {
+        out.printf("%-36s %8s%n", "CHECK", "COUNT");
+        out.printf("%-36s %8d%n", "keys on OpenRouter (our names)", r.keysOnOpenRouter());
+        out.printf("%-36s %8d%n", "keys stored (active)", r.keysStored());
+        out.printf("%-36s %8d%n", "owners without a key", r.ownersWithoutKey().size());
+        out.printf(
+                "%-36s %8d%n", "orphans on OpenRouter (not stored)", r.orphans().size());
+        out.printf("%-36s %8d%n", "owners with duplicate keys", r.duplicates().size());
+        out.printf(
+                "%-36s %8d%n",
+                "stored keys missing on OpenRouter", r.storedMissing().size());
+        out.printf("%-36s %8d%n", "stored keys of deleted owners", r.ownerGone().size());
+        section(
+                out,
+                "owners without a key",
+                r.ownersWithoutKey().stream().map(OwnerRef::key).toList());
+        section(
+                out,
+                "orphans",
+                r.orphans().stream()
+                        .map(k -> k.name() + "  hash " + k.hash() + "  created " + k.createdAt())
+                        .toList());
+        section(
+                out,
+                "duplicates",
+                r.duplicates().entrySet().stream()
+                        .map(e -> e.getKey() + "  " + e.getValue() + " keys")
+                        .toList());
+        section(
+                out,
+                "stored keys missing on OpenRouter",
+                r.storedMissing().stream()
+                        .map(k -> k.owner().key() + "  hash " + k.key().hash())
+                        .toList());
+        section(
+                out,
+                "stored keys of deleted owners",
+                r.ownerGone().stream()
+                        .map(k -> k.owner().key() + "  hash " + k.key().hash())
+                        .toList());
+        out.println(r.clean() ? "in step" : "out of step");
+    }
+
+    private static void section(PrintWriter out, String title, List<String> lines) {
+        if (lines.isEmpty()) {
+            return;
+        }
+        out.println();
+        out.println(title + ":");
+        lines.stream().limit(50).forEach(l -> out.println("  " + l));
+        if (lines.size() > 50) {
+            out.println("  ... and " + (lines.size() - 50) + " more (use --json for all)");
+        }
+    }
+
+    private static ObjectNode toJson(Reconciler.Report r) {
+        ObjectNode n = Json.MAPPER.createObjectNode();
+        n.put("in_step", r.clean());
+        n.put("keys_on_openrouter", r.keysOnOpenRouter());
+        n.put("keys_stored", r.keysStored());
+        r.ownersWithoutKey().forEach(o -> n.withArray("owners_without_key").add(o.key()));
+        for (ApiKey k : r.orphans()) {
+            n.withArray("orphans")
+                    .addObject()
+                    .put("name", k.name())
+                    .put("hash", k.hash())
+                    .put("created_at", String.valueOf(k.createdAt()));
+        }
+        r.duplicates()
+                .forEach((name, count) ->
+                        n.withArray("duplicates").addObject().put("name", name).put("keys", count));
+        for (OwnedKey k : r.storedMissing()) {
+            n.withArray("stored_missing_on_openrouter")
+                    .addObject()
+                    .put("owner", k.owner().key())
+                    .put("hash", k.key().hash());
+        }
+        for (OwnedKey k : r.ownerGone()) {
+            n.withArray("stored_of_deleted_owners")
+                    .addObject()
+                    .put("owner", k.owner().key())
+                    .put("hash", k.key().hash());
+        }
+        return n;
+    }
+}

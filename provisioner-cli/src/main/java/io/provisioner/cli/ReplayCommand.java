@@ -1,0 +1,98 @@
+package io.provisioner.cli;
+
+import io.provisioner.cli.ops.OffsetReset;
+import io.provisioner.core.config.ProvisionerConfig;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.apache.kafka.clients.admin.Admin;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code provisioner replay}: moves provisioner-stream's offsets on {@code <prefix>.requests}. Safe
+ * because processing is idempotent: owners that already have a key are left as they are.
+ */
+@Command(
+        name = "replay",
+        mixinStandardHelpOptions = true,
+        description = "Move provisioner-stream's offsets on <prefix>.requests (processing is idempotent).")
+final class ReplayCommand implements Callable<Integer> {
+
+    @Mixin
+    ConfigOptions options;
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Target target;
+
+    static final class Target {
+        @Option(names = "--from-beginning", description = "every request still in the topic")
+        boolean fromBeginning;
+
+        @Option(names = "--to-datetime", paramLabel = "T", description = "ISO-8601, e.g. 2026-01-31T12:00:00Z")
+        String toDatetime;
+
+        @Option(names = "--by-duration", paramLabel = "D", description = "back from now, ISO-8601 (PT2H) or 2h, 30m")
+        String byDuration;
+    }
+
+    @Option(names = "--dry-run", description = "show the new offsets, change nothing")
+    boolean dryRun;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        ProvisionerConfig config = options.load();
+        Instant at = when();
+        String topic = config.topics().requests().name();
+        PrintWriter out = spec.commandLine().getOut();
+        try (Admin admin = KafkaClients.admin(config)) {
+            OffsetReset reset = new OffsetReset(admin);
+            reset.requireInactive(LagCommand.STREAM_GROUP);
+            List<OffsetReset.Move> moves = reset.plan(LagCommand.STREAM_GROUP, topic, at);
+            out.printf("%-40s %9s %12s %12s%n", "TOPIC", "PARTITION", "CURRENT", "NEW");
+            for (OffsetReset.Move m : moves) {
+                out.printf("%-40s %9d %12s %12d%n", topic, m.partition(), m.from() == null ? "-" : m.from(), m.to());
+            }
+            if (dryRun) {
+                out.println("dry run: nothing changed");
+            } else {
+                reset.apply(LagCommand.STREAM_GROUP, topic, moves);
+                out.println("offsets of " + LagCommand.STREAM_GROUP + " moved; start the provisioner to replay");
+            }
+            out.flush();
+        }
+        return ProvisionerCli.OK;
+    }
+
+    private Instant when() {
+        if (target.fromBeginning) {
+            return null;
+        }
+        if (target.toDatetime != null) {
+            try {
+                return OffsetDateTime.parse(target.toDatetime).toInstant();
+            } catch (DateTimeParseException e) {
+                throw new IllegalArgumentException(
+                        "--to-datetime: not an ISO-8601 date-time with offset: " + target.toDatetime);
+            }
+        }
+        String d = target.byDuration.trim().toUpperCase(java.util.Locale.ROOT);
+        try {
+            return Instant.now().minus(Duration.parse(d.startsWith("P") ? d : "PT" + d));
+        } catch (DateTimeParseException e) {
+            throw new IllegalArgumentException(
+                    "--by-duration: not a duration such as PT2H, 2h or 30m: " + target.byDuration);
+        }
+    }
+}

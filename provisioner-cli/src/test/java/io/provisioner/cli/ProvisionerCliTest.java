@@ -1,0 +1,110 @@
+package io.provisioner.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class ProvisionerCliTest {
+
+    private static final String GOOD_KEY = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+    private final StringWriter out = new StringWriter();
+    private final StringWriter err = new StringWriter();
+
+    @AfterEach
+    void restoreEnvironment() {
+        ConfigOptions.environment = System.getenv();
+    }
+
+    private int run(Map<String, String> env, String... args) {
+        ConfigOptions.environment = env;
+        return ProvisionerCli.execute(new PrintWriter(out, true), new PrintWriter(err, true), args);
+    }
+
+    private static Map<String, String> valid() {
+        Map<String, String> env = new HashMap<>();
+        env.put("DATABASE_URL", "postgresql://app:s3cr3t-pw@db.example:5432/app");
+        env.put("OPENROUTER_PROVISIONING_KEY", "mgmt-very-secret-value");
+        env.put("PROVISIONER_ENCRYPTION_KEY", GOOD_KEY);
+        return env;
+    }
+
+    @Test
+    void missingDatabaseUrlExitsTwoNamingIt() {
+        int code = run(Map.of(), "migrate");
+        assertThat(code).isEqualTo(2);
+        assertThat(err.toString().strip()).startsWith("error: DATABASE_URL").doesNotContain("\n");
+    }
+
+    @Test
+    void malformedEncryptionKeyExitsTwoNamingItWithoutTheValue() {
+        Map<String, String> env = valid();
+        env.put("PROVISIONER_ENCRYPTION_KEY", "not-base64-!!-secretish");
+        int code = run(env, "run");
+        assertThat(code).isEqualTo(2);
+        assertThat(err.toString()).contains("PROVISIONER_ENCRYPTION_KEY").doesNotContain("secretish");
+    }
+
+    @Test
+    void shortEncryptionKeyIsRejected() {
+        Map<String, String> env = valid();
+        env.put("PROVISIONER_ENCRYPTION_KEY", "AAECAwQF");
+        assertThat(run(env, "config")).isEqualTo(2);
+        assertThat(err.toString()).contains("PROVISIONER_ENCRYPTION_KEY").contains("expected 32");
+    }
+
+    @Test
+    void unknownOrVariableExitsTwoNamingIt() {
+        Map<String, String> env = valid();
+        env.put("OR_DELAY_MSS", "100");
+        assertThat(run(env, "run")).isEqualTo(2);
+        assertThat(err.toString()).contains("OR_DELAY_MSS").contains("not a known setting");
+    }
+
+    @Test
+    void nonNumericDelayExitsTwoNamingIt() {
+        Map<String, String> env = valid();
+        env.put("OR_DELAY_MS", "fast");
+        assertThat(run(env, "run")).isEqualTo(2);
+        assertThat(err.toString()).contains("OR_DELAY_MS").contains("'fast'");
+    }
+
+    @Test
+    void unknownComponentIsBadUsage() {
+        assertThat(run(valid(), "run", "--components", "cdc,printer")).isEqualTo(2);
+        assertThat(err.toString()).contains("printer");
+    }
+
+    @Test
+    void configPrintsEverySettingWithSecretsMasked() {
+        Map<String, String> env = valid();
+        env.put("OR_DELAY_MS", "500");
+        env.put(
+                "KAFKA_SASL_JAAS_CONFIG",
+                "org.apache.kafka.common.security.plain.PlainLoginModule required password=\"kpw\";");
+        assertThat(run(env, "config")).isEqualTo(0);
+        String printed = out.toString();
+        assertThat(printed)
+                .contains("OR_DELAY_MS", "500", "OR_BACKOFF_MULTIPLIER", "CDC_SNAPSHOT_MODE", "LOG_FORMAT")
+                .contains("KAFKA_SASL_JAAS_CONFIG")
+                .doesNotContain("mgmt-very-secret-value")
+                .doesNotContain(GOOD_KEY)
+                .doesNotContain("s3cr3t-pw")
+                .doesNotContain("kpw");
+    }
+
+    @Test
+    void secretsCanComeFromFiles(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path f = dir.resolve("key");
+        java.nio.file.Files.writeString(f, "AAECAwQF\n");
+        Map<String, String> env = valid();
+        env.remove("PROVISIONER_ENCRYPTION_KEY");
+        env.put("PROVISIONER_ENCRYPTION_KEY_FILE", f.toString());
+        assertThat(run(env, "config")).isEqualTo(2);
+        assertThat(err.toString()).contains("PROVISIONER_ENCRYPTION_KEY").contains("decodes to 6 bytes");
+    }
+}
