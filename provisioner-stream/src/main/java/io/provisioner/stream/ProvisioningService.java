@@ -69,7 +69,7 @@ public final class ProvisioningService {
         this.store = store;
         this.limits = limits;
         this.clock = clock;
-        this.keysCreated = Counter.builder("provisioner.keys.created")
+        this.keysCreated = Counter.builder("provisioner.keys.provisioned")
                 .description("OpenRouter keys created and stored")
                 .register(registry);
     }
