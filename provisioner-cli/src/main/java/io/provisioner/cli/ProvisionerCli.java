@@ -2,7 +2,6 @@ package io.provisioner.cli;
 
 import io.provisioner.core.config.ConfigException;
 import java.io.PrintWriter;
-import java.util.Locale;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -72,9 +71,7 @@ public final class ProvisionerCli {
             err.flush();
             return USAGE;
         }
-        err.println("error: "
-                + e.getClass().getSimpleName().toLowerCase(Locale.ROOT).replace("exception", "")
-                + (e.getMessage() == null ? "" : ": " + e.getMessage()));
+        err.println("error: " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
         err.flush();
         org.slf4j.LoggerFactory.getLogger(ProvisionerCli.class).debug("command failed", e);
         return FAILURE;
