@@ -57,6 +57,7 @@ final class DevCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--owners must be at least 1");
         }
         Duration limit = Duration.parse("PT" + timeout.toUpperCase(java.util.Locale.ROOT));
+        quietLogs();
         PrintWriter out = spec.commandLine().getOut();
         out.println("starting embedded PostgreSQL, Kafka and the OpenRouter simulator...");
         out.flush();
@@ -91,6 +92,18 @@ final class DevCommand implements Callable<Integer> {
                     return watch(c, env, out, started, limit);
                 }
             }
+        }
+    }
+
+    /** The demo prints its own progress; the components' INFO lines and the embedded broker's chatter would bury it. */
+    private static void quietLogs() {
+        if (ConfigOptions.environment.containsKey("PROVISIONER_LOG_LEVEL")) {
+            return;
+        }
+        if (org.slf4j.LoggerFactory.getILoggerFactory() instanceof ch.qos.logback.classic.LoggerContext ctx) {
+            ctx.getLogger("io.provisioner").setLevel(ch.qos.logback.classic.Level.WARN);
+            ctx.getLogger("org.apache.kafka").setLevel(ch.qos.logback.classic.Level.ERROR);
+            ctx.getLogger("kafka").setLevel(ch.qos.logback.classic.Level.ERROR);
         }
     }
 

@@ -39,7 +39,16 @@ public record ProvisionerConfig(
         Http http,
         Duration sweepInterval,
         Path stateDir,
-        LogFormat logFormat) {
+        LogFormat logFormat,
+        LogLevel logLevel) {
+
+    public enum LogLevel {
+        TRACE,
+        DEBUG,
+        INFO,
+        WARN,
+        ERROR
+    }
 
     public enum RateLimiterKind {
         POSTGRES,
@@ -141,7 +150,8 @@ public record ProvisionerConfig(
                 p.string(Settings.PROVISIONER_STATE_DIR)
                         .map(Path::of)
                         .orElse(Path.of(System.getProperty("java.io.tmpdir"), "provisioner-streams")),
-                p.choice(Settings.LOG_FORMAT, LogFormat.class));
+                p.choice(Settings.LOG_FORMAT, LogFormat.class),
+                p.choice(Settings.PROVISIONER_LOG_LEVEL, LogLevel.class));
     }
 
     public Topics topics() {

@@ -97,6 +97,9 @@ public final class Settings {
     public static final Setting LOG_FORMAT =
             Setting.of("LOG_FORMAT", "text|json", "text", "text, or json with one object per line");
 
+    public static final Setting PROVISIONER_LOG_LEVEL = Setting.of(
+            "PROVISIONER_LOG_LEVEL", "trace|debug|info|warn|error", "info", "level of the provisioner's own log lines");
+
     public static final List<Setting> ALL = List.of(
             OPENROUTER_PROVISIONING_KEY,
             OPENROUTER_BASE_URL,
@@ -129,7 +132,8 @@ public final class Settings {
             PROVISIONER_PARTITIONS,
             PROVISIONER_SWEEP_INTERVAL,
             PROVISIONER_STATE_DIR,
-            LOG_FORMAT);
+            LOG_FORMAT,
+            PROVISIONER_LOG_LEVEL);
 
     private Settings() {}
 }
