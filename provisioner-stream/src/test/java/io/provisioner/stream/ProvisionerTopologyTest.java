@@ -212,6 +212,8 @@ class ProvisionerTopologyTest {
                 .isEqualTo(topics.requests().name());
         assertThat(header(dead.headers(), RetryHeaders.ORIGINAL_PARTITION)).isEqualTo("0");
         assertThat(header(dead.headers(), RetryHeaders.ORIGINAL_OFFSET)).isEqualTo("0");
+        assertThat(header(dead.headers(), RetryHeaders.ERROR_CLASS)).isNotBlank();
+        assertThat(header(dead.headers(), RetryHeaders.DUE_AT)).isEqualTo(millis(T0));
         for (int tier = 1; tier <= topics.retries().size(); tier++) {
             assertThat(retryTopic(tier).isEmpty()).isTrue();
         }

@@ -53,7 +53,8 @@ public final class FailureHeaders {
             int partition,
             long offset) {
         Headers h = failure(original, attempt, now, errorClass, message);
-        h.remove(RetryHeaders.DUE_AT);
+        // a dead letter waits for nobody: it is due as soon as someone re-drives it
+        RetryHeaders.put(h, RetryHeaders.DUE_AT, now.toEpochMilli());
         if (topic != null) {
             RetryHeaders.put(h, RetryHeaders.ORIGINAL_TOPIC, topic);
             RetryHeaders.put(h, RetryHeaders.ORIGINAL_PARTITION, partition);
