@@ -7,6 +7,7 @@ import io.provisioner.core.ports.KeysApi;
 import io.provisioner.core.ports.RateLimiter;
 import io.provisioner.core.topics.TopicCreator;
 import io.provisioner.core.topics.Topics;
+import io.provisioner.stream.internals.LeavingClientSupplier;
 import io.provisioner.stream.internals.PauseOnCredentialsHandler;
 import io.provisioner.stream.internals.StreamMetrics;
 import io.provisioner.stream.internals.StreamsProperties;
@@ -16,6 +17,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.slf4j.Logger;
@@ -59,7 +61,9 @@ public final class ProvisionerStreamApp implements AutoCloseable {
         this.properties = StreamsProperties.of(
                 config, APPLICATION_ID, topics, permitWait, new StreamMetrics(registry), streamsOverrides);
         this.streams = new KafkaStreams(
-                ProvisionerTopology.build(topics, config.retry(), service, clock, registry), properties);
+                ProvisionerTopology.build(topics, config.retry(), service, clock, registry),
+                properties,
+                new LeavingClientSupplier());
         this.gate = new CredentialsGate(
                 api,
                 limiter,
@@ -107,10 +111,17 @@ public final class ProvisionerStreamApp implements AutoCloseable {
         return (state.isRunningOrRebalancing() ? "UP: " : "DOWN: ") + "kafka streams " + state;
     }
 
+    /**
+     * Stops processing and leaves the consumer group at once (the application keeps no state to hand
+     * back), so the partitions move to the other instances without waiting for the session to expire,
+     * and {@code provisioner replay} may run as soon as the last instance has stopped.
+     */
     @Override
     public void close() {
         gate.close();
-        if (!streams.close(CLOSE_TIMEOUT)) {
+        CloseOptions leave = CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+                .withTimeout(CLOSE_TIMEOUT);
+        if (!streams.close(leave)) {
             LOG.warn("kafka streams did not close within {} s", CLOSE_TIMEOUT.toSeconds());
         }
     }

@@ -29,6 +29,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -83,7 +84,14 @@ class ProvisionerStreamAppIT {
                 new NoWaitRateLimiter(),
                 registry,
                 Clock.systemUTC(),
-                Map.of(StreamsConfig.APPLICATION_ID_CONFIG, prefix + "_app"));
+                Map.of(
+                        StreamsConfig.APPLICATION_ID_CONFIG,
+                        prefix + "_app",
+                        // longer than PATIENCE: a stream thread that died (401) without leaving the group
+                        // would hold the rebalance that admits its replacement, so the pause test only
+                        // resumes in time if the dead thread's consumer leaves the group
+                        ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG,
+                        120_000));
         app.start();
         producer = new KafkaProducer<>(
                 Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, infra.bootstrapServers()),

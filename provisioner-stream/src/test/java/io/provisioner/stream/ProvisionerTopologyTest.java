@@ -111,7 +111,8 @@ class ProvisionerTopologyTest {
         assertThat(result.status()).isEqualTo("created");
         assertThat(result.keyHash()).isEqualTo(hash);
         assertThat(result.attempts()).isEqualTo(1);
-        assertThat(registry.get("provisioner.keys.provisioned").counter().count()).isEqualTo(1.0);
+        assertThat(registry.get("provisioner.keys.provisioned").counter().count())
+                .isEqualTo(1.0);
         assertThat(registry.get("provisioner.requests")
                         .tag("outcome", "created")
                         .counter()

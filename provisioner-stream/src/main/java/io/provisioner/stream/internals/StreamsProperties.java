@@ -14,6 +14,9 @@ public final class StreamsProperties {
     /** Calls one request may make in the worst common case: list, delete, create, delete. */
     static final int CALLS_PER_RECORD = 4;
 
+    /** Consumer session timeout unless {@code KAFKA_SESSION_TIMEOUT_MS} says otherwise (ms). */
+    static final int SESSION_TIMEOUT_MS = 10_000;
+
     private StreamsProperties() {}
 
     /**
@@ -33,6 +36,8 @@ public final class StreamsProperties {
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
         p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1);
+        // a crashed instance's partitions wait for its session to expire: 10 s rather than the client's 45 s
+        p.putIfAbsent(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, SESSION_TIMEOUT_MS);
         p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, config.throttle().batchSize());
         p.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, maxPollInterval(config, permitWait));
         p.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir().toString());

@@ -44,6 +44,30 @@ class StreamsPropertiesTest {
     }
 
     @Test
+    void crashedInstanceIsReplacedAfterTenSecondsUnlessTheOperatorSaysOtherwise() {
+        ProvisionerConfig tuned = ProvisionerConfig.from(
+                ConfigSource.load(Map.of("KAFKA_SESSION_TIMEOUT_MS", "30000"), Optional.empty()));
+
+        Properties byDefault = StreamsProperties.of(
+                config,
+                "provisioner-stream",
+                config.topics(),
+                Duration.ZERO,
+                new StreamMetrics(new SimpleMeterRegistry()),
+                Map.of());
+        Properties configured = StreamsProperties.of(
+                tuned,
+                "provisioner-stream",
+                tuned.topics(),
+                Duration.ZERO,
+                new StreamMetrics(new SimpleMeterRegistry()),
+                Map.of());
+
+        assertThat(byDefault).containsEntry(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000);
+        assertThat(configured).containsEntry(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, "30000");
+    }
+
+    @Test
     void overridesWin() {
         Properties p = StreamsProperties.of(
                 config,
