@@ -34,6 +34,10 @@ final class LagCommand implements Callable<Integer> {
     @Option(names = "--watch", description = "refresh every 2 seconds until interrupted")
     boolean watch;
 
+    /** The groups when they are not the contract's (tests and side-by-side pipelines); repeatable. */
+    @Option(names = "--group", hidden = true)
+    List<String> groups;
+
     @Spec
     CommandSpec spec;
 
@@ -47,7 +51,7 @@ final class LagCommand implements Callable<Integer> {
                 KafkaConsumer<byte[], byte[]> peeker = KafkaClients.reader(config)) {
             GroupLag lag = new GroupLag(admin, peeker, Clock.systemUTC());
             do {
-                List<GroupLag.Row> rows = lag.rows(List.of(STREAM_GROUP, RETRY_GROUP), names);
+                List<GroupLag.Row> rows = lag.rows(groups == null ? List.of(STREAM_GROUP, RETRY_GROUP) : groups, names);
                 print(out, rows);
                 if (watch) {
                     Thread.sleep(2000);

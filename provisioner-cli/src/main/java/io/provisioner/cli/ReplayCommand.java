@@ -47,6 +47,10 @@ final class ReplayCommand implements Callable<Integer> {
     @Option(names = "--dry-run", description = "show the new offsets, change nothing")
     boolean dryRun;
 
+    /** The Streams application id when it is not the contract's (tests and side-by-side pipelines). */
+    @Option(names = "--group", hidden = true, defaultValue = LagCommand.STREAM_GROUP)
+    String group;
+
     @Spec
     CommandSpec spec;
 
@@ -58,8 +62,8 @@ final class ReplayCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         try (Admin admin = KafkaClients.admin(config)) {
             OffsetReset reset = new OffsetReset(admin);
-            reset.requireInactive(LagCommand.STREAM_GROUP);
-            List<OffsetReset.Move> moves = reset.plan(LagCommand.STREAM_GROUP, topic, at);
+            reset.requireInactive(group);
+            List<OffsetReset.Move> moves = reset.plan(group, topic, at);
             out.printf("%-40s %9s %12s %12s%n", "TOPIC", "PARTITION", "CURRENT", "NEW");
             for (OffsetReset.Move m : moves) {
                 out.printf("%-40s %9d %12s %12d%n", topic, m.partition(), m.from() == null ? "-" : m.from(), m.to());
@@ -67,8 +71,8 @@ final class ReplayCommand implements Callable<Integer> {
             if (dryRun) {
                 out.println("dry run: nothing changed");
             } else {
-                reset.apply(LagCommand.STREAM_GROUP, topic, moves);
-                out.println("offsets of " + LagCommand.STREAM_GROUP + " moved; start the provisioner to replay");
+                reset.apply(group, topic, moves);
+                out.println("offsets of " + group + " moved; start the provisioner to replay");
             }
             out.flush();
         }

@@ -4,8 +4,11 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.provisioner.core.config.ConfigSource;
 import io.provisioner.core.config.ProvisionerConfig;
 import io.provisioner.simulator.OpenRouterSimulator;
+import io.provisioner.simulator.SimRequest;
 import io.provisioner.testing.Infra;
 import io.provisioner.testing.TestNames;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -13,6 +16,8 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.EnumSet;
@@ -20,7 +25,15 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * One isolated pipeline on the shared servers: its own schema with {@code organizations} and
@@ -71,9 +84,14 @@ final class PipelineFixture implements AutoCloseable {
     }
 
     Pipeline start() {
+        return start(EnumSet.allOf(Components.class));
+    }
+
+    /** Starts only {@code components}, e.g. without CDC to see what the other paths bring in. */
+    Pipeline start(Set<Components> components) {
         pipeline = new Pipeline(
                 config(),
-                EnumSet.allOf(Components.class),
+                components,
                 new SimpleMeterRegistry(),
                 new Pipeline.Overrides(
                         Map.of("application.id", schema + "-stream"), Map.of("group.id", schema + "-retry"), Map.of()));
@@ -103,12 +121,139 @@ final class PipelineFixture implements AutoCloseable {
         return keys;
     }
 
+    /** Inserts one teacher with a fresh id; returns its record key {@code teacher:<id>}. */
+    String insertTeacher() throws SQLException {
+        UUID id = UUID.randomUUID();
+        try (Connection c = infra.connect();
+                PreparedStatement ps = c.prepareStatement("insert into " + schema + ".teachers values (?, ?, null)")) {
+            ps.setObject(1, id);
+            ps.setString(2, "teacher " + id);
+            ps.executeUpdate();
+        }
+        return "teacher:" + id;
+    }
+
+    /** An owner's row of {@code ai_key_provision_jobs}. */
+    record Job(String status, int attempts, String lastError) {}
+
+    Optional<Job> job(String ownerKey) throws SQLException {
+        int colon = ownerKey.indexOf(':');
+        try (Connection c = infra.connect();
+                PreparedStatement ps = c.prepareStatement("select status, attempts, last_error from " + schema
+                        + ".ai_key_provision_jobs where owner_type = ? and owner_id = ?")) {
+            ps.setString(1, ownerKey.substring(0, colon));
+            ps.setString(2, ownerKey.substring(colon + 1));
+            try (var rs = ps.executeQuery()) {
+                return rs.next()
+                        ? Optional.of(new Job(rs.getString(1), rs.getInt(2), rs.getString(3)))
+                        : Optional.empty();
+            }
+        }
+    }
+
     long count(String sql) throws SQLException {
         try (Connection c = infra.connect();
                 Statement s = c.createStatement();
                 var rs = s.executeQuery(sql)) {
             rs.next();
             return rs.getLong(1);
+        }
+    }
+
+    /** Stops the running pipeline gracefully; {@link #start()} runs a new one on the same names. */
+    void stop() {
+        if (pipeline != null) {
+            pipeline.close();
+            pipeline = null;
+        }
+    }
+
+    /** The consumer group of provisioner-stream here (its application id). */
+    String streamGroup() {
+        return schema + "-stream";
+    }
+
+    /** What one command line printed and returned. */
+    record CliRun(int exit, String out, String err) {}
+
+    /** Runs one {@code provisioner} command line with this fixture's settings as its environment. */
+    CliRun cli(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        Map<String, String> before = ConfigOptions.environment;
+        ConfigOptions.environment = Map.copyOf(env);
+        try {
+            int exit = ProvisionerCli.execute(new PrintWriter(out, true), new PrintWriter(err, true), args);
+            return new CliRun(exit, out.toString(), err.toString());
+        } finally {
+            ConfigOptions.environment = before;
+        }
+    }
+
+    long activeKeys() throws SQLException {
+        return count("select count(*) from " + schema + ".ai_provider_keys where revoked_at is null");
+    }
+
+    /** Arrival times of the {@code POST /keys} calls for a key named {@code name}, in order. */
+    List<Instant> createsNamed(String name) {
+        String quoted = "\"" + name + "\"";
+        return simulator.requests().stream()
+                .filter(r -> r.method().equals("POST") && r.path().endsWith("/keys"))
+                .filter(r -> r.body() != null && r.body().contains(quoted))
+                .map(SimRequest::at)
+                .toList();
+    }
+
+    /** Every record of {@code <prefix>.dlt} written so far (committed ones). */
+    List<ConsumerRecord<byte[], byte[]>> deadLetters() {
+        Map<String, Object> p = new HashMap<>();
+        p.put("bootstrap.servers", infra.bootstrapServers());
+        p.put("isolation.level", "read_committed");
+        p.put("enable.auto.commit", "false");
+        List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> c =
+                new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> parts = c.partitionsFor(schema + ".dlt", Duration.ofSeconds(30)).stream()
+                    .map(i -> new TopicPartition(i.topic(), i.partition()))
+                    .toList();
+            c.assign(parts);
+            c.seekToBeginning(parts);
+            Map<TopicPartition, Long> end = c.endOffsets(parts);
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (parts.stream().anyMatch(tp -> c.position(tp) < end.get(tp)) && System.nanoTime() < deadline) {
+                c.poll(Duration.ofMillis(200)).forEach(out::add);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Records of {@code <prefix>.requests} that provisioner-stream has not committed yet; a partition
+     * without a committed offset counts whole.
+     */
+    long streamLag() throws Exception {
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", infra.bootstrapServers()))) {
+            String topic = schema + ".requests";
+            int partitions = admin.describeTopics(List.of(topic))
+                    .allTopicNames()
+                    .get()
+                    .get(topic)
+                    .partitions()
+                    .size();
+            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+            for (int i = 0; i < partitions; i++) {
+                latest.put(new TopicPartition(topic, i), OffsetSpec.latest());
+            }
+            var ends = admin.listOffsets(latest).all().get();
+            Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(streamGroup())
+                    .partitionsToOffsetAndMetadata()
+                    .get();
+            long lag = 0;
+            for (TopicPartition tp : latest.keySet()) {
+                OffsetAndMetadata c = committed.get(tp);
+                lag += ends.get(tp).offset() - (c == null ? 0 : c.offset());
+            }
+            return lag;
         }
     }
 
