@@ -197,6 +197,39 @@ class LifecycleIT {
     }
 
     @Test
+    void rowsCdcNeverSawAreProvisionedAndRevokedByTheSweep(Infra infra) throws Exception {
+        try (PipelineFixture f = new PipelineFixture(infra)) {
+            f.env.put("OR_RATE_PER_SEC", "100");
+            f.env.put("PROVISIONER_SWEEP_INTERVAL", "2s");
+            f.start();
+            String gone = f.insertTeacher();
+            await().atMost(WAIT).until(() -> f.activeKeys() == 1);
+
+            // CDC stops seeing the table: what happens to it now reaches the pipeline only through the sweep
+            try (Connection c = infra.connect();
+                    Statement s = c.createStatement()) {
+                s.execute("alter publication " + f.schema + "_pub drop table " + f.schema + ".teachers");
+            }
+            List<String> unseen = new ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                unseen.add(f.insertTeacher());
+            }
+            f.count("with d as (delete from " + f.schema + ".teachers where id::text = '" + gone.substring(8)
+                    + "' returning 1) select count(*) from d");
+
+            await().atMost(WAIT)
+                    .pollInterval(Duration.ofMillis(500))
+                    .until(() -> f.activeKeys() == 5
+                            && f.simulator.liveKeysNamed(gone).isEmpty());
+            for (String owner : unseen) {
+                assertThat(f.simulator.liveKeysNamed(owner)).as(owner).hasSize(1);
+            }
+            assertThat(f.job(gone))
+                    .hasValueSatisfying(j -> assertThat(j.status()).isEqualTo("revoked"));
+        }
+    }
+
+    @Test
     void reconcileReportsAndFixesOrphansAndOwnersWithoutKey(Infra infra) throws Exception {
         try (PipelineFixture f = new PipelineFixture(infra)) {
             f.start();
