@@ -1,0 +1,176 @@
+package io.provisioner.cli;
+
+import static org.awaitility.Awaitility.await;
+
+import io.provisioner.core.crypto.KeyCipher;
+import io.provisioner.simulator.OpenRouterSimulator;
+import io.provisioner.simulator.SimKey;
+import io.provisioner.testing.Infra;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+/**
+ * What a user would check after the storm: the owner rows, the active stored keys and the keys live on
+ * the simulator, compared. {@link #problems()} is empty exactly when every owner has one stored key
+ * that decrypts to the secret of its one live key, and nothing else exists.
+ */
+final class ChaosAudit {
+
+    private static final int EXAMPLES = 5;
+
+    private final Infra infra;
+    private final String schema;
+    private final OpenRouterSimulator simulator;
+    private final KeyCipher cipher;
+
+    ChaosAudit(Infra infra, String schema, OpenRouterSimulator simulator, KeyCipher cipher) {
+        this.infra = infra;
+        this.schema = schema;
+        this.simulator = simulator;
+        this.cipher = cipher;
+    }
+
+    private record Stored(String hash, String encrypted) {}
+
+    /** Every violation found, each with its count and a few examples; empty when all is in step. */
+    List<String> problems(Collection<String> expectedOwners) throws SQLException {
+        Set<String> owners = owners();
+        List<String> problems = new ArrayList<>();
+        List<String> duplicateRows = new ArrayList<>();
+        Map<String, Stored> stored = stored(duplicateRows);
+        Map<String, List<SimKey>> live = simulator.liveKeys().stream().collect(Collectors.groupingBy(SimKey::name));
+        Set<String> liveHashes = simulator.liveKeys().stream().map(SimKey::hash).collect(Collectors.toSet());
+        Set<String> storedHashes = stored.values().stream().map(Stored::hash).collect(Collectors.toSet());
+
+        report(problems, "owner rows missing", minus(expectedOwners, owners));
+        report(problems, "unexpected owner rows", minus(owners, expectedOwners));
+        report(problems, "owners with two active stored keys", duplicateRows);
+        report(problems, "owners without an active stored key", minus(owners, stored.keySet()));
+        report(problems, "active stored keys without an owner", minus(stored.keySet(), owners));
+        report(problems, "owners without a live key", minus(owners, live.keySet()));
+        report(
+                problems,
+                "names with more than one live key (duplicates)",
+                live.entrySet().stream()
+                        .filter(e -> e.getValue().size() > 1)
+                        .map(Map.Entry::getKey)
+                        .toList());
+        report(problems, "live keys not stored (orphans)", minus(liveHashes, storedHashes));
+        report(problems, "stored keys not live", minus(storedHashes, liveHashes));
+        report(problems, "stored keys that do not decrypt to the live secret", wrongSecrets(stored));
+        return problems;
+    }
+
+    /** e.g. {@code 500 owners, 312 stored keys, 313 live keys}. */
+    String progress() throws SQLException {
+        long owners = keys("select 'organization:' || id from " + schema + ".organizations"
+                        + " union all select 'teacher:' || id from " + schema + ".teachers")
+                .size();
+        long stored = keys("select id::text from " + schema + ".ai_provider_keys where revoked_at is null")
+                .size();
+        return owners + " owners, " + stored + " stored keys, "
+                + simulator.liveKeys().size() + " live keys";
+    }
+
+    /** Committed records in {@code <prefix>.dlt} (the prefix is the schema), read up to the last stable offset. */
+    long deadLetters(String bootstrapServers) {
+        Map<String, Object> p = new HashMap<>();
+        p.put("bootstrap.servers", bootstrapServers);
+        p.put("isolation.level", "read_committed");
+        p.put("enable.auto.commit", "false");
+        AtomicLong count = new AtomicLong();
+        try (KafkaConsumer<byte[], byte[]> consumer =
+                new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> parts = consumer.partitionsFor(schema + ".dlt").stream()
+                    .map(i -> new TopicPartition(i.topic(), i.partition()))
+                    .toList();
+            if (parts.isEmpty()) {
+                throw new IllegalStateException(schema + ".dlt does not exist");
+            }
+            consumer.assign(parts);
+            consumer.seekToBeginning(parts);
+            Map<TopicPartition, Long> end = consumer.endOffsets(parts);
+            await().atMost(Duration.ofSeconds(60)).until(() -> {
+                count.addAndGet(consumer.poll(Duration.ofMillis(200)).count());
+                return parts.stream().allMatch(tp -> consumer.position(tp) >= end.get(tp));
+            });
+        }
+        return count.get();
+    }
+
+    private List<String> wrongSecrets(Map<String, Stored> stored) {
+        List<String> wrong = new ArrayList<>();
+        stored.forEach((owner, s) -> {
+            String secret = simulator.key(s.hash()).map(SimKey::secret).orElse(null);
+            if (secret == null) {
+                return; // reported as "stored keys not live"
+            }
+            try {
+                if (!cipher.decrypt(s.encrypted(), owner).reveal().equals(secret)) {
+                    wrong.add(owner);
+                }
+            } catch (RuntimeException e) {
+                wrong.add(owner + " (" + e.getClass().getSimpleName() + ")");
+            }
+        });
+        return wrong;
+    }
+
+    private Set<String> owners() throws SQLException {
+        return keys("select 'organization:' || id from " + schema + ".organizations"
+                + " union all select 'teacher:' || id from " + schema + ".teachers");
+    }
+
+    private Map<String, Stored> stored(List<String> duplicateRows) throws SQLException {
+        Map<String, Stored> out = new HashMap<>();
+        try (Connection c = infra.connect();
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("select owner_type || ':' || owner_id, key_hash, encrypted_key from "
+                        + schema + ".ai_provider_keys where revoked_at is null")) {
+            while (rs.next()) {
+                if (out.put(rs.getString(1), new Stored(rs.getString(2), rs.getString(3))) != null) {
+                    duplicateRows.add(rs.getString(1));
+                }
+            }
+        }
+        return out;
+    }
+
+    private Set<String> keys(String sql) throws SQLException {
+        Set<String> out = new HashSet<>();
+        try (Connection c = infra.connect();
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery(sql)) {
+            while (rs.next()) {
+                out.add(rs.getString(1));
+            }
+        }
+        return out;
+    }
+
+    private static List<String> minus(Collection<String> a, Collection<String> b) {
+        Set<String> bs = new HashSet<>(b);
+        return a.stream().filter(x -> !bs.contains(x)).sorted().toList();
+    }
+
+    private static void report(List<String> problems, String what, List<String> found) {
+        if (!found.isEmpty()) {
+            problems.add(found.size() + " " + what + ", e.g. " + found.subList(0, Math.min(EXAMPLES, found.size())));
+        }
+    }
+}

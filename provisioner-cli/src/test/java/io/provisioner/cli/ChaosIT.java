@@ -1,0 +1,301 @@
+package io.provisioner.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.provisioner.core.config.Secret;
+import io.provisioner.core.crypto.KeyCipher;
+import io.provisioner.simulator.OpenRouterSimulator;
+import io.provisioner.testing.Infra;
+import io.provisioner.testing.SharedInfra;
+import io.provisioner.testing.TestNames;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Issue 4: cdc-bridge, two provisioner-stream instances and retry-scheduler run as separate
+ * {@code provisioner run} processes of the packaged jar; while 500 owners are inserted, they are
+ * SIGKILLed at random moments and started again. In the end every owner has exactly one key, stored
+ * and decryptable, and nothing is left over or dead-lettered. A few creates fail (500, or a timeout
+ * after OpenRouter created the key) so that the retry path and its scheduler are under fire too.
+ *
+ * <p>The seed is printed; {@code -Dchaos.seed=N} repeats a run's kill plan and insert shapes (not its
+ * timing, which the machine decides). Child logs stay in {@code target/chaos/<schema>/}.
+ */
+@ExtendWith(SharedInfra.class)
+class ChaosIT {
+
+    private static final int OWNERS = 500;
+    private static final String RUNNING = "running [";
+
+    private final String schema = TestNames.unique("chaos");
+    private final List<ChaosProcess> processes = new ArrayList<>();
+    private final List<String> events = new CopyOnWriteArrayList<>();
+    private final ExecutorService chaosThread = Executors.newSingleThreadExecutor(r -> new Thread(r, "chaos"));
+    private final ScheduledExecutorService monitor =
+            Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "chaos-progress"));
+    private Infra infra;
+    private OpenRouterSimulator simulator;
+    private String encryptionKey;
+    private Path stateRoot;
+    private long startedAt;
+    private ChaosAudit audit;
+
+    @BeforeEach
+    void setUp(Infra infra) throws Exception {
+        this.infra = infra;
+        this.simulator = OpenRouterSimulator.start();
+        byte[] key = new byte[32];
+        new SecureRandom().nextBytes(key);
+        this.encryptionKey = Base64.getEncoder().encodeToString(key);
+        this.stateRoot = Files.createTempDirectory("chaos-state");
+        try (Connection c = infra.connect();
+                Statement s = c.createStatement()) {
+            s.execute("create schema " + schema);
+            s.execute("create table " + schema + ".organizations (id uuid primary key, name text)");
+            s.execute("create table " + schema + ".teachers (id uuid primary key, name text, organization_id uuid)");
+        }
+        Path logs = Files.createDirectories(Path.of("target", "chaos", schema));
+        // every lifetime runs the same binary, even if a build in this folder replaces target/provisioner.jar
+        Path jar = Files.copy(Path.of("target", "provisioner.jar"), stateRoot.resolve("provisioner.jar"));
+        processes.add(new ChaosProcess(jar, "cdc", "cdc", env("cdc"), logs));
+        processes.add(new ChaosProcess(jar, "provisioner-1", "provisioner", env("provisioner-1"), logs));
+        processes.add(new ChaosProcess(jar, "provisioner-2", "provisioner", env("provisioner-2"), logs));
+        processes.add(new ChaosProcess(jar, "retry", "retry", env("retry"), logs));
+    }
+
+    private Map<String, String> env(String process) {
+        Map<String, String> env = new HashMap<>();
+        env.put("DATABASE_URL", infra.jdbcUrl());
+        env.put("DATABASE_USER", infra.dbUser());
+        env.put("DATABASE_PASSWORD", infra.dbPassword());
+        env.put("KAFKA_BOOTSTRAP_SERVERS", infra.bootstrapServers());
+        env.put("OPENROUTER_BASE_URL", simulator.baseUrl());
+        env.put("OPENROUTER_PROVISIONING_KEY", simulator.managementKey());
+        env.put("OR_HTTP_TIMEOUT_MS", "2000");
+        env.put("PROVISIONER_ENCRYPTION_KEY", encryptionKey);
+        env.put("PROVISIONER_TOPIC_PREFIX", schema);
+        env.put("PROVISIONER_PARTITIONS", "4");
+        env.put("PROVISIONER_STATE_DIR", stateRoot.resolve(process).toString());
+        env.put("PROVISIONER_HTTP_PORT", "0");
+        env.put("PROVISIONER_SWEEP_INTERVAL", "5s");
+        env.put("CDC_TABLES", schema + ".organizations," + schema + ".teachers");
+        env.put("CDC_SLOT_NAME", schema);
+        env.put("CDC_PUBLICATION", schema + "_pub");
+        env.put("CDC_HEARTBEAT_INTERVAL_MS", "1000");
+        env.put("OR_RATE_PER_SEC", "50");
+        env.put("OR_BACKOFF_INITIAL_MS", "500");
+        env.put("OR_BACKOFF_MAX_MS", "2000");
+        return env;
+    }
+
+    @Test
+    void everyOwnerEndsWithExactlyOneKeyWhileComponentsAreKilled() throws Throwable {
+        long seed = Long.getLong("chaos.seed", new SecureRandom().nextLong());
+        System.out.printf(
+                "ChaosIT seed %d (repeat with -Dchaos.seed=%d), logs in target/chaos/%s%n", seed, seed, schema);
+        startedAt = System.nanoTime();
+        audit = new ChaosAudit(infra, schema, simulator, cipher());
+        try {
+            // given: the pipeline up as four processes, and OpenRouter failing a few creates
+            for (ChaosProcess p : processes) {
+                p.start();
+            }
+            awaitAllRunning();
+            simulator.setRandomCreateFaults(0.05, 0.02, seed, Duration.ofSeconds(4));
+
+            // when: owners are inserted over a minute or so while processes are killed and restarted
+            Future<?> chaos = chaosThread.submit(() -> {
+                unleash(new Random(seed));
+                return null;
+            });
+            ScheduledFuture<?> progress = monitor.scheduleWithFixedDelay(this::progress, 10, 10, TimeUnit.SECONDS);
+            ChaosOwners owners = new ChaosOwners(infra, schema, new Random(seed + 1));
+            insertOverTime(owners, new Random(seed + 2));
+            chaos.get(5, TimeUnit.MINUTES);
+            event("chaos over; waiting for the pipeline to converge");
+
+            // then
+            await().atMost(Duration.ofMinutes(4))
+                    .pollInterval(Duration.ofSeconds(2))
+                    .failFast("a process exited on its own", this::anyExitedOnItsOwn)
+                    .untilAsserted(
+                            () -> assertThat(audit.problems(owners.inserted())).isEmpty());
+            progress.cancel(false);
+            event("converged");
+            // and stays so: no late create from a retry, a duplicate request or a sweep
+            await().during(Duration.ofSeconds(12))
+                    .atMost(Duration.ofSeconds(30))
+                    .pollInterval(Duration.ofSeconds(2))
+                    .untilAsserted(
+                            () -> assertThat(audit.problems(owners.inserted())).isEmpty());
+            assertThat(owners.inserted()).hasSize(OWNERS).doesNotHaveDuplicates();
+            assertThat(simulator.liveKeys()).hasSize(OWNERS);
+            assertThat(audit.deadLetters(infra.bootstrapServers()))
+                    .as("records in %s.dlt", schema)
+                    .isZero();
+            assertKilledEnough();
+            assertNoneExitedOnItsOwn();
+            System.out.println(String.join("\n", events));
+        } catch (Throwable t) {
+            System.out.println(String.join("\n", events));
+            processes.forEach(p -> System.out.println(p.tail(60)));
+            throw t;
+        }
+    }
+
+    private void awaitAllRunning() {
+        await().atMost(Duration.ofMinutes(2))
+                .pollInterval(Duration.ofMillis(500))
+                .failFast("a process exited on its own", this::anyExitedOnItsOwn)
+                .untilAsserted(() -> {
+                    for (ChaosProcess p : processes) {
+                        assertThat(p.loggedSinceStart(RUNNING))
+                                .as("%s is running", p.name())
+                                .isTrue();
+                    }
+                });
+        event("all four processes running");
+    }
+
+    /** Kills per the seeded plan, each after a random pause, and starts the victim again shortly after. */
+    private void unleash(Random random) throws Exception {
+        for (ChaosProcess victim : killPlan(random)) {
+            pace(random, 2_000, 7_000);
+            if (!victim.alive()) {
+                event("!! " + victim.name() + " had exited on its own with code " + victim.exitCode());
+            }
+            victim.kill();
+            long down = 300 + random.nextInt(2_700);
+            event("SIGKILL " + victim.name() + "; restart in " + down + " ms");
+            TimeUnit.MILLISECONDS.sleep(down); // deliberate downtime, not a wait for a condition
+            victim.start();
+        }
+    }
+
+    /** At least twice each component (cdc, retry: three times; each provisioner twice), plus two at random. */
+    private List<ChaosProcess> killPlan(Random random) {
+        List<ChaosProcess> plan = new ArrayList<>();
+        for (ChaosProcess p : processes) {
+            int times = p.component().equals("provisioner") ? 2 : 3;
+            for (int i = 0; i < times; i++) {
+                plan.add(p);
+            }
+        }
+        plan.add(processes.get(random.nextInt(processes.size())));
+        plan.add(processes.get(random.nextInt(processes.size())));
+        Collections.shuffle(plan, random);
+        return plan;
+    }
+
+    private void insertOverTime(ChaosOwners owners, Random random) throws Exception {
+        while (owners.inserted().size() < OWNERS) {
+            int n = Math.min(1 + random.nextInt(20), OWNERS - owners.inserted().size());
+            String how = owners.insertBatch(n);
+            if (random.nextInt(8) == 0) {
+                event("inserted " + how + " (" + owners.inserted().size() + " so far)");
+            }
+            pace(random, 300, 2_500);
+        }
+        event("inserted all " + owners.inserted().size() + " owners");
+    }
+
+    /** Deliberate pacing of the storm (not a wait for a condition). */
+    private static void pace(Random random, int minMs, int maxMs) throws InterruptedException {
+        TimeUnit.MILLISECONDS.sleep(minMs + random.nextInt(maxMs - minMs));
+    }
+
+    private void assertKilledEnough() {
+        int kills = processes.stream().mapToInt(ChaosProcess::kills).sum();
+        assertThat(kills).as("SIGKILLs").isGreaterThanOrEqualTo(10);
+        for (String component : List.of("cdc", "provisioner", "retry")) {
+            assertThat(processes.stream()
+                            .filter(p -> p.component().equals(component))
+                            .mapToInt(ChaosProcess::kills)
+                            .sum())
+                    .as("SIGKILLs of %s", component)
+                    .isGreaterThanOrEqualTo(2);
+        }
+    }
+
+    /** Only the chaos thread kills, and it starts the victim again at once: a dead process died by itself. */
+    private boolean anyExitedOnItsOwn() {
+        return processes.stream().anyMatch(p -> !p.alive());
+    }
+
+    private void assertNoneExitedOnItsOwn() {
+        for (ChaosProcess p : processes) {
+            assertThat(p.alive())
+                    .as("%s exited on its own (code %s); log tail:%n%s", p.name(), p.exitCode(), p.tail(40))
+                    .isTrue();
+        }
+    }
+
+    private KeyCipher cipher() {
+        return KeyCipher.fromBase64("PROVISIONER_ENCRYPTION_KEY", new Secret(encryptionKey));
+    }
+
+    /** Progress for the event log, so that a stall shows. */
+    private void progress() {
+        try {
+            event("progress: " + audit.progress());
+        } catch (Exception e) {
+            event("progress unknown: " + e);
+        }
+    }
+
+    private void event(String what) {
+        events.add(String.format("t+%5.1fs %s", (System.nanoTime() - startedAt) / 1e9, what));
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        monitor.shutdownNow();
+        chaosThread.shutdownNow();
+        chaosThread.awaitTermination(30, TimeUnit.SECONDS);
+        for (ChaosProcess p : processes) {
+            p.close();
+        }
+        simulator.close();
+        try (Connection c = infra.connect();
+                Statement s = c.createStatement()) {
+            // a walsender may outlive its killed process for a moment
+            await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> {
+                s.execute("select pg_terminate_backend(active_pid) from pg_replication_slots where slot_name = '"
+                        + schema + "' and active_pid is not null");
+                s.execute("select pg_drop_replication_slot(slot_name) from pg_replication_slots where slot_name = '"
+                        + schema + "'");
+                return true;
+            });
+            s.execute("drop publication if exists " + schema + "_pub");
+            s.execute("drop schema " + schema + " cascade");
+        }
+        try (Stream<Path> files = Files.walk(stateRoot)) {
+            files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        }
+    }
+}

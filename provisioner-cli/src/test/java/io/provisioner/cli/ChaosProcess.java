@@ -1,0 +1,132 @@
+package io.provisioner.cli;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One {@code provisioner run --components X} child process of the packaged jar, started again after
+ * every kill. Its output (all lifetimes) goes to one log file, each lifetime headed by a marker line.
+ * Not thread-safe: one chaos thread drives it, the test thread only reads its state at the end.
+ */
+final class ChaosProcess implements AutoCloseable {
+
+    private static final List<String> INHERITED_PREFIXES =
+            List.of("OR_", "CDC_", "PROVISIONER_", "KAFKA_", "DATABASE_", "OPENROUTER_");
+
+    private final Path jar;
+    private final String name;
+    private final String component;
+    private final Map<String, String> env;
+    private final Path log;
+    private volatile Process process;
+    private int starts;
+    private int kills;
+
+    /**
+     * @param jar the packaged executable
+     * @param env the whole provisioner configuration of this process (inherited settings are dropped)
+     */
+    ChaosProcess(Path jar, String name, String component, Map<String, String> env, Path logDir) {
+        this.jar = jar;
+        this.name = name;
+        this.component = component;
+        this.env = Map.copyOf(env);
+        this.log = logDir.resolve(name + ".log");
+    }
+
+    String name() {
+        return name;
+    }
+
+    String component() {
+        return component;
+    }
+
+    int kills() {
+        return kills;
+    }
+
+    void start() throws IOException {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        ProcessBuilder pb = new ProcessBuilder(
+                        java, "-Xmx512m", "-XX:+UseSerialGC", "-jar", jar.toString(), "run", "--components", component)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        pb.environment().keySet().removeIf(k -> INHERITED_PREFIXES.stream().anyMatch(k::startsWith));
+        pb.environment().putAll(env);
+        starts++;
+        mark("start #" + starts);
+        process = pb.start();
+    }
+
+    /** SIGKILL, as the kernel's OOM killer or a lost node would: no shutdown hook, no graceful close. */
+    void kill() throws InterruptedException, IOException {
+        kills++;
+        mark("SIGKILL #" + kills + " of pid " + process.pid());
+        process.destroyForcibly();
+        process.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    /** True while the current lifetime runs; false once it exited, whoever ended it. */
+    boolean alive() {
+        return process != null && process.isAlive();
+    }
+
+    /** Exit code of an ended lifetime, or null while it runs. */
+    Integer exitCode() {
+        Process p = process;
+        return p == null || p.isAlive() ? null : p.exitValue();
+    }
+
+    /** True when the log holds {@code text} after the last start marker. */
+    boolean loggedSinceStart(String text) throws IOException {
+        String all = readLog();
+        int from = all.lastIndexOf("=== " + name + " start #");
+        return from >= 0 && all.indexOf(text, from) >= 0;
+    }
+
+    String tail(int lines) {
+        try {
+            List<String> all = readLog().lines().toList();
+            String state = alive() ? "running" : "exited with code " + exitCode();
+            return name + " (" + state + ", " + log + "):\n"
+                    + String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+        } catch (IOException e) {
+            return name + ": cannot read " + log + ": " + e;
+        }
+    }
+
+    String readLog() throws IOException {
+        return Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : "";
+    }
+
+    private void mark(String what) throws IOException {
+        Files.writeString(
+                log,
+                "=== " + name + " " + what + " at " + Instant.now() + "\n",
+                StandardCharsets.UTF_8,
+                StandardOpenOption.CREATE,
+                StandardOpenOption.APPEND);
+    }
+
+    /** SIGTERM and a bounded wait for the graceful shutdown, then SIGKILL. */
+    @Override
+    public void close() throws InterruptedException {
+        Process p = process;
+        if (p == null || !p.isAlive()) {
+            return;
+        }
+        p.destroy();
+        if (!p.waitFor(40, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            p.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+}
