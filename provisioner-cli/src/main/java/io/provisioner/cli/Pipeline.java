@@ -10,6 +10,7 @@ import io.provisioner.core.topics.TopicCreator;
 import io.provisioner.db.Database;
 import io.provisioner.db.JdbcKeyStore;
 import io.provisioner.db.Migrator;
+import io.provisioner.db.OwnedKey;
 import io.provisioner.db.ProvisioningQueries;
 import io.provisioner.db.ratelimit.RateLimiters;
 import io.provisioner.openrouter.OpenRouterClient;
@@ -128,7 +129,10 @@ public final class Pipeline implements AutoCloseable {
                 new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
         closeables.add(producer);
         Sweeper sweeper = new Sweeper(
-                queries,
+                () -> queries.ownersWithoutActiveKey(Sweeper.BATCH),
+                () -> queries.activeKeysWithoutOwner().stream()
+                        .map(OwnedKey::owner)
+                        .toList(),
                 queries::job,
                 producer,
                 config.topics().requestsRaw().name(),

@@ -71,9 +71,22 @@ public final class ProvisionerCli {
             err.flush();
             return USAGE;
         }
-        err.println("error: " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
+        err.println("error: " + describe(e));
         err.flush();
         org.slf4j.LoggerFactory.getLogger(ProvisionerCli.class).debug("command failed", e);
         return FAILURE;
+    }
+
+    /** The failure's message and, when it says something else, its root cause's (our messages hold no secret). */
+    static String describe(Throwable e) {
+        String top = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        if (root == e || root.getMessage() == null || top.contains(root.getMessage())) {
+            return top;
+        }
+        return top + " (cause: " + root.getClass().getSimpleName() + ": " + root.getMessage() + ")";
     }
 }
