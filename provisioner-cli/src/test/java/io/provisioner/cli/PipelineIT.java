@@ -69,6 +69,34 @@ class PipelineIT {
 
             assertPublicViewShowsNoSecret(infra, f);
             assertResultsCarryNoSecret(infra, f, 50);
+
+            PipelineFixture.CliRun status = f.cli("status");
+            assertThat(status.exit()).as(status.err()).isZero();
+            assertThat(status.out()).containsPattern("succeeded\\s+50").contains("no failures");
+
+            assertRotationReencryptsEveryKey(f);
+        }
+    }
+
+    private static void assertRotationReencryptsEveryKey(PipelineFixture f) throws Exception {
+        byte[] raw = new byte[32];
+        new java.security.SecureRandom().nextBytes(raw);
+        String newKey = java.util.Base64.getEncoder().encodeToString(raw);
+        f.env.put("PROVISIONER_ENCRYPTION_KEY_OLD", f.env.get("PROVISIONER_ENCRYPTION_KEY"));
+        f.env.put("PROVISIONER_ENCRYPTION_KEY", newKey);
+        PipelineFixture.CliRun rotate = f.cli("rotate-encryption-key");
+        assertThat(rotate.exit()).as(rotate.err()).isZero();
+        assertThat(rotate.out()).contains("re-encrypted 50");
+        KeyCipher fresh = f.config().requireCipher();
+        try (Connection c = f.infra.connect();
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("select owner_type || ':' || owner_id, encrypted_key from " + f.schema
+                        + ".ai_provider_keys where revoked_at is null")) {
+            while (rs.next()) {
+                String owner = rs.getString(1);
+                assertThat(fresh.decrypt(rs.getString(2), owner).reveal())
+                        .isEqualTo(f.simulator.liveKeysNamed(owner).get(0).secret());
+            }
         }
     }
 
