@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.provisioner.core.retry.RetryPolicy;
 import io.provisioner.core.topics.RetryHeaders;
 import io.provisioner.core.topics.Topics;
+import io.provisioner.testing.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

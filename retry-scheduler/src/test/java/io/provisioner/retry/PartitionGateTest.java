@@ -2,6 +2,7 @@ package io.provisioner.retry;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.provisioner.testing.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;

@@ -1,4 +1,4 @@
-package io.provisioner.retry;
+package io.provisioner.testing;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -6,16 +6,16 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 
-/** A clock tests move by hand, so nothing sleeps. */
-final class MutableClock extends Clock {
+/** A clock tests move by hand. Thread-safe. */
+public final class MutableClock extends Clock {
 
-    private Instant now;
+    private volatile Instant now;
 
-    MutableClock(Instant start) {
+    public MutableClock(Instant start) {
         this.now = start;
     }
 
-    void advance(Duration d) {
+    public void advance(Duration d) {
         now = now.plus(d);
     }
 
