@@ -1,6 +1,6 @@
 package io.provisioner.db;
 
-import io.provisioner.core.errors.RetryableException;
+import io.provisioner.core.errors.KeyConflictException;
 import io.provisioner.core.events.OwnerRef;
 
 /**
@@ -10,19 +10,13 @@ import io.provisioner.core.events.OwnerRef;
  * next attempt finds that key and leaves it alone instead of dead-lettering a request that did its job.
  * The message names the owner and the hashes, never a secret.
  */
-public class ActiveKeyExistsException extends RetryableException {
+public class ActiveKeyExistsException extends KeyConflictException {
     private static final long serialVersionUID = 1L;
 
-    private final String activeHash;
-
     public ActiveKeyExistsException(OwnerRef owner, String refusedHash, String activeHash) {
-        super("owner " + owner.key() + " already has active key " + activeHash + "; key " + refusedHash
-                + " was not stored");
-        this.activeHash = activeHash;
-    }
-
-    /** The hash of the key the owner keeps. */
-    public String activeHash() {
-        return activeHash;
+        super(
+                "owner " + owner.key() + " already has active key " + activeHash + "; key " + refusedHash
+                        + " was not stored",
+                activeHash);
     }
 }

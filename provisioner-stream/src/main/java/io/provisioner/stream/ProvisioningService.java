@@ -3,6 +3,8 @@ package io.provisioner.stream;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.provisioner.core.config.ProvisionerConfig.Limits;
+import io.provisioner.core.errors.FatalException;
+import io.provisioner.core.errors.KeyConflictException;
 import io.provisioner.core.events.OwnerRef;
 import io.provisioner.core.events.ProvisionRequest;
 import io.provisioner.core.ports.ApiKey;
@@ -154,23 +156,49 @@ public final class ProvisioningService {
         Duration latency = Duration.between(start, clock.instant());
         try {
             store.saveCreated(owner, created.data(), created.key(), desired, attempt);
-        } catch (RuntimeException e) {
-            discard(owner, created.data().hash(), e);
-            throw e;
+        } catch (KeyConflictException conflict) {
+            settleConflict(owner, conflict, attempt);
+            discard(owner, created.data().hash(), conflict, attempt);
+            throw conflict;
+        } catch (FatalException notStored) {
+            discard(owner, created.data().hash(), notStored, attempt);
+            throw notStored;
         }
+        // any other failure may have happened after the commit (a connection lost while committing): the
+        // key may be stored, so it is not deleted; the intent, still set unless the commit happened, makes
+        // the next attempt delete every key with this name before it creates one
         keysCreated.increment();
         LOG.debug("created key {} for {} (attempt {})", created.data().hash(), owner, attempt);
         return new Outcome.Created(created.data().hash(), latency);
     }
 
-    /** Deletes a key that could not be stored, so it does not stay spendable; the intent covers a failure. */
-    private void discard(OwnerRef owner, String hash, RuntimeException storeFailure) {
+    /**
+     * Deletes a key that was certainly not stored, so it does not stay spendable. When that fails, the
+     * intent is set again (a conflicting worker's save cleared it), so the next attempt deletes it.
+     */
+    private void discard(OwnerRef owner, String hash, RuntimeException storeFailure, int attempt) {
         try {
             delete(hash);
-            LOG.warn("deleted fresh key {} of {} because storing it failed", hash, owner);
+            LOG.warn("deleted fresh key {} of {} because it could not be stored", hash, owner);
         } catch (RuntimeException e) {
             storeFailure.addSuppressed(e);
+            store.beginAttempt(owner, attempt);
             LOG.warn("could not delete fresh key {} of {} after storing it failed; the next attempt will", hash, owner);
+        }
+    }
+
+    /**
+     * Another worker stored a key for this owner while we created ours. If that worker's key is gone on
+     * OpenRouter (our clean-up of an unknown outcome deleted it before its save landed), it is revoked so
+     * that the next attempt provisions the owner again instead of keeping a dead key.
+     */
+    private void settleConflict(OwnerRef owner, KeyConflictException conflict, int attempt) {
+        String active = conflict.activeHash();
+        if (active != null
+                && calls.call("GET /keys/{hash}", () -> api.get(active)).isEmpty()) {
+            LOG.warn("stored key {} of {} no longer exists on OpenRouter; revoking it", active, owner);
+            store.markRevoked(owner, active, attempt);
+            store.beginAttempt(owner, attempt);
         }
     }
 

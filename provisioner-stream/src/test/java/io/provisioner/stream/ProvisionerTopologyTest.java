@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.provisioner.core.config.ConfigSource;
 import io.provisioner.core.config.ProvisionerConfig;
+import io.provisioner.core.errors.FatalException;
+import io.provisioner.core.errors.KeyConflictException;
 import io.provisioner.core.errors.RetryableException;
 import io.provisioner.core.events.OwnerRef;
 import io.provisioner.core.events.ProvisionRequest;
@@ -366,16 +368,87 @@ class ProvisionerTopologyTest {
     }
 
     @Test
-    void failedStoreDeletesFreshKey() {
-        store.addOwner(TEACHER).failNextSaveCreated(() -> new RetryableException("database unavailable"));
+    void keyThatCertainlyWasNotStoredIsDeleted() {
+        store.addOwner(TEACHER).failNextSaveCreated(() -> new FatalException("hash already stored as a revoked key"));
 
         requests.pipeInput(TEACHER.key(), upsert(TEACHER));
 
         assertThat(api.keys()).isEmpty();
         assertThat(api.callsOf("DELETE")).isEqualTo(1);
-        assertThat(header(retryTopic(1).readRecord().headers(), RetryHeaders.ERROR_MESSAGE))
-                .contains("database unavailable");
+        assertThat(header(dlt.readRecord().headers(), RetryHeaders.ERROR_MESSAGE))
+                .contains("revoked key");
         assertThat(store.activeKey(TEACHER)).isEmpty();
+    }
+
+    @Test
+    void keyWhoseStoreOutcomeIsUnknownIsKeptAndTheNextAttemptLeavesExactlyOne() {
+        store.addOwner(TEACHER).failNextSaveCreated(() -> new RetryableException("connection lost while committing"));
+
+        requests.pipeInput(TEACHER.key(), upsert(TEACHER));
+
+        // the commit may have happened: deleting the key now could leave a stored key that does not exist
+        assertThat(api.callsOf("DELETE")).isZero();
+        assertThat(store.job(TEACHER))
+                .hasValueSatisfying(j -> assertThat(j.inFlightSince()).isNotNull());
+        TestRecord<String, byte[]> retry = retryTopic(1).readRecord();
+        assertThat(header(retry.headers(), RetryHeaders.ERROR_MESSAGE)).contains("connection lost");
+
+        clock.advance(Duration.ofSeconds(31));
+        requests.pipeInput(new TestRecord<>(retry.key(), retry.value(), retry.headers()));
+
+        assertThat(api.keysNamed(TEACHER.key())).hasSize(1);
+        assertThat(store.activeKey(TEACHER).orElseThrow().hash())
+                .isEqualTo(api.keys().get(0).hash());
+    }
+
+    @Test
+    void keyStoredMeanwhileByAnotherWorkerIsKeptAndOursDeleted() {
+        ApiKey theirs = api.seed(TEACHER.key(), TEACHER_LIMITS);
+        store.addOwner(TEACHER).failNextSaveCreated(() -> {
+            store.seedKey(TEACHER, theirs, TEACHER_LIMITS);
+            return new KeyConflictException("teacher:t-1 already has an active key", theirs.hash());
+        });
+
+        requests.pipeInput(TEACHER.key(), upsert(TEACHER));
+
+        assertThat(api.keys()).extracting(ApiKey::hash).containsExactly(theirs.hash());
+        assertThat(store.activeKey(TEACHER).orElseThrow().hash()).isEqualTo(theirs.hash());
+        TestRecord<String, byte[]> retry = retryTopic(1).readRecord();
+
+        clock.advance(Duration.ofSeconds(31));
+        requests.pipeInput(new TestRecord<>(retry.key(), retry.value(), retry.headers()));
+
+        assertThat(api.keys()).extracting(ApiKey::hash).containsExactly(theirs.hash());
+        assertThat(dlt.isEmpty()).isTrue();
+    }
+
+    @Test
+    void keyStoredMeanwhileButGoneFromOpenRouterIsRevokedAndTheOwnerProvisionedAgain() {
+        ApiKey deletedByOurCleanUp = new ApiKey(
+                "gone-hash",
+                TEACHER.key(),
+                "sk-or-v1-gon...hash",
+                false,
+                TEACHER_LIMITS.limit(),
+                TEACHER_LIMITS.reset(),
+                T0);
+        store.addOwner(TEACHER).failNextSaveCreated(() -> {
+            store.seedKey(TEACHER, deletedByOurCleanUp, TEACHER_LIMITS);
+            return new KeyConflictException("teacher:t-1 already has an active key", "gone-hash");
+        });
+
+        requests.pipeInput(TEACHER.key(), upsert(TEACHER));
+
+        assertThat(store.revokedHashes()).contains("gone-hash");
+        assertThat(api.keys()).isEmpty();
+        TestRecord<String, byte[]> retry = retryTopic(1).readRecord();
+
+        clock.advance(Duration.ofSeconds(31));
+        requests.pipeInput(new TestRecord<>(retry.key(), retry.value(), retry.headers()));
+
+        assertThat(api.keysNamed(TEACHER.key())).hasSize(1);
+        assertThat(store.activeKey(TEACHER).orElseThrow().hash())
+                .isEqualTo(api.keys().get(0).hash());
     }
 
     @Test

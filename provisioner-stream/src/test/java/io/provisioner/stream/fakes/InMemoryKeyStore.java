@@ -1,6 +1,7 @@
 package io.provisioner.stream.fakes;
 
 import io.provisioner.core.config.Secret;
+import io.provisioner.core.errors.KeyConflictException;
 import io.provisioner.core.events.OwnerRef;
 import io.provisioner.core.ports.ApiKey;
 import io.provisioner.core.ports.JobState;
@@ -91,7 +92,8 @@ public final class InMemoryKeyStore implements KeyStore {
             throw saveCreatedFailures.poll().get();
         }
         if (active.containsKey(owner)) {
-            throw new IllegalStateException(owner + " already has an active key");
+            throw new KeyConflictException(
+                    owner + " already has an active key", active.get(owner).hash());
         }
         active.put(owner, new StoredKey(key.hash(), key.name(), limits, Instant.now()));
         secrets.put(owner, secret);
