@@ -53,7 +53,12 @@ public final class ReconcileFixer {
         for (ApiKey orphan : report.orphans()) {
             OwnerRef owner = OwnerRef.parseKey(orphan.name());
             boolean inFlight = jobs.apply(owner).map(JobState::attemptInFlight).orElse(false);
-            if (inFlight || !Reconciler.oldEnough(orphan, clock, grace)) {
+            // the report was read a moment ago: a create may have been stored since
+            boolean storedNow = store.load(owner)
+                    .activeKey()
+                    .map(k -> k.hash().equals(orphan.hash()))
+                    .orElse(false);
+            if (inFlight || storedNow || !Reconciler.oldEnough(orphan, clock, grace)) {
                 skipped++;
                 continue;
             }
@@ -64,6 +69,9 @@ public final class ReconcileFixer {
             publisher.send(owner, ProvisionRequest.Op.UPSERT);
         }
         for (OwnedKey lost : report.storedMissing()) {
+            if (api.get(lost.key().hash()).isPresent()) {
+                continue; // created after the listing was taken: not lost
+            }
             store.markRevoked(lost.owner(), lost.key().hash(), 0);
             publisher.send(lost.owner(), ProvisionRequest.Op.UPSERT);
         }
