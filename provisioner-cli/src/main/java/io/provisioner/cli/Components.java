@@ -21,12 +21,12 @@ public enum Components {
             try {
                 out.add(valueOf(s.toUpperCase(Locale.ROOT)));
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException(
+                throw new UsageException(
                         "--components: unknown component '" + s + "' (expected cdc, provisioner, retry)");
             }
         }
         if (out.isEmpty()) {
-            throw new IllegalArgumentException("--components names no component");
+            throw new UsageException("--components names no component");
         }
         return out;
     }

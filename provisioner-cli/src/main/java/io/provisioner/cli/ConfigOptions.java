@@ -24,6 +24,8 @@ public class ConfigOptions {
     }
 
     public ProvisionerConfig load() {
-        return ProvisionerConfig.from(source());
+        ProvisionerConfig config = ProvisionerConfig.from(source());
+        LogSetup.apply(config);
+        return config;
     }
 }

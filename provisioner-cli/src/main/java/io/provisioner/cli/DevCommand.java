@@ -54,7 +54,7 @@ final class DevCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (owners < 1) {
-            throw new IllegalArgumentException("--owners must be at least 1");
+            throw new UsageException("--owners must be at least 1");
         }
         Duration limit = Duration.parse("PT" + timeout.toUpperCase(java.util.Locale.ROOT));
         quietLogs();

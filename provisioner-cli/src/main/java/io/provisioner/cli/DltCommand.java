@@ -2,6 +2,7 @@ package io.provisioner.cli;
 
 import io.provisioner.cli.ops.DltReader;
 import io.provisioner.core.config.ProvisionerConfig;
+import io.provisioner.core.events.OwnerRef;
 import io.provisioner.core.topics.RetryHeaders;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -47,6 +48,9 @@ final class DltCommand {
 
         @Override
         public Integer call() {
+            if (limit < 1) {
+                throw new UsageException("--limit must be at least 1, was " + limit);
+            }
             ProvisionerConfig config = options.load();
             PrintWriter out = spec.commandLine().getOut();
             try (KafkaConsumer<byte[], byte[]> c = KafkaClients.reader(config)) {
@@ -96,6 +100,14 @@ final class DltCommand {
 
         @Override
         public Integer call() throws Exception {
+            if (which.owner != null) {
+                try {
+                    OwnerRef.parseKey(which.owner);
+                } catch (RuntimeException e) {
+                    throw new UsageException(
+                            "--owner must be TYPE:ID (organization:<id> or teacher:<id>): " + e.getMessage());
+                }
+            }
             ProvisionerConfig config = options.load();
             String requests = config.topics().requestsRaw().name();
             List<Future<RecordMetadata>> sent = new ArrayList<>();

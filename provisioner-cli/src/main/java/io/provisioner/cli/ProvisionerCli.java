@@ -43,9 +43,9 @@ public final class ProvisionerCli {
     /** As {@link #execute(String...)}, writing to the given streams. */
     public static int execute(PrintWriter out, PrintWriter err, String... args) {
         String format = System.getenv("LOG_FORMAT");
-        if (System.getProperty("provisioner.log.format") == null) {
+        if (System.getProperty(LogSetup.FORMAT_PROPERTY) == null) {
             System.setProperty(
-                    "provisioner.log.format",
+                    LogSetup.FORMAT_PROPERTY,
                     format != null && format.trim().equalsIgnoreCase("json") ? "json" : "text");
         }
         CommandLine cli = new CommandLine(new ProvisionerCli());
@@ -57,7 +57,7 @@ public final class ProvisionerCli {
 
     private static int handle(Exception e, CommandLine cmd, CommandLine.ParseResult parsed) {
         PrintWriter err = cmd.getErr();
-        if (e instanceof ConfigException || e instanceof IllegalArgumentException) {
+        if (e instanceof ConfigException || e instanceof UsageException) {
             err.println("error: " + e.getMessage());
             err.flush();
             return USAGE;

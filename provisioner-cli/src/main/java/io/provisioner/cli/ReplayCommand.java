@@ -87,16 +87,14 @@ final class ReplayCommand implements Callable<Integer> {
             try {
                 return OffsetDateTime.parse(target.toDatetime).toInstant();
             } catch (DateTimeParseException e) {
-                throw new IllegalArgumentException(
-                        "--to-datetime: not an ISO-8601 date-time with offset: " + target.toDatetime);
+                throw new UsageException("--to-datetime: not an ISO-8601 date-time with offset: " + target.toDatetime);
             }
         }
         String d = target.byDuration.trim().toUpperCase(java.util.Locale.ROOT);
         try {
             return Instant.now().minus(Duration.parse(d.startsWith("P") ? d : "PT" + d));
         } catch (DateTimeParseException e) {
-            throw new IllegalArgumentException(
-                    "--by-duration: not a duration such as PT2H, 2h or 30m: " + target.byDuration);
+            throw new UsageException("--by-duration: not a duration such as PT2H, 2h or 30m: " + target.byDuration);
         }
     }
 }

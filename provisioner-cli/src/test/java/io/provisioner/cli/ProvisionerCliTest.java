@@ -80,6 +80,14 @@ class ProvisionerCliTest {
     }
 
     @Test
+    void malformedDltOptionsAreBadUsageBeforeAnythingConnects() {
+        assertThat(run(valid(), "dlt", "replay", "--owner", "nocolon")).isEqualTo(2);
+        assertThat(err.toString()).contains("--owner");
+        assertThat(run(valid(), "dlt", "list", "--limit", "0")).isEqualTo(2);
+        assertThat(err.toString()).contains("--limit");
+    }
+
+    @Test
     void configPrintsEverySettingWithSecretsMasked() {
         Map<String, String> env = valid();
         env.put("OR_DELAY_MS", "500");

@@ -134,6 +134,23 @@ class ProvisionerConfigTest {
     }
 
     @Test
+    void describeMasksKafkaPasswordsAndKeys() {
+        var rows = ProvisionerConfig.describe(ConfigSource.load(
+                Map.of(
+                        "KAFKA_SSL_KEYSTORE_KEY",
+                        "-----BEGIN PRIVATE KEY-----abc",
+                        "KAFKA_SSL_TRUSTSTORE_PASSWORD",
+                        "tpw",
+                        "KAFKA_SECURITY_PROTOCOL",
+                        "SSL"),
+                Optional.empty()));
+        assertThat(rows.toString())
+                .doesNotContain("BEGIN PRIVATE KEY")
+                .doesNotContain("tpw")
+                .contains("SSL");
+    }
+
+    @Test
     void describeMasksSecrets() {
         var rows = ProvisionerConfig.describe(ConfigSource.load(
                 Map.of("OPENROUTER_PROVISIONING_KEY", "topsecret", "DATABASE_URL", "postgresql://u:hunter2@h/db"),

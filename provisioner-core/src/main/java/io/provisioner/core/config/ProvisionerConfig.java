@@ -238,6 +238,24 @@ public record ProvisionerConfig(
                 Duration.ofMillis(p.intIn(Settings.CDC_HEARTBEAT_INTERVAL_MS, 100, 3_600_000)));
     }
 
+    /** True for client settings Kafka declares as passwords, and for anything named like a credential. */
+    static boolean isKafkaSecret(String name) {
+        for (org.apache.kafka.common.config.ConfigDef def :
+                List.of(ProducerConfig.configDef(), ConsumerConfig.configDef(), AdminClientConfig.configDef())) {
+            org.apache.kafka.common.config.ConfigDef.ConfigKey key =
+                    def.configKeys().get(name);
+            if (key != null && key.type == org.apache.kafka.common.config.ConfigDef.Type.PASSWORD) {
+                return true;
+            }
+        }
+        return name.contains("password")
+                || name.contains("jaas")
+                || name.contains("secret")
+                || name.contains("key")
+                || name.contains("token")
+                || name.contains("credential");
+    }
+
     /** Rows for {@code provisioner config}: name, shown value (secrets masked), default, meaning. */
     public static List<List<String>> describe(ConfigSource source) {
         List<List<String>> rows = new ArrayList<>();
@@ -260,7 +278,7 @@ public record ProvisionerConfig(
         source.kafkaPassthrough()
                 .forEach((k, v) -> rows.add(List.of(
                         "KAFKA_" + k.toUpperCase(Locale.ROOT).replace('.', '_'),
-                        k.contains("password") || k.contains("jaas") || k.contains("secret") ? "******" : v,
+                        isKafkaSecret(k) ? "******" : v,
                         "",
                         "Kafka client setting " + k)));
         return rows;
