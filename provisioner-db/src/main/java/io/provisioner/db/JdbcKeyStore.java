@@ -3,6 +3,7 @@ package io.provisioner.db;
 import io.provisioner.core.config.Secret;
 import io.provisioner.core.crypto.KeyCipher;
 import io.provisioner.core.errors.FatalException;
+import io.provisioner.core.errors.KeyConflictException;
 import io.provisioner.core.errors.RetryableException;
 import io.provisioner.core.events.OwnerRef;
 import io.provisioner.core.ports.ApiKey;
@@ -22,6 +23,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -72,8 +74,14 @@ public final class JdbcKeyStore implements KeyStore {
     }
 
     @Override
-    public void beginAttempt(OwnerRef owner, int attempt) {
-        updateJob("begin attempt", owner, new Update("processing", attempt, null, null, Intent.SET));
+    public Instant beginAttempt(OwnerRef owner, int attempt) {
+        // the token is the intent's own timestamp, at the precision Postgres keeps
+        Instant token = clock.instant().truncatedTo(ChronoUnit.MICROS);
+        Tx.inTransaction(ds, "begin attempt " + owner.key(), c -> {
+            jobs.upsert(c, owner, new Update("processing", attempt, null, null, Intent.SET), token);
+            return null;
+        });
+        return token;
     }
 
     /**
@@ -85,7 +93,8 @@ public final class JdbcKeyStore implements KeyStore {
      * @throws FatalException when the hash is already stored for a revoked row
      */
     @Override
-    public void saveCreated(OwnerRef owner, ApiKey key, Secret secret, KeyLimits limits, int attempts) {
+    public void saveCreated(
+            OwnerRef owner, ApiKey key, Secret secret, KeyLimits limits, int attempts, Instant attemptToken) {
         KeyRows.NewKey row = new KeyRows.NewKey(
                 key.hash(),
                 key.name() == null ? owner.key() : key.name(),
@@ -94,12 +103,25 @@ public final class JdbcKeyStore implements KeyStore {
                 limits,
                 key.createdAt() == null ? clock.instant() : key.createdAt());
         Tx.inTransaction(ds, "save created key for " + owner.key(), c -> {
+            if (attemptToken != null) {
+                refuseIfSuperseded(c, owner, key.hash(), attemptToken);
+            }
             if (!keys.insert(c, owner, row)) {
                 refuseUnlessSame(c, owner, key.hash());
             }
             jobs.upsert(c, owner, new Update("succeeded", attempts, null, null, Intent.CLEAR), clock.instant());
             return null;
         });
+    }
+
+    /** Locks the job row: a later attempt may already have deleted this key while cleaning up. */
+    private void refuseIfSuperseded(Connection c, OwnerRef owner, String hash, Instant token) throws SQLException {
+        Optional<Instant> current = jobs.lockIntent(c, owner);
+        if (current.isEmpty() || !current.get().equals(token)) {
+            throw new KeyConflictException(
+                    "attempt for " + owner.key() + " was superseded by a later one; key " + hash + " not stored",
+                    keys.findActive(c, owner).map(StoredKey::hash).orElse(null));
+        }
     }
 
     private void refuseUnlessSame(Connection c, OwnerRef owner, String hash) throws SQLException {

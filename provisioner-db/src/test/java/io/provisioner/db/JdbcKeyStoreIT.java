@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.provisioner.core.config.Secret;
 import io.provisioner.core.crypto.KeyCipher;
+import io.provisioner.core.errors.KeyConflictException;
 import io.provisioner.core.errors.RetryableException;
 import io.provisioner.core.events.OwnerRef;
 import io.provisioner.core.ports.ApiKey;
@@ -94,6 +95,26 @@ class JdbcKeyStoreIT {
         assertThat(count("select count(*) from " + schema.name + ".ai_provider_keys"))
                 .isEqualTo(1);
         assertThat(store.decryptActiveKey(teacher)).contains(new Secret("sk-or-v1-a"));
+    }
+
+    @Test
+    void saveOfAnAttemptSupersededByALaterOneIsRefused() throws SQLException {
+        OwnerRef teacher = insertOwner("teachers", OwnerRef.TEACHER);
+        JdbcKeyStore otherWorker = new JdbcKeyStore(
+                schema.ds, schema.name, cipher, schema.ownerTables(), Clock.fixed(NOW.plusMillis(1), ZoneOffset.UTC));
+        Instant zombie = store.beginAttempt(teacher, 1);
+        Instant current = otherWorker.beginAttempt(teacher, 1);
+
+        assertThatThrownBy(() -> store.saveCreated(
+                        teacher, apiKey("late", teacher), new Secret("sk-or-v1-z"), LIMITS, 1, zombie))
+                .isInstanceOf(KeyConflictException.class)
+                .hasMessageContaining("superseded")
+                .hasMessageNotContaining("sk-or-v1");
+        assertThat(store.load(teacher).activeKey()).isEmpty();
+
+        otherWorker.saveCreated(teacher, apiKey("current", teacher), new Secret("sk-or-v1-c"), LIMITS, 1, current);
+        assertThat(store.load(teacher).activeKey().orElseThrow().hash()).isEqualTo("current");
+        assertThat(store.load(teacher).job().orElseThrow().attemptInFlight()).isFalse();
     }
 
     @Test

@@ -146,16 +146,18 @@ public final class ProvisioningService {
     }
 
     private Outcome create(OwnerRef owner, boolean inFlight, int attempt) {
+        // the intent comes first: a worker that is still finishing an older attempt can then no longer
+        // store a key that the clean-up below may delete (its save checks the token)
+        Instant token = store.beginAttempt(owner, attempt);
         if (inFlight) {
             deleteAllNamed(owner, null);
         }
         KeyLimits desired = limits.forOwnerType(owner.ownerType());
-        store.beginAttempt(owner, attempt);
         Instant start = clock.instant();
         CreatedKey created = calls.call("POST /keys", () -> api.create(owner.key(), desired));
         Duration latency = Duration.between(start, clock.instant());
         try {
-            store.saveCreated(owner, created.data(), created.key(), desired, attempt);
+            store.saveCreated(owner, created.data(), created.key(), desired, attempt, token);
         } catch (KeyConflictException conflict) {
             settleConflict(owner, conflict, attempt);
             discard(owner, created.data().hash(), conflict, attempt);

@@ -402,6 +402,26 @@ class ProvisionerTopologyTest {
     }
 
     @Test
+    void keyOfAnAttemptSupersededByAnotherWorkerIsNotStoredAndDeleted() {
+        // a zombie still finishing this attempt while the partition's new owner began its own
+        store.addOwner(TEACHER).beforeNextSave(() -> store.beginAttempt(TEACHER, 1));
+
+        requests.pipeInput(TEACHER.key(), upsert(TEACHER));
+
+        assertThat(store.activeKey(TEACHER)).isEmpty();
+        assertThat(api.keys()).isEmpty();
+        assertThat(api.callsOf("DELETE")).isEqualTo(1);
+        TestRecord<String, byte[]> retry = retryTopic(1).readRecord();
+
+        clock.advance(Duration.ofSeconds(31));
+        requests.pipeInput(new TestRecord<>(retry.key(), retry.value(), retry.headers()));
+
+        assertThat(api.keysNamed(TEACHER.key())).hasSize(1);
+        assertThat(store.activeKey(TEACHER).orElseThrow().hash())
+                .isEqualTo(api.keys().get(0).hash());
+    }
+
+    @Test
     void keyStoredMeanwhileByAnotherWorkerIsKeptAndOursDeleted() {
         ApiKey theirs = api.seed(TEACHER.key(), TEACHER_LIMITS);
         store.addOwner(TEACHER).failNextSaveCreated(() -> {

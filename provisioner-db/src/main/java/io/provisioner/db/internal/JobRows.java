@@ -64,6 +64,18 @@ public final class JobRows {
         }
     }
 
+    /** The owner's write-ahead intent, with the row locked until the transaction ends. */
+    public Optional<Instant> lockIntent(Connection c, OwnerRef owner) throws SQLException {
+        String sql = "select attempt_started_at from " + table + " where owner_type = ? and owner_id = ? for update";
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, owner.ownerType());
+            ps.setString(2, owner.ownerId());
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.ofNullable(Columns.instant(rs, 1)) : Optional.empty();
+            }
+        }
+    }
+
     public Optional<JobState> find(Connection c, OwnerRef owner) throws SQLException {
         String sql =
                 "select status, attempts, attempt_started_at from " + table + " where owner_type = ? and owner_id = ?";

@@ -32,6 +32,8 @@ public final class InMemoryKeyStore implements KeyStore {
     private final Map<OwnerRef, Secret> secrets = new HashMap<>();
     private final Map<OwnerRef, Job> jobs = new HashMap<>();
     private final List<String> revokedHashes = new ArrayList<>();
+    private long attemptsBegun;
+    private Runnable beforeNextSave;
     private final Deque<Supplier<RuntimeException>> saveCreatedFailures = new ArrayDeque<>();
 
     public synchronized InMemoryKeyStore addOwner(OwnerRef owner) {
@@ -82,12 +84,33 @@ public final class InMemoryKeyStore implements KeyStore {
     }
 
     @Override
-    public synchronized void beginAttempt(OwnerRef owner, int attempt) {
-        jobs.put(owner, new Job("processing", attempt, Instant.now(), null, null));
+    public synchronized Instant beginAttempt(OwnerRef owner, int attempt) {
+        // strictly increasing, so two attempts never share a token even within one clock tick
+        Instant token = Instant.now().plusNanos(++attemptsBegun);
+        jobs.put(owner, new Job("processing", attempt, token, null, null));
+        return token;
+    }
+
+    /** Runs {@code action} when the next save starts: another worker acting while ours created its key. */
+    public synchronized InMemoryKeyStore beforeNextSave(Runnable action) {
+        beforeNextSave = action;
+        return this;
     }
 
     @Override
-    public synchronized void saveCreated(OwnerRef owner, ApiKey key, Secret secret, KeyLimits limits, int attempts) {
+    public synchronized void saveCreated(
+            OwnerRef owner, ApiKey key, Secret secret, KeyLimits limits, int attempts, Instant attemptToken) {
+        Runnable meanwhile = beforeNextSave;
+        beforeNextSave = null;
+        if (meanwhile != null) {
+            meanwhile.run();
+        }
+        Job current = jobs.get(owner);
+        if (attemptToken != null && (current == null || !attemptToken.equals(current.inFlightSince()))) {
+            throw new KeyConflictException(
+                    owner + ": attempt superseded",
+                    active.containsKey(owner) ? active.get(owner).hash() : null);
+        }
         if (!saveCreatedFailures.isEmpty()) {
             throw saveCreatedFailures.poll().get();
         }
