@@ -158,8 +158,7 @@ class ProvisionerTopologyTest {
         });
 
         // the retry scheduler sends it back with its headers when due
-        clock.advance(Duration.ofSeconds(31));
-        requests.pipeInput(new TestRecord<>(first.key(), first.value(), first.headers()));
+        redeliverAfter(Duration.ofSeconds(31), first);
 
         TestRecord<String, byte[]> second = retryTopic(2).readRecord();
         Instant now = T0.plusSeconds(31);
@@ -168,8 +167,7 @@ class ProvisionerTopologyTest {
         assertThat(header(second.headers(), RetryHeaders.FIRST_FAILURE_AT)).isEqualTo(millis(T0));
         assertThat(header(second.headers(), RetryHeaders.ERROR_MESSAGE)).contains("502");
 
-        clock.advance(Duration.ofSeconds(61));
-        requests.pipeInput(new TestRecord<>(second.key(), second.value(), second.headers()));
+        redeliverAfter(Duration.ofSeconds(61), second);
 
         assertThat(api.keysNamed(TEACHER.key())).hasSize(1);
         assertThat(results.readValuesToList())
@@ -356,8 +354,7 @@ class ProvisionerTopologyTest {
         TestRecord<String, byte[]> retry = retryTopic(1).readRecord();
         assertThat(api.keysNamed(TEACHER.key())).hasSize(1); // the orphan of the lost answer
         String orphan = api.keys().get(0).hash();
-        clock.advance(Duration.ofSeconds(30));
-        requests.pipeInput(new TestRecord<>(retry.key(), retry.value(), retry.headers()));
+        redeliverAfter(Duration.ofSeconds(30), retry);
 
         assertThat(api.keysNamed(TEACHER.key())).singleElement().satisfies(k -> assertThat(k.hash())
                 .isNotEqualTo(orphan)
@@ -393,12 +390,9 @@ class ProvisionerTopologyTest {
         TestRecord<String, byte[]> retry = retryTopic(1).readRecord();
         assertThat(header(retry.headers(), RetryHeaders.ERROR_MESSAGE)).contains("connection lost");
 
-        clock.advance(Duration.ofSeconds(31));
-        requests.pipeInput(new TestRecord<>(retry.key(), retry.value(), retry.headers()));
+        redeliverAfter(Duration.ofSeconds(31), retry);
 
-        assertThat(api.keysNamed(TEACHER.key())).hasSize(1);
-        assertThat(store.activeKey(TEACHER).orElseThrow().hash())
-                .isEqualTo(api.keys().get(0).hash());
+        assertExactlyOneKeyAndItIsTheStoredOne();
     }
 
     @Test
@@ -413,12 +407,9 @@ class ProvisionerTopologyTest {
         assertThat(api.callsOf("DELETE")).isEqualTo(1);
         TestRecord<String, byte[]> retry = retryTopic(1).readRecord();
 
-        clock.advance(Duration.ofSeconds(31));
-        requests.pipeInput(new TestRecord<>(retry.key(), retry.value(), retry.headers()));
+        redeliverAfter(Duration.ofSeconds(31), retry);
 
-        assertThat(api.keysNamed(TEACHER.key())).hasSize(1);
-        assertThat(store.activeKey(TEACHER).orElseThrow().hash())
-                .isEqualTo(api.keys().get(0).hash());
+        assertExactlyOneKeyAndItIsTheStoredOne();
     }
 
     @Test
@@ -435,8 +426,7 @@ class ProvisionerTopologyTest {
         assertThat(store.activeKey(TEACHER).orElseThrow().hash()).isEqualTo(theirs.hash());
         TestRecord<String, byte[]> retry = retryTopic(1).readRecord();
 
-        clock.advance(Duration.ofSeconds(31));
-        requests.pipeInput(new TestRecord<>(retry.key(), retry.value(), retry.headers()));
+        redeliverAfter(Duration.ofSeconds(31), retry);
 
         assertThat(api.keys()).extracting(ApiKey::hash).containsExactly(theirs.hash());
         assertThat(dlt.isEmpty()).isTrue();
@@ -463,12 +453,9 @@ class ProvisionerTopologyTest {
         assertThat(api.keys()).isEmpty();
         TestRecord<String, byte[]> retry = retryTopic(1).readRecord();
 
-        clock.advance(Duration.ofSeconds(31));
-        requests.pipeInput(new TestRecord<>(retry.key(), retry.value(), retry.headers()));
+        redeliverAfter(Duration.ofSeconds(31), retry);
 
-        assertThat(api.keysNamed(TEACHER.key())).hasSize(1);
-        assertThat(store.activeKey(TEACHER).orElseThrow().hash())
-                .isEqualTo(api.keys().get(0).hash());
+        assertExactlyOneKeyAndItIsTheStoredOne();
     }
 
     @Test
@@ -536,6 +523,18 @@ class ProvisionerTopologyTest {
 
     private static String header(Headers headers, String name) {
         return RetryHeaders.string(headers, name).orElse(null);
+    }
+
+    /** Plays the retry scheduler: the record comes back, headers and all, once its delay has passed. */
+    private void redeliverAfter(Duration wait, TestRecord<String, byte[]> retry) {
+        clock.advance(wait);
+        requests.pipeInput(new TestRecord<>(retry.key(), retry.value(), retry.headers()));
+    }
+
+    private void assertExactlyOneKeyAndItIsTheStoredOne() {
+        assertThat(api.keysNamed(TEACHER.key())).hasSize(1);
+        assertThat(store.activeKey(TEACHER).orElseThrow().hash())
+                .isEqualTo(api.keys().get(0).hash());
     }
 
     private static String millis(Instant t) {
