@@ -17,6 +17,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -112,7 +113,7 @@ final class DltCommand {
             String requests = config.topics().requestsRaw().name();
             List<Future<RecordMetadata>> sent = new ArrayList<>();
             try (KafkaConsumer<byte[], byte[]> c = KafkaClients.reader(config);
-                    KafkaProducer<byte[], byte[]> p = KafkaClients.producer(config)) {
+                    KafkaProducer<byte[], byte[]> p = KafkaClients.producer(config, new ByteArraySerializer())) {
                 new DltReader(c).readAll(config.topics().dlt().name(), 0, r -> {
                     String key = r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8);
                     if (which.all || which.owner.equals(key)) {

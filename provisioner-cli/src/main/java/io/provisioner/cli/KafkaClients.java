@@ -9,6 +9,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serializer;
 
 /** Short-lived Kafka clients for the operator commands, from the configured properties. */
 final class KafkaClients {
@@ -28,10 +29,11 @@ final class KafkaClients {
         return new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }
 
-    static KafkaProducer<byte[], byte[]> producer(ProvisionerConfig config) {
+    /** An idempotent producer that waits for every replica: requests must not be lost or doubled. */
+    static <K> KafkaProducer<K, byte[]> producer(ProvisionerConfig config, Serializer<K> keys) {
         Map<String, Object> p = new HashMap<>(config.kafka().baseProperties());
         p.put("acks", "all");
         p.put("enable.idempotence", "true");
-        return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+        return new KafkaProducer<>(p, keys, new ByteArraySerializer());
     }
 }

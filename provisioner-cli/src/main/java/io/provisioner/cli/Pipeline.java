@@ -28,7 +28,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -122,11 +121,7 @@ public final class Pipeline implements AutoCloseable {
             return;
         }
         ProvisioningQueries queries = new ProvisioningQueries(dataSource, schema(), ownerTables(config));
-        Map<String, Object> props = new HashMap<>(config.kafka().baseProperties());
-        props.put("acks", "all");
-        props.put("enable.idempotence", "true");
-        KafkaProducer<String, byte[]> producer =
-                new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
+        KafkaProducer<String, byte[]> producer = KafkaClients.producer(config, new StringSerializer());
         closeables.add(producer);
         Sweeper sweeper = new Sweeper(
                 () -> queries.ownersWithoutActiveKey(Sweeper.BATCH),

@@ -19,7 +19,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -76,10 +75,7 @@ final class ReconcileCommand implements Callable<Integer> {
             if (fix && !report.clean()) {
                 JdbcKeyStore store = new JdbcKeyStore(
                         ds, schema, config.requireCipher(), Pipeline.ownerTables(config), Clock.systemUTC());
-                try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(
-                        new java.util.HashMap<>(config.kafka().baseProperties()),
-                        new StringSerializer(),
-                        new ByteArraySerializer())) {
+                try (KafkaProducer<String, byte[]> producer = KafkaClients.producer(config, new StringSerializer())) {
                     ReconcileFixer.Fixed fixed = new ReconcileFixer(
                                     api,
                                     store,
