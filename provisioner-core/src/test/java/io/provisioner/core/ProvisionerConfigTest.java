@@ -45,6 +45,38 @@ class ProvisionerConfigTest {
         assertThat(c.topics().dlt().name()).isEqualTo("provisioning.dlt");
         assertThat(c.sweepInterval()).isEqualTo(Duration.ofMinutes(10));
         assertThat(c.http().port()).isEqualTo(8080);
+        assertThat(c.orphanGrace()).isEqualTo(Duration.ofMinutes(10));
+        assertThat(c.dltRetention()).isEmpty();
+        assertThat(c.keyNames().prefix()).isEmpty();
+    }
+
+    @Test
+    void orphanGraceMustExceedTheHttpTimeout() {
+        assertThatThrownBy(() -> load(Map.of("PROVISIONER_ORPHAN_GRACE", "30s")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("PROVISIONER_ORPHAN_GRACE")
+                .hasMessageContaining("OR_HTTP_TIMEOUT_MS");
+        assertThat(load(Map.of("PROVISIONER_ORPHAN_GRACE", "2s", "OR_HTTP_TIMEOUT_MS", "1500"))
+                        .orphanGrace())
+                .isEqualTo(Duration.ofSeconds(2));
+    }
+
+    @Test
+    void dltRetentionIsForeverOrAPositiveDuration() {
+        assertThat(load(Map.of("PROVISIONER_DLT_RETENTION", "30d")).dltRetention())
+                .contains(Duration.ofDays(30));
+        assertThatThrownBy(() -> load(Map.of("PROVISIONER_DLT_RETENTION", "0")))
+                .hasMessageStartingWith("PROVISIONER_DLT_RETENTION");
+        assertThatThrownBy(() -> load(Map.of("PROVISIONER_DLT_RETENTION", "-5")))
+                .hasMessageStartingWith("PROVISIONER_DLT_RETENTION");
+    }
+
+    @Test
+    void keyNamePrefixIsPrintable() {
+        assertThat(load(Map.of("OR_KEY_NAME_PREFIX", "staging/")).keyNames().prefix())
+                .isEqualTo("staging/");
+        assertThatThrownBy(() -> load(Map.of("OR_KEY_NAME_PREFIX", "bad\u0001name")))
+                .hasMessageStartingWith("OR_KEY_NAME_PREFIX");
     }
 
     @Test

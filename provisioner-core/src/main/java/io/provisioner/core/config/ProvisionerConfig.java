@@ -38,6 +38,9 @@ public record ProvisionerConfig(
         Cdc cdc,
         Http http,
         Duration sweepInterval,
+        Duration orphanGrace,
+        Optional<Duration> dltRetention,
+        KeyNames keyNames,
         Path stateDir,
         LogFormat logFormat,
         LogLevel logLevel) {
@@ -124,8 +127,9 @@ public record ProvisionerConfig(
         Optional<Secret> encryptionKeyOld = p.secret(Settings.PROVISIONER_ENCRYPTION_KEY_OLD);
         encryptionKeyOld.ifPresent(k -> KeyCipher.fromBase64(Settings.PROVISIONER_ENCRYPTION_KEY_OLD.env(), k));
         LimitReset reset = p.choice(Settings.OR_LIMIT_RESET, LimitReset.class);
+        OpenRouterConfig openRouter = OpenRouterConfig.from(p);
         return new ProvisionerConfig(
-                OpenRouterConfig.from(p),
+                openRouter,
                 DatabaseConfig.from(p),
                 kafka(p, source),
                 encryptionKey,
@@ -147,6 +151,9 @@ public record ProvisionerConfig(
                 cdc(p),
                 new Http(p.required(Settings.PROVISIONER_HTTP_BIND), p.intIn(Settings.PROVISIONER_HTTP_PORT, 0, 65535)),
                 p.duration(Settings.PROVISIONER_SWEEP_INTERVAL),
+                orphanGrace(p, openRouter),
+                dltRetention(p),
+                keyNames(p),
                 p.string(Settings.PROVISIONER_STATE_DIR)
                         .map(Path::of)
                         .orElse(Path.of(System.getProperty("java.io.tmpdir"), "provisioner-streams")),
@@ -175,6 +182,40 @@ public record ProvisionerConfig(
             return perSec.get().doubleValue();
         }
         return 1000.0 / p.intIn(Settings.OR_DELAY_MS, 1, 3_600_000);
+    }
+
+    private static Duration orphanGrace(Parse p, OpenRouterConfig openRouter) {
+        Duration grace = p.duration(Settings.PROVISIONER_ORPHAN_GRACE);
+        if (grace.compareTo(openRouter.callTimeout()) <= 0) {
+            throw new ConfigException(
+                    Settings.PROVISIONER_ORPHAN_GRACE.env(),
+                    "must exceed OR_HTTP_TIMEOUT_MS ("
+                            + openRouter.callTimeout().toMillis() + " ms), was " + grace);
+        }
+        return grace;
+    }
+
+    /** Empty for {@code -1}: the DLT keeps its records until they are replayed. */
+    private static Optional<Duration> dltRetention(Parse p) {
+        String v = p.required(Settings.PROVISIONER_DLT_RETENTION).trim();
+        if (v.equals("-1")) {
+            return Optional.empty();
+        }
+        Duration d = p.duration(Settings.PROVISIONER_DLT_RETENTION);
+        if (d.isZero() || d.isNegative()) {
+            throw new ConfigException(
+                    Settings.PROVISIONER_DLT_RETENTION.env(), "must be -1 (forever) or a positive duration, was " + v);
+        }
+        return Optional.of(d);
+    }
+
+    private static KeyNames keyNames(Parse p) {
+        String prefix = p.string(Settings.OR_KEY_NAME_PREFIX).orElse("");
+        if (prefix.length() > 64 || !prefix.chars().allMatch(ch -> ch >= 0x20 && ch < 0x7f)) {
+            throw new ConfigException(
+                    Settings.OR_KEY_NAME_PREFIX.env(), "must be at most 64 printable ASCII characters");
+        }
+        return new KeyNames(prefix);
     }
 
     private static Kafka kafka(Parse p, ConfigSource source) {

@@ -89,6 +89,22 @@ public final class Settings {
             "duration",
             "10m",
             "how often owners without a key, and keys without an owner, are looked for (0 turns it off)");
+    public static final Setting PROVISIONER_ORPHAN_GRACE = Setting.of(
+            "PROVISIONER_ORPHAN_GRACE",
+            "duration",
+            "10m",
+            "a key named like ours that is not stored is deleted once older than this and no create is in flight"
+                    + " for its owner; must exceed OR_HTTP_TIMEOUT_MS");
+    public static final Setting PROVISIONER_DLT_RETENTION = Setting.of(
+            "PROVISIONER_DLT_RETENTION",
+            "duration|-1",
+            "-1",
+            "retention.ms of the DLT it creates; -1 keeps dead letters until they are replayed");
+    public static final Setting OR_KEY_NAME_PREFIX = Setting.of(
+            "OR_KEY_NAME_PREFIX",
+            "string",
+            "",
+            "prefix of every key name, so pipelines sharing one OpenRouter account never touch each other's keys");
     public static final Setting PROVISIONER_STATE_DIR = Setting.of(
             "PROVISIONER_STATE_DIR",
             "path",
@@ -131,6 +147,9 @@ public final class Settings {
             PROVISIONER_HTTP_BIND,
             PROVISIONER_PARTITIONS,
             PROVISIONER_SWEEP_INTERVAL,
+            PROVISIONER_ORPHAN_GRACE,
+            PROVISIONER_DLT_RETENTION,
+            OR_KEY_NAME_PREFIX,
             PROVISIONER_STATE_DIR,
             LOG_FORMAT,
             PROVISIONER_LOG_LEVEL);
