@@ -2,6 +2,7 @@ package io.provisioner.db;
 
 import io.provisioner.core.config.Secret;
 import io.provisioner.core.crypto.KeyCipher;
+import io.provisioner.core.errors.AttemptSupersededException;
 import io.provisioner.core.errors.FatalException;
 import io.provisioner.core.errors.KeyConflictException;
 import io.provisioner.core.errors.RetryableException;
@@ -74,14 +75,57 @@ public final class JdbcKeyStore implements KeyStore {
     }
 
     @Override
-    public Instant beginAttempt(OwnerRef owner, int attempt) {
+    public Instant beginAttempt(OwnerRef owner, int attempt, Instant expectedToken) {
         // the token is the intent's own timestamp, at the precision Postgres keeps
         Instant token = clock.instant().truncatedTo(ChronoUnit.MICROS);
-        Tx.inTransaction(ds, "begin attempt " + owner.key(), c -> {
+        return Tx.inTransaction(ds, "begin attempt " + owner.key(), c -> {
+            Optional<String> active = requireCurrent(c, owner, expectedToken, "begin an attempt");
+            if (active.isPresent()) {
+                throw new AttemptSupersededException(
+                        owner.key() + " has a stored key meanwhile; no attempt begun", active.get());
+            }
             jobs.upsert(c, owner, new Update("processing", attempt, null, null, Intent.SET), token);
+            return token;
+        });
+    }
+
+    @Override
+    public Optional<String> confirmAttempt(OwnerRef owner, Instant token) {
+        Objects.requireNonNull(token, "token");
+        return Tx.inTransaction(
+                ds, "confirm attempt " + owner.key(), c -> requireCurrent(c, owner, token, "delete a key"));
+    }
+
+    @Override
+    public boolean clearAttempt(OwnerRef owner, Instant token) {
+        Objects.requireNonNull(token, "token");
+        return Tx.inTransaction(
+                ds, "clear attempt " + owner.key(), c -> jobs.clearIntent(c, owner, token, clock.instant()));
+    }
+
+    @Override
+    public void reopenAttempt(OwnerRef owner, int attempt) {
+        Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
+        Tx.inTransaction(ds, "reopen attempt " + owner.key(), c -> {
+            jobs.reopenIntent(c, owner, attempt, now);
             return null;
         });
-        return token;
+    }
+
+    /**
+     * Locks the job row and refuses unless its intent is {@code token} (null: none); returns the owner's
+     * active key hash, read under that lock.
+     */
+    private Optional<String> requireCurrent(Connection c, OwnerRef owner, Instant token, String action)
+            throws SQLException {
+        Optional<Instant> current = jobs.lockIntent(c, owner);
+        Optional<String> active = keys.findActive(c, owner).map(StoredKey::hash);
+        if (!Objects.equals(current.orElse(null), token)) {
+            throw new AttemptSupersededException(
+                    "attempt for " + owner.key() + " was superseded by another worker; did not " + action,
+                    active.orElse(null));
+        }
+        return active;
     }
 
     /**

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.provisioner.core.config.Secret;
 import io.provisioner.core.crypto.KeyCipher;
+import io.provisioner.core.errors.AttemptSupersededException;
 import io.provisioner.core.errors.KeyConflictException;
 import io.provisioner.core.errors.RetryableException;
 import io.provisioner.core.events.OwnerRef;
@@ -102,8 +103,9 @@ class JdbcKeyStoreIT {
         OwnerRef teacher = insertOwner("teachers", OwnerRef.TEACHER);
         JdbcKeyStore otherWorker = new JdbcKeyStore(
                 schema.ds, schema.name, cipher, schema.ownerTables(), Clock.fixed(NOW.plusMillis(1), ZoneOffset.UTC));
-        Instant zombie = store.beginAttempt(teacher, 1);
-        Instant current = otherWorker.beginAttempt(teacher, 1);
+        Instant zombie = store.beginAttempt(teacher, 1, null);
+        // the other worker loaded the zombie's intent, cleaned up after it, and begins its own
+        Instant current = otherWorker.beginAttempt(teacher, 1, zombie);
 
         assertThatThrownBy(() -> store.saveCreated(
                         teacher, apiKey("late", teacher), new Secret("sk-or-v1-z"), LIMITS, 1, zombie))
@@ -118,9 +120,56 @@ class JdbcKeyStoreIT {
     }
 
     @Test
+    void zombieThatLoadedAnOldIntentCanNeitherBeginNorDeleteOnceAnotherWorkerStoredAKey() throws SQLException {
+        OwnerRef teacher = insertOwner("teachers", OwnerRef.TEACHER);
+        JdbcKeyStore otherWorker = new JdbcKeyStore(
+                schema.ds, schema.name, cipher, schema.ownerTables(), Clock.fixed(NOW.plusMillis(1), ZoneOffset.UTC));
+        Instant unknown = store.beginAttempt(teacher, 1, null);
+        Instant loadedByBoth = store.load(teacher).job().orElseThrow().attemptInFlightSince();
+        assertThat(loadedByBoth).isEqualTo(unknown);
+        assertThat(store.confirmAttempt(teacher, loadedByBoth)).isEmpty();
+
+        Instant current = otherWorker.beginAttempt(teacher, 2, loadedByBoth);
+        assertThatThrownBy(() -> store.confirmAttempt(teacher, loadedByBoth))
+                .isInstanceOf(AttemptSupersededException.class);
+        otherWorker.saveCreated(teacher, apiKey("stored", teacher), new Secret("sk-or-v1-s"), LIMITS, 2, current);
+
+        assertThatThrownBy(() -> store.confirmAttempt(teacher, loadedByBoth))
+                .isInstanceOfSatisfying(AttemptSupersededException.class, e -> assertThat(e.activeHash())
+                        .isEqualTo("stored"));
+        assertThatThrownBy(() -> store.beginAttempt(teacher, 2, loadedByBoth))
+                .isInstanceOf(AttemptSupersededException.class);
+        assertThatThrownBy(() -> store.beginAttempt(teacher, 3, null))
+                .as("no attempt begins while a key is stored")
+                .isInstanceOf(AttemptSupersededException.class);
+        assertThat(store.load(teacher).activeKey().orElseThrow().hash()).isEqualTo("stored");
+        assertThat(store.load(teacher).job()).contains(new JobState("succeeded", 2, null));
+    }
+
+    @Test
+    void clearingAnIntentLeavesALaterAttemptsIntentAlone() throws SQLException {
+        OwnerRef teacher = insertOwner("teachers", OwnerRef.TEACHER);
+        JdbcKeyStore later = new JdbcKeyStore(
+                schema.ds, schema.name, cipher, schema.ownerTables(), Clock.fixed(NOW.plusMillis(1), ZoneOffset.UTC));
+        Instant first = store.beginAttempt(teacher, 1, null);
+        Instant second = later.beginAttempt(teacher, 2, first);
+
+        assertThat(store.clearAttempt(teacher, first)).isFalse();
+        store.reopenAttempt(teacher, 2);
+        assertThat(store.load(teacher).job().orElseThrow().attemptInFlightSince())
+                .isEqualTo(second);
+
+        assertThat(later.clearAttempt(teacher, second)).isTrue();
+        assertThat(store.load(teacher).job().orElseThrow().attemptInFlight()).isFalse();
+        store.reopenAttempt(teacher, 2);
+        assertThat(store.load(teacher).job().orElseThrow().attemptInFlightSince())
+                .isEqualTo(NOW);
+    }
+
+    @Test
     void jobRowFollowsAttemptRetryDeathAndRevocation() throws SQLException {
         OwnerRef org = insertOwner("organizations", OwnerRef.ORGANIZATION);
-        store.beginAttempt(org, 1);
+        store.beginAttempt(org, 1, null);
         assertThat(store.load(org).job()).contains(new JobState("processing", 1, NOW));
 
         Instant next = NOW.plusSeconds(30);

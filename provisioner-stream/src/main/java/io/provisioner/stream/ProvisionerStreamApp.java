@@ -56,8 +56,8 @@ public final class ProvisionerStreamApp implements AutoCloseable {
         this.config = config;
         this.topics = config.topics();
         Duration permitWait = ProvisioningService.DEFAULT_PERMIT_WAIT;
-        ProvisioningService service =
-                new ProvisioningService(api, store, limiter, config.limits(), clock, registry, permitWait);
+        ProvisioningService service = new ProvisioningService(
+                api, store, limiter, config.limits(), config.keyNames(), clock, registry, permitWait);
         this.properties = StreamsProperties.of(
                 config, APPLICATION_ID, topics, permitWait, new StreamMetrics(registry), streamsOverrides);
         this.streams = new KafkaStreams(

@@ -2,12 +2,15 @@ package io.provisioner.stream;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.provisioner.core.config.KeyNames;
 import io.provisioner.core.config.ProvisionerConfig.Limits;
+import io.provisioner.core.errors.AttemptSupersededException;
 import io.provisioner.core.errors.FatalException;
 import io.provisioner.core.errors.KeyConflictException;
+import io.provisioner.core.errors.ProvisioningException;
+import io.provisioner.core.errors.RetryableException;
 import io.provisioner.core.events.OwnerRef;
 import io.provisioner.core.events.ProvisionRequest;
-import io.provisioner.core.ports.ApiKey;
 import io.provisioner.core.ports.CreatedKey;
 import io.provisioner.core.ports.JobState;
 import io.provisioner.core.ports.KeyLimits;
@@ -16,6 +19,7 @@ import io.provisioner.core.ports.KeysApi;
 import io.provisioner.core.ports.OwnerState;
 import io.provisioner.core.ports.RateLimiter;
 import io.provisioner.core.ports.StoredKey;
+import io.provisioner.stream.internals.LeftoverKeys;
 import io.provisioner.stream.internals.ThrottledCalls;
 import java.time.Clock;
 import java.time.Duration;
@@ -30,8 +34,10 @@ import org.slf4j.LoggerFactory;
  * intent) and does what is missing. Running it twice for the same owner does no harm.
  *
  * <p>Creating is guarded by a write-ahead intent ({@link KeyStore#beginAttempt}): when an earlier
- * attempt's outcome is unknown, every key named {@code <owner_type>:<owner_id>} is deleted before a new
- * one is created, so an owner never keeps two spendable keys. Every OpenRouter call first takes a
+ * attempt's outcome is unknown, every key named {@link KeyNames#nameOf} created since it began is
+ * deleted before a new one is created, so an owner never keeps two spendable keys. Every side effect is
+ * fenced by the attempt's token: an attempt another worker superseded creates, deletes and stores
+ * nothing. Every OpenRouter call first takes a
  * {@link RateLimiter} permit, waiting at most the configured permit wait.
  *
  * <p>Throws {@link io.provisioner.core.errors.RetryableException}, {@link
@@ -49,27 +55,41 @@ public final class ProvisioningService {
     private final KeysApi api;
     private final KeyStore store;
     private final Limits limits;
+    private final KeyNames names;
+    private final LeftoverKeys leftovers;
     private final Clock clock;
     private final Counter keysCreated;
 
-    public ProvisioningService(
-            KeysApi api, KeyStore store, RateLimiter limiter, Limits limits, Clock clock, MeterRegistry registry) {
-        this(api, store, limiter, limits, clock, registry, DEFAULT_PERMIT_WAIT);
-    }
-
-    /** @param permitWait longest wait for a rate-limit permit per call; keep it well inside max.poll.interval.ms */
     public ProvisioningService(
             KeysApi api,
             KeyStore store,
             RateLimiter limiter,
             Limits limits,
+            KeyNames names,
+            Clock clock,
+            MeterRegistry registry) {
+        this(api, store, limiter, limits, names, clock, registry, DEFAULT_PERMIT_WAIT);
+    }
+
+    /**
+     * @param names the key names of this pipeline: every key is created as, and cleaned up only by, its name
+     * @param permitWait longest wait for a rate-limit permit per call; keep it well inside max.poll.interval.ms
+     */
+    public ProvisioningService(
+            KeysApi api,
+            KeyStore store,
+            RateLimiter limiter,
+            Limits limits,
+            KeyNames names,
             Clock clock,
             MeterRegistry registry,
             Duration permitWait) {
         this.calls = new ThrottledCalls(api, limiter, permitWait);
+        this.leftovers = new LeftoverKeys(calls, store, names);
         this.api = api;
         this.store = store;
         this.limits = limits;
+        this.names = names;
         this.clock = clock;
         this.keysCreated = Counter.builder("provisioner.keys.provisioned")
                 .description("OpenRouter keys created and stored")
@@ -84,14 +104,35 @@ public final class ProvisioningService {
     public Outcome handle(ProvisionRequest request, int attempt) {
         OwnerRef owner = request.owner().validate();
         OwnerState state = store.load(owner);
-        boolean inFlight = state.job().map(JobState::attemptInFlight).orElse(false);
+        try {
+            return converge(owner, state, attempt);
+        } catch (AttemptSupersededException superseded) {
+            return stepAside(owner, superseded);
+        }
+    }
+
+    private Outcome converge(OwnerRef owner, OwnerState state, int attempt) {
+        Instant inFlightSince = state.job().map(JobState::attemptInFlightSince).orElse(null);
         if (!state.ownerExists()) {
-            return revoke(owner, state, inFlight, attempt);
+            return revoke(owner, state, inFlightSince, attempt);
         }
         if (state.activeKey().isPresent()) {
             return keep(owner, state.activeKey().get(), state.job(), attempt);
         }
-        return create(owner, inFlight, attempt);
+        return create(owner, inFlightSince, attempt);
+    }
+
+    /**
+     * Another worker took over while this attempt stalled (a frozen process, a replay racing a retry) and
+     * did nothing: when that worker stored a key, this attempt only reports it (no retry, the job row stays
+     * as that worker left it); otherwise it is retried and converges from what is then.
+     */
+    private static Outcome stepAside(OwnerRef owner, AttemptSupersededException superseded) {
+        if (superseded.activeHash() == null) {
+            throw superseded;
+        }
+        LOG.info("attempt for {} superseded by another worker, which stored key {}", owner, superseded.activeHash());
+        return new Outcome.Unchanged(superseded.activeHash());
     }
 
     /** Records a retry in the job row; a failure here is logged, the retry record is what counts. */
@@ -112,13 +153,13 @@ public final class ProvisioningService {
         }
     }
 
-    private Outcome revoke(OwnerRef owner, OwnerState state, boolean inFlight, int attempt) {
+    private Outcome revoke(OwnerRef owner, OwnerState state, Instant inFlightSince, int attempt) {
         String hash = state.activeKey().map(StoredKey::hash).orElse(null);
         if (hash != null) {
             delete(hash);
         }
-        if (inFlight) {
-            deleteAllNamed(owner, hash);
+        if (inFlightSince != null) {
+            leftovers.delete(owner, inFlightSince, hash);
         }
         if (hash != null || state.job().isPresent()) {
             store.markRevoked(owner, hash, attempt);
@@ -127,10 +168,11 @@ public final class ProvisioningService {
     }
 
     private Outcome keep(OwnerRef owner, StoredKey key, Optional<JobState> job, int attempt) {
-        boolean inFlight = job.map(JobState::attemptInFlight).orElse(false);
+        Instant inFlightSince = job.map(JobState::attemptInFlightSince).orElse(null);
+        boolean inFlight = inFlightSince != null;
         int removed = 0;
         if (inFlight) {
-            removed = deleteAllNamed(owner, key.hash());
+            removed = leftovers.delete(owner, inFlightSince, key.hash());
             store.markSucceeded(owner, attempt);
         }
         KeyLimits desired = limits.forOwnerType(owner.ownerType());
@@ -145,16 +187,17 @@ public final class ProvisioningService {
         return removed > 0 ? new Outcome.DuplicatesRemoved(key.hash(), removed) : new Outcome.Unchanged(key.hash());
     }
 
-    private Outcome create(OwnerRef owner, boolean inFlight, int attempt) {
-        // the intent comes first: a worker that is still finishing an older attempt can then no longer
-        // store a key that the clean-up below may delete (its save checks the token)
-        Instant token = store.beginAttempt(owner, attempt);
-        if (inFlight) {
-            deleteAllNamed(owner, null);
+    private Outcome create(OwnerRef owner, Instant inFlightSince, int attempt) {
+        // the clean-up runs under the unknown attempt's intent, each delete fenced by it; only once it is
+        // complete does the new intent replace it (compare-and-set), right before the create: a worker
+        // still finishing an older attempt can then neither delete nor store (its calls check the token)
+        if (inFlightSince != null) {
+            leftovers.delete(owner, inFlightSince, null);
         }
+        Instant token = store.beginAttempt(owner, attempt, inFlightSince);
         KeyLimits desired = limits.forOwnerType(owner.ownerType());
         Instant start = clock.instant();
-        CreatedKey created = calls.call("POST /keys", () -> api.create(owner.key(), desired));
+        CreatedKey created = send(owner, desired, token);
         Duration latency = Duration.between(start, clock.instant());
         try {
             store.saveCreated(owner, created.data(), created.key(), desired, attempt, token);
@@ -184,7 +227,7 @@ public final class ProvisioningService {
             LOG.warn("deleted fresh key {} of {} because it could not be stored", hash, owner);
         } catch (RuntimeException e) {
             storeFailure.addSuppressed(e);
-            store.beginAttempt(owner, attempt);
+            store.reopenAttempt(owner, attempt);
             LOG.warn("could not delete fresh key {} of {} after storing it failed; the next attempt will", hash, owner);
         }
     }
@@ -200,22 +243,35 @@ public final class ProvisioningService {
                 && calls.call("GET /keys/{hash}", () -> api.get(active)).isEmpty()) {
             LOG.warn("stored key {} of {} no longer exists on OpenRouter; revoking it", active, owner);
             store.markRevoked(owner, active, attempt);
-            store.beginAttempt(owner, attempt);
+            store.reopenAttempt(owner, attempt);
         }
     }
 
-    private int deleteAllNamed(OwnerRef owner, String exceptHash) {
-        int removed = 0;
-        for (ApiKey k : calls.findByName(owner.key())) {
-            if (!k.hash().equals(exceptHash)) {
-                delete(k.hash());
-                removed++;
+    /**
+     * Sends the create, exactly once. When it certainly did not take effect (no permit, or the server
+     * answered that it did not act: 4xx, 429) the intent is cleared, so the next attempt does not list
+     * the account; after a timeout, a reset or a 5xx the intent stays and the next attempt cleans up.
+     */
+    private CreatedKey send(OwnerRef owner, KeyLimits desired, Instant token) {
+        try {
+            return calls.call("POST /keys", () -> api.create(names.nameOf(owner), desired));
+        } catch (RetryableException e) {
+            if (!e.outcomeUnknown()) {
+                forget(owner, token, e);
             }
+            throw e;
+        } catch (ProvisioningException e) {
+            forget(owner, token, e);
+            throw e;
         }
-        if (removed > 0) {
-            LOG.info("deleted {} key(s) named {} left by an attempt whose outcome was unknown", removed, owner);
+    }
+
+    private void forget(OwnerRef owner, Instant token, RuntimeException failure) {
+        try {
+            store.clearAttempt(owner, token);
+        } catch (RuntimeException e) {
+            failure.addSuppressed(e);
         }
-        return removed;
     }
 
     private void delete(String hash) {

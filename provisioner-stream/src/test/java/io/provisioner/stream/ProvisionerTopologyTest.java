@@ -75,8 +75,8 @@ class ProvisionerTopologyTest {
                 Map.of("PROVISIONER_TOPIC_PREFIX", "unit", "PROVISIONER_STATE_DIR", stateDir.toString()),
                 Optional.empty()));
         topics = config.topics();
-        ProvisioningService service =
-                new ProvisioningService(api, store, limiter, config.limits(), clock, registry, Duration.ZERO);
+        ProvisioningService service = new ProvisioningService(
+                api, store, limiter, config.limits(), config.keyNames(), clock, registry, Duration.ZERO);
         var props =
                 StreamsProperties.of(config, "unit-test", topics, Duration.ZERO, new StreamMetrics(registry), Map.of());
         driver = new TopologyTestDriver(
@@ -398,7 +398,9 @@ class ProvisionerTopologyTest {
     @Test
     void keyOfAnAttemptSupersededByAnotherWorkerIsNotStoredAndDeleted() {
         // a zombie still finishing this attempt while the partition's new owner began its own
-        store.addOwner(TEACHER).beforeNextSave(() -> store.beginAttempt(TEACHER, 1));
+        store.addOwner(TEACHER)
+                .beforeNextSave(() -> store.beginAttempt(
+                        TEACHER, 1, store.job(TEACHER).orElseThrow().inFlightSince()));
 
         requests.pipeInput(TEACHER.key(), upsert(TEACHER));
 

@@ -3,6 +3,7 @@ package io.provisioner.core.ports;
 import io.provisioner.core.config.Secret;
 import io.provisioner.core.events.OwnerRef;
 import java.time.Instant;
+import java.util.Optional;
 
 /**
  * The database side of provisioning: owner rows, {@code ai_provider_keys} (secrets encrypted by the
@@ -15,12 +16,40 @@ public interface KeyStore {
     OwnerState load(OwnerRef owner);
 
     /**
-     * Write-ahead intent: records that a create for this owner is about to be sent (attempt n).
+     * Write-ahead intent, as a compare-and-set: records that a create for this owner is about to be sent
+     * (attempt n), but only while the owner has no active key and its intent is still {@code expectedToken}
+     * (the {@link JobState#attemptInFlightSince()} this attempt loaded; null for none).
      *
      * @return the attempt's token: {@link #saveCreated(OwnerRef, ApiKey, Secret, KeyLimits, int, Instant)}
      *     stores the key only while no later attempt (of this or another worker) has begun since
+     * @throws io.provisioner.core.errors.AttemptSupersededException (nothing changed) when another worker
+     *     stored a key, began an attempt or cleared the intent since
      */
-    Instant beginAttempt(OwnerRef owner, int attempt);
+    Instant beginAttempt(OwnerRef owner, int attempt, Instant expectedToken);
+
+    /**
+     * Fences one side effect (a {@code DELETE} on OpenRouter) of the attempt that holds {@code token}:
+     * confirms under the job row's lock that the owner's intent is still {@code token}.
+     *
+     * @return the hash of the owner's active key at this moment, which must never be deleted; empty for none
+     * @throws io.provisioner.core.errors.AttemptSupersededException when a later attempt began, or the
+     *     intent was cleared (a key stored, the owner converged by another worker)
+     */
+    Optional<String> confirmAttempt(OwnerRef owner, Instant token);
+
+    /**
+     * Clears the intent if it is still {@code token}: the create was certainly not carried out (never sent,
+     * or the server answered that it did not act), so the next attempt need not look for a leftover key.
+     *
+     * @return false when another attempt holds the intent (it is left alone)
+     */
+    boolean clearAttempt(OwnerRef owner, Instant token);
+
+    /**
+     * Sets the intent unless one is set, without superseding an attempt in progress: a key that could not
+     * be deleted may be left on OpenRouter, and the next attempt must clean it up.
+     */
+    void reopenAttempt(OwnerRef owner, int attempt);
 
     /**
      * Stores a freshly created key, encrypted, and sets the job to {@code succeeded} with the intent

@@ -1,9 +1,6 @@
 package io.provisioner.core.ports;
 
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -35,16 +32,12 @@ public interface KeysApi {
     /** {@code DELETE /keys/{hash}}; false when the key was already gone (404). */
     boolean delete(String hash);
 
-    /** Every key, every page, disabled ones included; de-duplicated by hash since pages shift. */
+    /**
+     * Every key, every page, disabled ones included, each once; a key that exists throughout is never
+     * missed although others are created or deleted between pages ({@link KeyListing}).
+     */
     default List<ApiKey> listAll() {
-        Map<String, ApiKey> byHash = new LinkedHashMap<>();
-        for (int offset = 0; ; offset += PAGE_SIZE) {
-            List<ApiKey> page = list(offset, true);
-            page.forEach(k -> byHash.putIfAbsent(k.hash(), k));
-            if (page.size() < PAGE_SIZE) {
-                return new ArrayList<>(byHash.values());
-            }
-        }
+        return KeyListing.all(offset -> list(offset, true));
     }
 
     /** Every key whose name is exactly {@code name}. */

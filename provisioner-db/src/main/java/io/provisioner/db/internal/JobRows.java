@@ -76,6 +76,35 @@ public final class JobRows {
         }
     }
 
+    /** Clears the intent if it is still {@code token}; false when it is not (another attempt holds it). */
+    public boolean clearIntent(Connection c, OwnerRef owner, Instant token, Instant now) throws SQLException {
+        String sql = "update " + table + " set attempt_started_at = null, updated_at = ?"
+                + " where owner_type = ? and owner_id = ? and attempt_started_at = ?";
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            Columns.setInstant(ps, 1, now);
+            ps.setString(2, owner.ownerType());
+            ps.setString(3, owner.ownerId());
+            Columns.setInstant(ps, 4, token);
+            return ps.executeUpdate() == 1;
+        }
+    }
+
+    /** Sets the intent to {@code now} unless one is set; inserts a {@code processing} row when there is none. */
+    public void reopenIntent(Connection c, OwnerRef owner, int attempts, Instant now) throws SQLException {
+        String sql = "insert into " + table + " as j (owner_type, owner_id, status, attempts, attempt_started_at,"
+                + " created_at, updated_at) values (?, ?, 'processing', ?, ?, ?, ?) on conflict (owner_type, owner_id)"
+                + " do update set attempt_started_at = coalesce(j.attempt_started_at, excluded.attempt_started_at)";
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, owner.ownerType());
+            ps.setString(2, owner.ownerId());
+            ps.setInt(3, attempts);
+            Columns.setInstant(ps, 4, now);
+            Columns.setInstant(ps, 5, now);
+            Columns.setInstant(ps, 6, now);
+            ps.executeUpdate();
+        }
+    }
+
     public Optional<JobState> find(Connection c, OwnerRef owner) throws SQLException {
         String sql =
                 "select status, attempts, attempt_started_at from " + table + " where owner_type = ? and owner_id = ?";

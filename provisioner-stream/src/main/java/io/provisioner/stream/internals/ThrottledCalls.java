@@ -2,13 +2,12 @@ package io.provisioner.stream.internals;
 
 import io.provisioner.core.errors.RetryableException;
 import io.provisioner.core.ports.ApiKey;
+import io.provisioner.core.ports.KeyListing;
 import io.provisioner.core.ports.KeysApi;
 import io.provisioner.core.ports.RateLimiter;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Supplier;
 
 /**
@@ -41,17 +40,15 @@ public final class ThrottledCalls {
         return call.get();
     }
 
-    /** Every key named exactly {@code name}, all pages, disabled ones included; one permit per page. */
-    public List<ApiKey> findByName(String name) {
-        Map<String, ApiKey> byHash = new LinkedHashMap<>();
-        for (int offset = 0; ; offset += KeysApi.PAGE_SIZE) {
-            int pageOffset = offset;
-            List<ApiKey> page = call("GET /keys", () -> api.list(pageOffset, true));
-            page.stream().filter(k -> name.equals(k.name())).forEach(k -> byHash.putIfAbsent(k.hash(), k));
-            if (page.size() < KeysApi.PAGE_SIZE) {
-                return new ArrayList<>(byHash.values());
-            }
-        }
+    /**
+     * Every key named exactly {@code name} created at or after {@code notBefore} (older ones may be among
+     * them), disabled ones included; one permit per page. Pages stop at the first page holding an older
+     * key ({@link KeyListing#createdSince}), so the cost follows the keys created since, not the account.
+     */
+    public List<ApiKey> findByName(String name, Instant notBefore) {
+        List<ApiKey> keys =
+                KeyListing.createdSince(offset -> call("GET /keys", () -> api.list(offset, true)), notBefore);
+        return keys.stream().filter(k -> name.equals(k.name())).toList();
     }
 
     private void permit(String operation) {

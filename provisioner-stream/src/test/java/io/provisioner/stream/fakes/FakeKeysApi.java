@@ -73,6 +73,14 @@ public final class FakeKeysApi implements KeysApi {
         return k;
     }
 
+    /** A key created on the server at {@code createdAt}, before the test. */
+    public synchronized ApiKey seed(String name, KeyLimits limits, Instant createdAt) {
+        ApiKey k = newKey(name, limits);
+        ApiKey dated = new ApiKey(k.hash(), name, k.label(), false, k.limit(), k.limitReset(), createdAt);
+        keys.put(dated.hash(), dated);
+        return dated;
+    }
+
     public synchronized List<ApiKey> keys() {
         return List.copyOf(keys.values());
     }

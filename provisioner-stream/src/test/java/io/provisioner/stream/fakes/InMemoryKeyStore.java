@@ -1,6 +1,7 @@
 package io.provisioner.stream.fakes;
 
 import io.provisioner.core.config.Secret;
+import io.provisioner.core.errors.AttemptSupersededException;
 import io.provisioner.core.errors.KeyConflictException;
 import io.provisioner.core.events.OwnerRef;
 import io.provisioner.core.ports.ApiKey;
@@ -34,6 +35,7 @@ public final class InMemoryKeyStore implements KeyStore {
     private final List<String> revokedHashes = new ArrayList<>();
     private long attemptsBegun;
     private Runnable beforeNextSave;
+    private Runnable afterNextLoad;
     private final Deque<Supplier<RuntimeException>> saveCreatedFailures = new ArrayDeque<>();
 
     public synchronized InMemoryKeyStore addOwner(OwnerRef owner) {
@@ -78,17 +80,75 @@ public final class InMemoryKeyStore implements KeyStore {
     }
 
     @Override
-    public synchronized OwnerState load(OwnerRef owner) {
-        Optional<JobState> job = job(owner).map(j -> new JobState(j.status(), j.attempts(), j.inFlightSince()));
-        return new OwnerState(owners.contains(owner), activeKey(owner), job);
+    public OwnerState load(OwnerRef owner) {
+        OwnerState state;
+        Runnable meanwhile;
+        synchronized (this) {
+            Optional<JobState> job = job(owner).map(j -> new JobState(j.status(), j.attempts(), j.inFlightSince()));
+            state = new OwnerState(owners.contains(owner), activeKey(owner), job);
+            meanwhile = afterNextLoad;
+            afterNextLoad = null;
+        }
+        if (meanwhile != null) {
+            meanwhile.run();
+        }
+        return state;
+    }
+
+    /** Runs {@code action} right after the next load returns: another worker acting while ours stalls. */
+    public synchronized InMemoryKeyStore afterNextLoad(Runnable action) {
+        afterNextLoad = action;
+        return this;
     }
 
     @Override
-    public synchronized Instant beginAttempt(OwnerRef owner, int attempt) {
+    public synchronized Instant beginAttempt(OwnerRef owner, int attempt, Instant expectedToken) {
+        requireCurrent(owner, expectedToken);
+        if (active.containsKey(owner)) {
+            throw new AttemptSupersededException(
+                    owner + " has a stored key", active.get(owner).hash());
+        }
         // strictly increasing, so two attempts never share a token even within one clock tick
         Instant token = Instant.now().plusNanos(++attemptsBegun);
-        jobs.put(owner, new Job("processing", attempt, token, null, null));
+        Job j = jobs.get(owner);
+        jobs.put(owner, new Job("processing", attempt, token, null, j == null ? null : j.nextAttemptAt()));
         return token;
+    }
+
+    @Override
+    public synchronized Optional<String> confirmAttempt(OwnerRef owner, Instant token) {
+        requireCurrent(owner, token);
+        return activeKey(owner).map(StoredKey::hash);
+    }
+
+    @Override
+    public synchronized boolean clearAttempt(OwnerRef owner, Instant token) {
+        Job j = jobs.get(owner);
+        if (j == null || !token.equals(j.inFlightSince())) {
+            return false;
+        }
+        jobs.put(owner, new Job(j.status(), j.attempts(), null, j.lastError(), j.nextAttemptAt()));
+        return true;
+    }
+
+    @Override
+    public synchronized void reopenAttempt(OwnerRef owner, int attempt) {
+        Job j = jobs.get(owner);
+        if (j == null) {
+            jobs.put(owner, new Job("processing", attempt, Instant.now(), null, null));
+        } else if (j.inFlightSince() == null) {
+            jobs.put(owner, new Job(j.status(), j.attempts(), Instant.now(), j.lastError(), j.nextAttemptAt()));
+        }
+    }
+
+    private void requireCurrent(OwnerRef owner, Instant token) {
+        Job j = jobs.get(owner);
+        Instant current = j == null ? null : j.inFlightSince();
+        if (!java.util.Objects.equals(current, token)) {
+            throw new AttemptSupersededException(
+                    owner + ": attempt superseded",
+                    active.containsKey(owner) ? active.get(owner).hash() : null);
+        }
     }
 
     /** Runs {@code action} when the next save starts: another worker acting while ours created its key. */

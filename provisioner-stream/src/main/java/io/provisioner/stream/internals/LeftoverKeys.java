@@ -1,0 +1,67 @@
+package io.provisioner.stream.internals;
+
+import io.provisioner.core.config.KeyNames;
+import io.provisioner.core.events.OwnerRef;
+import io.provisioner.core.ports.ApiKey;
+import io.provisioner.core.ports.KeyStore;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Deletes the keys an attempt whose outcome is unknown may have left on OpenRouter: every key with the
+ * owner's exact name ({@link KeyNames}, so another pipeline's keys are never touched) created since that
+ * attempt began, except the one to keep. Each delete is fenced: right before it, the store confirms that
+ * the attempt is still the owner's current one and names the owner's stored key at that moment, which is
+ * never deleted. A worker that stalled (a frozen process) and resumes after another took over therefore
+ * deletes nothing. Thread-safe.
+ */
+public final class LeftoverKeys {
+
+    /**
+     * How much earlier than the attempt's start (our clock) a leftover key's {@code created_at}
+     * (OpenRouter's clock) may be: the listing, newest first, stops at keys older than that, so the
+     * clean-up costs pages in proportion to the keys created since, not to the whole account.
+     */
+    public static final Duration CLOCK_SKEW_MARGIN = Duration.ofMinutes(5);
+
+    private static final Logger LOG = LoggerFactory.getLogger(LeftoverKeys.class);
+
+    private final ThrottledCalls calls;
+    private final KeyStore store;
+    private final KeyNames names;
+
+    public LeftoverKeys(ThrottledCalls calls, KeyStore store, KeyNames names) {
+        this.calls = calls;
+        this.store = store;
+        this.names = names;
+    }
+
+    /**
+     * @param token the intent of the attempt whose keys are looked for, as loaded
+     * @param keep a hash never to delete (the owner's stored key), or null
+     * @return how many keys were deleted
+     * @throws io.provisioner.core.errors.AttemptSupersededException when another attempt took over
+     */
+    public int delete(OwnerRef owner, Instant token, String keep) {
+        String name = names.nameOf(owner);
+        int removed = 0;
+        for (ApiKey k : calls.findByName(name, token.minus(CLOCK_SKEW_MARGIN))) {
+            if (k.hash().equals(keep)) {
+                continue;
+            }
+            Optional<String> stored = store.confirmAttempt(owner, token);
+            if (stored.isPresent() && stored.get().equals(k.hash())) {
+                continue;
+            }
+            calls.call("DELETE /keys/{hash}", () -> calls.api().delete(k.hash()));
+            removed++;
+        }
+        if (removed > 0) {
+            LOG.info("deleted {} key(s) named {} left by an attempt whose outcome was unknown", removed, name);
+        }
+        return removed;
+    }
+}
