@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import okhttp3.Authenticator;
 import okhttp3.ConnectionPool;
 import okhttp3.HttpUrl;
 import okhttp3.MediaType;
@@ -28,8 +29,10 @@ import okhttp3.RequestBody;
  * {@code RetryableException}, {@code FatalException} and {@code CredentialsException}; never puts the
  * management key or a created key in a message or a log line.
  *
- * <p>OkHttp's silent retry on connection failure is off: OpenRouter has no idempotency key, so a
- * re-sent {@code POST /keys} could create a second key. A failure after the request was sent is a
+ * <p>Every request is sent exactly once: OpenRouter has no idempotency key, so a re-sent {@code POST
+ * /keys} could create a second key. OkHttp's retry on connection failure, redirects and authentication
+ * follow-ups are off, and {@link SentTracker#SEND_ONCE} refuses whatever follow-up OkHttp still attempts
+ * by itself (a 503 with {@code Retry-After: 0}, a 408, a 421). A failure after the request was sent is a
  * {@code RetryableException} with {@code outcomeUnknown()} true and the caller decides.
  *
  * <p>Thread-safe; one instance per process is enough. {@link #close()} releases its threads and
@@ -73,6 +76,10 @@ public final class OpenRouterClient implements KeysApi, AutoCloseable {
                 .callTimeout(callTimeout)
                 .retryOnConnectionFailure(false)
                 .followRedirects(false)
+                .followSslRedirects(false)
+                .authenticator(Authenticator.NONE)
+                .proxyAuthenticator(Authenticator.NONE)
+                .addNetworkInterceptor(SentTracker.SEND_ONCE)
                 // below the idle timeouts of common servers, so a pooled connection is rarely found dead
                 .connectionPool(new ConnectionPool(5, 20, TimeUnit.SECONDS))
                 .eventListenerFactory(SentTracker.FACTORY)

@@ -3,6 +3,7 @@ package io.provisioner.openrouter;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.InstanceOfAssertFactories.type;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.provisioner.core.config.Secret;
@@ -225,8 +226,52 @@ class OpenRouterClientTest {
                 .extracting(SimRequest::query)
                 .containsExactly(
                         "offset=0&include_disabled=true",
-                        "offset=100&include_disabled=true",
-                        "offset=200&include_disabled=true");
+                        "offset=90&include_disabled=true",
+                        "offset=180&include_disabled=true");
+    }
+
+    @Test
+    void listAllMissesNoKeyWhenKeysAreDeletedBetweenPages() {
+        IntStream.range(0, 450).forEach(i -> simulator.addKey("teacher:" + i, BigDecimal.ONE, "weekly"));
+        // another worker's clean-up deletes keys of the pages already read while the listing goes on
+        // (20 of each page read: more than a page overlaps the next)
+        int[] everyFifth = IntStream.range(0, 20).map(i -> i * 5).toArray();
+        DeletingBetweenPages api = new DeletingBetweenPages(client, everyFifth);
+
+        List<ApiKey> all = api.listAll();
+
+        assertThat(api.deleted()).hasSizeGreaterThan(60);
+        List<String> live = simulator.liveKeys().stream().map(SimKey::hash).toList();
+        assertThat(all).extracting(ApiKey::hash).containsAll(live).doesNotHaveDuplicates();
+    }
+
+    @Test
+    void createAnswered503WithRetryAfter0IsSentOnceAndLeavesTheOutcomeUnknown() {
+        client.verifyCredentials();
+        simulator.enqueueCreateFaults(Fault.createThenUnavailable());
+
+        RetryableException e = createFails(RetryableException.class);
+
+        assertThat(e.outcomeUnknown()).isTrue();
+        assertThat(simulator.count("POST", "/api/v1/keys"))
+                .as("no follow-up re-send")
+                .isEqualTo(1);
+        assertThat(simulator.liveKeysNamed("organization:42")).hasSize(1);
+    }
+
+    @Test
+    void createThatLandsAfterTheClientGaveUpLeavesTheOutcomeUnknown() {
+        client.close();
+        client = clientWith(Duration.ofMillis(500));
+        simulator.enqueueCreateFaults(Fault.createLate(Duration.ofMillis(1500)));
+
+        RetryableException e = createFails(RetryableException.class);
+
+        assertThat(e.outcomeUnknown()).isTrue();
+        assertThat(simulator.liveKeysNamed("organization:42")).as("not yet").isEmpty();
+        await().atMost(Duration.ofSeconds(20))
+                .until(() -> simulator.liveKeysNamed("organization:42").size() == 1);
+        assertThat(simulator.count("POST", "/api/v1/keys")).isEqualTo(1);
     }
 
     @Test

@@ -11,7 +11,8 @@ import java.util.Objects;
  * @param status the HTTP status answered, for {@link Kind#STATUS} and {@link Kind#RATE_LIMITED}
  * @param retryAfter {@code Retry-After} in seconds, or null
  * @param retryAfterDate {@code Retry-After} as an HTTP date, or null
- * @param hang how long {@link Kind#TIMEOUT_AFTER_CREATE} waits before closing the connection, or null
+ * @param hang how long {@link Kind#TIMEOUT_AFTER_CREATE} waits before closing the connection, and
+ *     {@link Kind#CREATE_LATE} before it creates the key; null for the other kinds
  */
 public record Fault(Kind kind, int status, Duration retryAfter, Instant retryAfterDate, Duration hang) {
 
@@ -26,7 +27,17 @@ public record Fault(Kind kind, int status, Duration retryAfter, Instant retryAft
         /** Closes the connection without an answer; creates no key. */
         DROP_CONNECTION,
         /** Creates the key and answers 201 with a body that is not valid JSON. */
-        MALFORMED_BODY
+        MALFORMED_BODY,
+        /**
+         * Creates the key, then answers 503 with {@code Retry-After: 0}: a gateway that lost the answer and
+         * invites the client to send again (OkHttp's follow-ups would, creating a second key).
+         */
+        CREATE_THEN_UNAVAILABLE,
+        /**
+         * Waits {@code hang} (longer than the client's timeout), then creates the key and answers 201 to
+         * whoever still listens: a slow server, a request queued behind a gateway.
+         */
+        CREATE_LATE
     }
 
     public Fault {
@@ -37,7 +48,7 @@ public record Fault(Kind kind, int status, Duration retryAfter, Instant retryAft
         if (retryAfter != null && retryAfter.isNegative()) {
             throw new IllegalArgumentException("retryAfter must not be negative, was " + retryAfter);
         }
-        if (kind == Kind.TIMEOUT_AFTER_CREATE && (hang == null || hang.isNegative())) {
+        if ((kind == Kind.TIMEOUT_AFTER_CREATE || kind == Kind.CREATE_LATE) && (hang == null || hang.isNegative())) {
             throw new IllegalArgumentException("hang must be zero or positive, was " + hang);
         }
     }
@@ -70,5 +81,15 @@ public record Fault(Kind kind, int status, Duration retryAfter, Instant retryAft
     /** Creates the key and answers 201 with a body that is not valid JSON. */
     public static Fault malformedBody() {
         return new Fault(Kind.MALFORMED_BODY, 0, null, null, null);
+    }
+
+    /** Creates the key, then answers 503 with {@code Retry-After: 0}. */
+    public static Fault createThenUnavailable() {
+        return new Fault(Kind.CREATE_THEN_UNAVAILABLE, 503, Duration.ZERO, null, null);
+    }
+
+    /** Waits {@code wait}, then creates the key and answers 201 if the client is still there. */
+    public static Fault createLate(Duration wait) {
+        return new Fault(Kind.CREATE_LATE, 0, null, null, wait);
     }
 }

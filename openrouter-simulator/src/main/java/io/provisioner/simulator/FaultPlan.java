@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -14,9 +15,7 @@ final class FaultPlan {
     private final Deque<Fault> queue = new ArrayDeque<>();
     private final Map<String, Deque<Fault>> byName = new HashMap<>();
     private final Map<String, Fault> alwaysByName = new HashMap<>();
-    private double p500;
-    private double pTimeout;
-    private Duration randomHang = Duration.ZERO;
+    private Map<Fault, Double> randomMix = Map.of();
     private Random random = new Random(0);
 
     synchronized void enqueue(List<Fault> faults) {
@@ -24,16 +23,29 @@ final class FaultPlan {
     }
 
     synchronized void setRandom(double p500, double pTimeout, long seed, Duration hang) {
-        if (p500 < 0 || pTimeout < 0 || p500 + pTimeout > 1) {
-            throw new IllegalArgumentException(
-                    "probabilities must be >= 0 and add up to at most 1, were " + p500 + " and " + pTimeout);
-        }
         if (hang == null || hang.isNegative()) {
             throw new IllegalArgumentException("hang must be zero or positive, was " + hang);
         }
-        this.p500 = p500;
-        this.pTimeout = pTimeout;
-        this.randomHang = hang;
+        Map<Fault, Double> mix = new LinkedHashMap<>();
+        mix.put(Fault.status(500), p500);
+        mix.put(Fault.timeoutAfterCreate(hang), pTimeout);
+        setRandom(mix, seed);
+    }
+
+    /** Each create suffers one of the faults with its probability (in the map's order), or none. */
+    synchronized void setRandom(Map<Fault, Double> probabilities, long seed) {
+        double sum = 0;
+        for (double p : probabilities.values()) {
+            if (p < 0) {
+                throw new IllegalArgumentException("probabilities must be >= 0, were " + probabilities.values());
+            }
+            sum += p;
+        }
+        if (sum > 1) {
+            throw new IllegalArgumentException(
+                    "probabilities must add up to at most 1, were " + probabilities.values());
+        }
+        this.randomMix = new LinkedHashMap<>(probabilities);
         this.random = new Random(seed);
     }
 
@@ -61,15 +73,16 @@ final class FaultPlan {
         if (!queue.isEmpty()) {
             return Optional.of(queue.removeFirst());
         }
-        if (p500 == 0 && pTimeout == 0) {
+        if (randomMix.isEmpty()) {
             return Optional.empty();
         }
         double draw = random.nextDouble();
-        if (draw < p500) {
-            return Optional.of(Fault.status(500));
-        }
-        if (draw < p500 + pTimeout) {
-            return Optional.of(Fault.timeoutAfterCreate(randomHang));
+        double bound = 0;
+        for (Map.Entry<Fault, Double> e : randomMix.entrySet()) {
+            bound += e.getValue();
+            if (draw < bound) {
+                return Optional.of(e.getKey());
+            }
         }
         return Optional.empty();
     }
@@ -82,7 +95,6 @@ final class FaultPlan {
         queue.clear();
         byName.clear();
         alwaysByName.clear();
-        p500 = 0;
-        pTimeout = 0;
+        randomMix = Map.of();
     }
 }

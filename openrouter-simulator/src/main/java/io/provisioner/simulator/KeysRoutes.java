@@ -2,6 +2,7 @@ package io.provisioner.simulator;
 
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.HashMap;
@@ -104,12 +105,28 @@ final class KeysRoutes {
                 createKey(body);
                 yield new Reply.Hang(f.hang());
             }
+            case CREATE_THEN_UNAVAILABLE -> {
+                createKey(body);
+                yield Reply.error(503, "Service Unavailable", retryAfter(f));
+            }
+            case CREATE_LATE -> createLate(body, f.hang());
             case MALFORMED_BODY -> {
                 SimKey key = createKey(body);
                 yield new Reply.Answer(
                         201, ("{\"data\":{\"hash\":\"" + key.hash() + "\",\"name\":").getBytes(StandardCharsets.UTF_8));
             }
         };
+    }
+
+    /** Waits, then creates; a simulator closing meanwhile (interrupt) creates nothing. */
+    private Reply createLate(String body, Duration wait) {
+        try {
+            Thread.sleep(wait.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new Reply.Drop();
+        }
+        return new Reply.Answer(201, SimJson.created(createKey(body)));
     }
 
     private SimKey createKey(String body) {

@@ -7,8 +7,10 @@ import java.math.BigDecimal;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -204,6 +206,27 @@ public final class OpenRouterSimulator implements AutoCloseable {
     /** As {@link #setRandomCreateFaults(double, double, long)}, hanging {@code hang} on a timeout. */
     public void setRandomCreateFaults(double p500, double pTimeoutAfterCreate, long seed, Duration hang) {
         faults.setRandom(p500, pTimeoutAfterCreate, seed, hang);
+    }
+
+    /**
+     * Once the scripted faults are used up, each {@code POST /keys} suffers one of these faults with its
+     * probability (drawn in the map's iteration order; use a {@link java.util.LinkedHashMap}), or none.
+     */
+    public void setRandomCreateFaults(Map<Fault, Double> probabilities, long seed) {
+        faults.setRandom(probabilities, seed);
+    }
+
+    /**
+     * Adds {@code count} keys named {@code namePrefix + i} directly (no request is recorded) with
+     * {@code created_at} set to {@code createdAt}: an account that holds many other keys. They are listed
+     * after every key added later, as if created before it.
+     */
+    public void seedKeys(int count, String namePrefix, Instant createdAt) {
+        Objects.requireNonNull(namePrefix, "namePrefix");
+        Objects.requireNonNull(createdAt, "createdAt");
+        for (int i = 0; i < count; i++) {
+            store.create(namePrefix + i, null, "monthly", createdAt);
+        }
     }
 
     /** Forgets keys, requests and faults, and restores the start settings (key, no latency, not forbidden). */

@@ -35,13 +35,16 @@ final class SimKeyStore {
     }
 
     synchronized SimKey create(String name, BigDecimal limit, String limitReset) {
+        return create(name, limit, limitReset, now());
+    }
+
+    synchronized SimKey create(String name, BigDecimal limit, String limitReset, Instant createdAt) {
         byte[] bytes = new byte[32];
         random.nextBytes(bytes);
         String hex = HexFormat.of().formatHex(bytes);
         String secret = PREFIX + hex;
         String label = PREFIX + hex.substring(0, 3) + "..." + hex.substring(hex.length() - 4);
-        Instant now = now();
-        SimKey key = new SimKey(sha256(secret), name, secret, label, limit, limitReset, false, now, now);
+        SimKey key = new SimKey(sha256(secret), name, secret, label, limit, limitReset, false, createdAt, createdAt);
         long seq = nextSeq++;
         bySeq.put(seq, key);
         seqByHash.put(key.hash(), seq);

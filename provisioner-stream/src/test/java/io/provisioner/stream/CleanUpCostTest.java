@@ -1,0 +1,84 @@
+package io.provisioner.stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.provisioner.core.config.ConfigSource;
+import io.provisioner.core.config.KeyNames;
+import io.provisioner.core.config.ProvisionerConfig;
+import io.provisioner.core.config.Secret;
+import io.provisioner.core.errors.RetryableException;
+import io.provisioner.core.events.OwnerRef;
+import io.provisioner.core.events.ProvisionRequest;
+import io.provisioner.openrouter.CallListener;
+import io.provisioner.openrouter.OpenRouterClient;
+import io.provisioner.simulator.Fault;
+import io.provisioner.simulator.OpenRouterSimulator;
+import io.provisioner.stream.fakes.InMemoryKeyStore;
+import io.provisioner.stream.fakes.NoWaitRateLimiter;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What one ambiguous create costs in an account that holds many other keys: the service over the real
+ * client and the simulator (HTTP on loopback), the database side in memory.
+ */
+class CleanUpCostTest {
+
+    private static final OwnerRef TEACHER = new OwnerRef("teacher", "t-1");
+
+    private final OpenRouterSimulator simulator = OpenRouterSimulator.start();
+    private final OpenRouterClient client = new OpenRouterClient(
+            URI.create(simulator.baseUrl()),
+            new Secret(simulator.managementKey()),
+            Duration.ofSeconds(5),
+            CallListener.NONE);
+    private final InMemoryKeyStore store = new InMemoryKeyStore().addOwner(TEACHER);
+
+    @AfterEach
+    void stop() {
+        client.close();
+        simulator.close();
+    }
+
+    @Test
+    void oneAmbiguousCreateAmongThirtyThousandOtherKeysCostsAtMostThreeExtraCalls() {
+        simulator.seedKeys(30_000, "teacher:other-", Instant.now().minus(Duration.ofDays(7)));
+        ProvisioningService service = service();
+        ProvisionRequest request = ProvisionRequest.of(
+                TEACHER, ProvisionRequest.Op.UPSERT, new ProvisionRequest.Source("public.teachers", 1L, 0L), null);
+        simulator.enqueueCreateFaults(Fault.createThenUnavailable());
+        assertThatThrownBy(() -> service.handle(request, 1)).isInstanceOf(RetryableException.class);
+        int before = simulator.requests().size();
+
+        service.handle(request, 2);
+
+        int calls = simulator.requests().size() - before;
+        System.out.printf(
+                "clean-up of one ambiguous create among 30,000 keys: %d calls (1 of them the create)%n", calls);
+        assertThat(calls - 1).as("calls besides the create").isLessThanOrEqualTo(3);
+        assertThat(simulator.liveKeysNamed(TEACHER.key())).singleElement().satisfies(k -> assertThat(k.hash())
+                .isEqualTo(store.activeKey(TEACHER).orElseThrow().hash()));
+        assertThat(simulator.liveKeys()).hasSize(30_001);
+    }
+
+    private ProvisioningService service() {
+        ProvisionerConfig config = ProvisionerConfig.from(ConfigSource.load(Map.of(), Optional.empty()));
+        return new ProvisioningService(
+                client,
+                store,
+                new NoWaitRateLimiter(),
+                config.limits(),
+                KeyNames.UNPREFIXED,
+                Clock.systemUTC(),
+                new SimpleMeterRegistry(),
+                Duration.ZERO);
+    }
+}
