@@ -9,6 +9,8 @@ import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /** OpenRouter's key endpoints below {@code /api/v1}, for an authorized caller. Thread-safe. */
 final class KeysRoutes {
@@ -19,6 +21,7 @@ final class KeysRoutes {
 
     private final SimKeyStore store;
     private final FaultPlan faults;
+    private final Set<String> createdLate = ConcurrentHashMap.newKeySet();
 
     KeysRoutes(SimKeyStore store, FaultPlan faults) {
         this.store = store;
@@ -126,7 +129,14 @@ final class KeysRoutes {
             Thread.currentThread().interrupt();
             return new Reply.Drop();
         }
-        return new Reply.Answer(201, SimJson.created(createKey(body)));
+        SimKey key = createKey(body);
+        createdLate.add(key.hash());
+        return new Reply.Answer(201, SimJson.created(key));
+    }
+
+    /** Hashes of the keys a {@link Fault.Kind#CREATE_LATE} fault created. */
+    Set<String> createdLate() {
+        return Set.copyOf(createdLate);
     }
 
     private SimKey createKey(String body) {

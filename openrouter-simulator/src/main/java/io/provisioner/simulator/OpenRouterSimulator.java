@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -47,6 +48,7 @@ public final class OpenRouterSimulator implements AutoCloseable {
     private final FaultPlan faults = new FaultPlan();
     private final ConcurrentLinkedQueue<SimRequest> requests = new ConcurrentLinkedQueue<>();
     private final SimHandler handler;
+    private final KeysRoutes routes;
     private final String initialKey;
     private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -55,7 +57,8 @@ public final class OpenRouterSimulator implements AutoCloseable {
         this.server = server;
         this.initialKey = managementKey;
         this.store = new SimKeyStore(clock);
-        this.handler = new SimHandler(new KeysRoutes(store, faults), requests::add, clock, managementKey);
+        this.routes = new KeysRoutes(store, faults);
+        this.handler = new SimHandler(routes, requests::add, clock, managementKey);
         this.executor = Executors.newCachedThreadPool(daemonThreads());
         server.createContext("/", handler);
         server.setExecutor(executor);
@@ -146,6 +149,14 @@ public final class OpenRouterSimulator implements AutoCloseable {
                         disabled,
                         k.createdAt(),
                         k.updatedAt()));
+    }
+
+    /**
+     * Hashes of the keys created by a {@link Fault#createLate} fault, after the client may have given
+     * up: keys that only an orphan sweep (or {@code reconcile --fix}) can find and delete.
+     */
+    public Set<String> keysCreatedLate() {
+        return routes.createdLate();
     }
 
     /** Every request received, in order of arrival. */

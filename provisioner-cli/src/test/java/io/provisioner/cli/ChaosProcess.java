@@ -28,6 +28,7 @@ final class ChaosProcess implements AutoCloseable {
     private volatile Process process;
     private int starts;
     private int kills;
+    private int freezes;
 
     /**
      * @param jar the packaged executable
@@ -53,6 +54,37 @@ final class ChaosProcess implements AutoCloseable {
         return kills;
     }
 
+    int freezes() {
+        return freezes;
+    }
+
+    /**
+     * SIGSTOP, as a long GC pause or a frozen VM would: the process keeps its sockets and state but does
+     * nothing, so its group session expires and its partitions move on. Returns the frozen lifetime's pid
+     * for {@link #thaw(long)}.
+     */
+    long freeze() throws IOException, InterruptedException {
+        freezes++;
+        long pid = process.pid();
+        mark("SIGSTOP #" + freezes + " of pid " + pid);
+        signal("-STOP", pid);
+        return pid;
+    }
+
+    /** SIGCONT to that lifetime; harmless when it was killed meanwhile. */
+    void thaw(long pid) throws IOException, InterruptedException {
+        mark("SIGCONT of pid " + pid);
+        signal("-CONT", pid);
+    }
+
+    private static void signal(String signal, long pid) throws IOException, InterruptedException {
+        new ProcessBuilder("kill", signal, Long.toString(pid))
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start()
+                .waitFor(10, TimeUnit.SECONDS);
+    }
+
     void start() throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         ProcessBuilder pb = new ProcessBuilder(
@@ -72,6 +104,28 @@ final class ChaosProcess implements AutoCloseable {
         mark("SIGKILL #" + kills + " of pid " + process.pid());
         process.destroyForcibly();
         process.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    /**
+     * Runs a one-off {@code provisioner <args>} with this process's settings, its output appended to this
+     * log, and waits for it; returns its exit code.
+     */
+    int runOnce(String... args) throws IOException, InterruptedException {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> command = new java.util.ArrayList<>(List.of(java, "-Xmx256m", "-jar", jar.toString()));
+        command.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        pb.environment().keySet().removeIf(k -> INHERITED_PREFIXES.stream().anyMatch(k::startsWith));
+        pb.environment().putAll(env);
+        mark("one-off " + String.join(" ", args));
+        Process once = pb.start();
+        if (!once.waitFor(2, TimeUnit.MINUTES)) {
+            once.destroyForcibly();
+            throw new IllegalStateException("provisioner " + String.join(" ", args) + " did not finish in 2 min");
+        }
+        return once.exitValue();
     }
 
     /** True while the current lifetime runs; false once it exited, whoever ended it. */
@@ -118,11 +172,12 @@ final class ChaosProcess implements AutoCloseable {
 
     /** SIGTERM and a bounded wait for the graceful shutdown, then SIGKILL. */
     @Override
-    public void close() throws InterruptedException {
+    public void close() throws InterruptedException, IOException {
         Process p = process;
         if (p == null || !p.isAlive()) {
             return;
         }
+        signal("-CONT", p.pid()); // a frozen process would not handle SIGTERM
         p.destroy();
         if (!p.waitFor(40, TimeUnit.SECONDS)) {
             p.destroyForcibly();
