@@ -40,7 +40,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Issues 4 and 7: cdc-bridge, two provisioner-stream instances and retry-scheduler run as separate
- * {@code provisioner run} processes of the packaged jar; while 500 owners are inserted, they are
+ * {@code provisioner run} processes of the packaged jar; while 300 owners are inserted, they are
  * SIGKILLed at random moments and started again, and each is frozen once (SIGSTOP) for longer than the
  * session timeout and then resumed (SIGCONT), a zombie whose partitions moved on meanwhile. In the end
  * every owner has exactly one key, stored and decryptable, and nothing is left over or dead-lettered. A
@@ -59,10 +59,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(SharedInfra.class)
 class ChaosIT {
 
-    private static final int OWNERS = 500;
+    private static final int OWNERS = 300;
     private static final String RUNNING = "running [";
     private static final int MIN_FREEZE_MS = 11_000;
-    private static final int MAX_FREEZE_MS = 15_000;
+    private static final int MAX_FREEZE_MS = 13_000;
 
     private final String schema = TestNames.unique("chaos");
     private final List<ChaosProcess> processes = new ArrayList<>();
@@ -219,7 +219,7 @@ class ChaosIT {
     private void unleash(Random random) throws Exception {
         List<ScheduledFuture<?>> thaws = new ArrayList<>();
         for (Blow blow : plan(random)) {
-            pace(random, 2_000, 6_000);
+            pace(random, 1_500, 4_500);
             ChaosProcess victim = blow.victim();
             if (!victim.alive()) {
                 event("!! " + victim.name() + " had exited on its own with code " + victim.exitCode());
