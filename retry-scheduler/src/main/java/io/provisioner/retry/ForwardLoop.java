@@ -55,10 +55,13 @@ final class ForwardLoop {
         this.metrics = metrics;
     }
 
-    /** Subscribes to every retry topic, with the listener that keeps the gate in step with the assignment. */
+    /**
+     * Subscribes to every retry topic of the prefix that exists, configured tier or not (records left in
+     * tiers above a lowered {@code OR_MAX_ATTEMPTS} are still forwarded; with no tier at all the loop
+     * idles), with the listener that keeps the gate in step with the assignment.
+     */
     void subscribe() {
-        List<String> names = topics.retries().stream().map(t -> t.name()).toList();
-        consumer.subscribe(names, new GateListener());
+        consumer.subscribe(topics.retryTopicPattern(), new GateListener());
     }
 
     /** One round: resume what is due, poll, forward, pause. */

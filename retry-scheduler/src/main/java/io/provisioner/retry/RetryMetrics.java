@@ -5,8 +5,8 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -17,19 +17,16 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class RetryMetrics {
 
-    private final Map<Integer, Counter> forwarded = new HashMap<>();
+    private final MeterRegistry registry;
+    private final Map<Integer, Counter> forwarded = new ConcurrentHashMap<>();
     private final AtomicInteger paused = new AtomicInteger();
     private final Timer lateness;
     private final Counter fetched;
 
     RetryMetrics(MeterRegistry registry, int tiers) {
+        this.registry = registry;
         for (int t = 1; t <= tiers; t++) {
-            forwarded.put(
-                    t,
-                    Counter.builder("provisioner.retry.forwarded")
-                            .description("records sent from a retry topic back to the requests topic")
-                            .tag("tier", Integer.toString(t))
-                            .register(registry));
+            forwardedCounter(t);
         }
         Gauge.builder("provisioner.retry.paused.partitions", paused, AtomicInteger::get)
                 .description("retry partitions whose head record is not due yet")
@@ -44,12 +41,17 @@ final class RetryMetrics {
                 .register(registry);
     }
 
+    /** {@code tier} may lie above the configured tiers: a topic left from a configuration with more attempts. */
     void forwarded(int tier, Duration late) {
-        Counter c = forwarded.get(tier);
-        if (c != null) {
-            c.increment();
-        }
+        forwardedCounter(tier).increment();
         lateness.record(late);
+    }
+
+    private Counter forwardedCounter(int tier) {
+        return forwarded.computeIfAbsent(tier, t -> Counter.builder("provisioner.retry.forwarded")
+                .description("records sent from a retry topic back to the requests topic")
+                .tag("tier", Integer.toString(t))
+                .register(registry));
     }
 
     void paused(int count) {

@@ -39,13 +39,21 @@ class RetrySchedulerIT {
     private ProvisionerConfig config;
     private String group;
     private RetryTopics topics;
+    private String prefix;
 
     @BeforeEach
     void setUp(Infra infra) {
         this.infra = infra;
-        String prefix = TestNames.unique("retry");
+        prefix = TestNames.unique("retry");
         group = TestNames.unique("retry_scheduler");
-        config = ProvisionerConfig.from(ConfigSource.load(
+        config = config(4);
+        TopicCreator.ensure(config.kafka().baseProperties(), config.topics(), PARTITIONS);
+        topics = new RetryTopics(
+                infra.bootstrapServers(), config.topics().requestsRaw().name(), PARTITIONS);
+    }
+
+    private ProvisionerConfig config(int maxAttempts) {
+        return ProvisionerConfig.from(ConfigSource.load(
                 Map.of(
                         "KAFKA_BOOTSTRAP_SERVERS",
                         infra.bootstrapServers(),
@@ -54,15 +62,12 @@ class RetrySchedulerIT {
                         "PROVISIONER_PARTITIONS",
                         Integer.toString(PARTITIONS),
                         "OR_MAX_ATTEMPTS",
-                        "4",
+                        Integer.toString(maxAttempts),
                         "OR_BACKOFF_INITIAL_MS",
                         "1000",
                         "OR_BACKOFF_MAX_MS",
                         "4000"),
                 Optional.empty()));
-        TopicCreator.ensure(config.kafka().baseProperties(), config.topics(), PARTITIONS);
-        topics = new RetryTopics(
-                infra.bootstrapServers(), config.topics().requestsRaw().name(), PARTITIONS);
     }
 
     @AfterEach
@@ -201,6 +206,42 @@ class RetrySchedulerIT {
         LOG.info(
                 "fetched {} of 2000 waiting records",
                 registry.get("provisioner.retry.fetched.records").counter().count());
+        assertThat(topics.arrived()).isEmpty();
+    }
+
+    @Test
+    void recordsInTiersAboveTheConfiguredOnesAreStillForwardedAfterMaxAttemptsWasLowered() {
+        ProvisionerConfig before = config(8);
+        TopicCreator.ensure(before.kafka().baseProperties(), before.topics(), PARTITIONS);
+        Instant now = Instant.now();
+        topics.write(before.topics().retry(6).name(), 1, "organization:in-tier-6", now.plusSeconds(1));
+        topics.write(before.topics().retry(7).name(), 2, "organization:in-tier-7", now.minusSeconds(1));
+        topics.flush();
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+
+        RetryScheduler scheduler = start(registry);
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> topics.arrived().size() >= 2);
+        assertThat(topics.arrivalsPerKey())
+                .containsOnly(Map.entry("organization:in-tier-6", 1L), Map.entry("organization:in-tier-7", 1L));
+        assertThat(Instant.ofEpochMilli(
+                        arrivedAs(topics.arrived(), "organization:in-tier-6").timestamp()))
+                .isAfterOrEqualTo(now.plusSeconds(1));
+        assertThat(registry.get("provisioner.retry.forwarded")
+                        .tag("tier", "6")
+                        .counter()
+                        .count())
+                .isEqualTo(1.0);
+        assertThat(scheduler.healthy()).isTrue();
+    }
+
+    @Test
+    void withASingleAttemptThereIsNoRetryTierAndTheSchedulerIdlesHealthy() {
+        config = config(1);
+
+        RetryScheduler scheduler = start(new SimpleMeterRegistry());
+
+        await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10)).until(scheduler::healthy);
         assertThat(topics.arrived()).isEmpty();
     }
 

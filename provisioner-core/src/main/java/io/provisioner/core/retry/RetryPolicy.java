@@ -40,10 +40,14 @@ public record RetryPolicy(int maxAttempts, Duration initialDelay, double multipl
         return maxAttempts - 1;
     }
 
-    /** The delay of retry topic {@code n}: {@code min(initial * multiplier^(n-1), max)}. */
+    /**
+     * The delay of retry topic {@code n}: {@code min(initial * multiplier^(n-1), max)}. Defined for every
+     * {@code n >= 1}, also above {@link #tiers()}: such a topic is left from a configuration with more
+     * attempts and is still drained.
+     */
     public Duration tierDelay(int n) {
-        if (n < 1 || n > tiers()) {
-            throw new IllegalArgumentException("retry tier " + n + " outside 1.." + tiers());
+        if (n < 1) {
+            throw new IllegalArgumentException("retry tier " + n + " is not positive");
         }
         double ms = initialDelay.toMillis() * Math.pow(multiplier, n - 1);
         return ms >= maxDelay.toMillis() ? maxDelay : Duration.ofMillis((long) ms);

@@ -5,6 +5,8 @@ import io.provisioner.core.events.ProvisionResult;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.kafka.common.serialization.Serdes;
 
 /**
@@ -24,6 +26,7 @@ public final class Topics {
     private final TopicSpec<String, byte[]> dlt;
     private final TopicSpec<String, ProvisionResult> results;
     private final TopicSpec<byte[], byte[]> cdcOffsets;
+    private final Pattern retryPattern;
 
     public Topics(String prefix, int maxAttempts) {
         if (prefix == null || prefix.isBlank()) {
@@ -43,6 +46,7 @@ public final class Topics {
         this.dlt = new TopicSpec<>(prefix + ".dlt", Serdes.String(), Serdes.ByteArray());
         this.results = new TopicSpec<>(prefix + ".results", Serdes.String(), Serdes2.result());
         this.cdcOffsets = new TopicSpec<>(prefix + ".cdc-offsets", Serdes.ByteArray(), Serdes.ByteArray());
+        this.retryPattern = Pattern.compile(Pattern.quote(prefix + ".retry.") + "([1-9][0-9]{0,8})");
     }
 
     public String prefix() {
@@ -71,14 +75,25 @@ public final class Topics {
         return retries;
     }
 
-    /** The retry tier of a topic name, if it is one of ours. */
+    /**
+     * Every retry topic of this prefix, {@code <prefix>.retry.<n>} for any {@code n >= 1}: also the tiers
+     * above {@code maxAttempts - 1} that an earlier configuration created and that may still hold records.
+     */
+    public Pattern retryTopicPattern() {
+        return retryPattern;
+    }
+
+    /** The retry tier of a topic name, if it is one of this prefix (configured now or not). */
     public Optional<Integer> retryTierOf(String topic) {
-        for (int i = 0; i < retries.size(); i++) {
-            if (retries.get(i).name().equals(topic)) {
-                return Optional.of(i + 1);
-            }
+        Matcher m = retryPattern.matcher(topic);
+        if (!m.matches()) {
+            return Optional.empty();
         }
-        return Optional.empty();
+        try {
+            return Optional.of(Integer.parseInt(m.group(1)));
+        } catch (NumberFormatException e) {
+            return Optional.empty();
+        }
     }
 
     public TopicSpec<String, byte[]> dlt() {
