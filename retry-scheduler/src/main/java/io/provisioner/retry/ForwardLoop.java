@@ -78,7 +78,7 @@ final class ForwardLoop {
             return;
         }
         metrics.fetched(records.count());
-        List<ConsumerRecord<byte[], byte[]>> batch = new ArrayList<>();
+        Batch batch = new Batch(new ArrayList<>(), new ArrayList<>());
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
         Instant decidedAt = clock.instant();
         for (TopicPartition tp : records.partitions()) {
@@ -94,32 +94,33 @@ final class ForwardLoop {
             TopicPartition tp,
             List<ConsumerRecord<byte[], byte[]>> records,
             Instant now,
-            List<ConsumerRecord<byte[], byte[]>> batch,
+            Batch batch,
             Map<TopicPartition, OffsetAndMetadata> offsets) {
         DueTimes.Split<byte[], byte[]> split = DueTimes.split(records, tierDelay(tp.topic()), now);
-        if (!split.due().isEmpty()) {
-            ConsumerRecord<byte[], byte[]> last = split.due().get(split.due().size() - 1);
-            batch.addAll(split.due());
+        if (split.taken() > 0) {
+            ConsumerRecord<byte[], byte[]> last = records.get(split.taken() - 1);
+            batch.due().addAll(split.due());
+            batch.requeue().addAll(split.requeue());
             offsets.put(tp, new OffsetAndMetadata(last.offset() + 1, last.leaderEpoch(), ""));
         }
         split.waiting().ifPresent(head -> {
             consumer.pause(List.of(tp));
             consumer.seek(tp, head.offset());
-            gate.hold(tp, head.dueAt());
+            gate.hold(tp, head.wakeAt());
             if (LOG.isDebugEnabled()) {
-                byte[] key = records.get(split.due().size()).key();
-                LOG.debug("pausing {} at offset {} key {} until {}", tp, head.offset(), keyText(key), head.dueAt());
+                byte[] key = records.get(split.taken()).key();
+                LOG.debug("pausing {} at offset {} key {} until {}", tp, head.offset(), keyText(key), head.wakeAt());
             }
         });
     }
 
-    private void forward(List<ConsumerRecord<byte[], byte[]>> batch, Map<TopicPartition, OffsetAndMetadata> offsets) {
-        if (!forwarder.forward(batch, offsets, consumer.groupMetadata())) {
+    private void forward(Batch batch, Map<TopicPartition, OffsetAndMetadata> offsets) {
+        if (!forwarder.forward(batch.due(), batch.requeue(), offsets, consumer.groupMetadata())) {
             rewind();
             return;
         }
         Instant at = clock.instant();
-        for (ConsumerRecord<byte[], byte[]> r : batch) {
+        for (ConsumerRecord<byte[], byte[]> r : batch.due()) {
             int tier = topics.retryTierOf(r.topic()).orElse(0);
             Instant dueAt = DueTimes.dueAt(r, tierDelay(r.topic()));
             Duration late = PartitionGate.lateness(dueAt, at);
@@ -132,6 +133,23 @@ final class ForwardLoop {
                     keyText(r.key()),
                     dueAt,
                     late.toMillis());
+        }
+        metrics.requeued(batch.requeue().size());
+        for (ConsumerRecord<byte[], byte[]> r : batch.requeue()) {
+            LOG.debug(
+                    "put {}-{}@{} key {} back at the end of its tier: due {}, later than the tier's delay",
+                    r.topic(),
+                    r.partition(),
+                    r.offset(),
+                    keyText(r.key()),
+                    DueTimes.dueAt(r, tierDelay(r.topic())));
+        }
+    }
+
+    /** What one poll decided: records to forward to the requests topic, records to put back in their tier. */
+    private record Batch(List<ConsumerRecord<byte[], byte[]>> due, List<ConsumerRecord<byte[], byte[]>> requeue) {
+        boolean isEmpty() {
+            return due.isEmpty() && requeue.isEmpty();
         }
     }
 

@@ -13,7 +13,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * The scheduler's meters. In Prometheus form: {@code provisioner_retry_forwarded_total{tier}},
  * {@code provisioner_retry_paused_partitions}, {@code provisioner_retry_lateness_seconds} (forward
  * time minus due time) and {@code provisioner_retry_fetched_records_total} (records the consumer
- * handed over; stays near partitions x max.poll.records while everything waits). Thread-safe.
+ * handed over; stays near partitions x max.poll.records while everything waits) and
+ * {@code provisioner_retry_requeued_records_total} (records whose {@code Retry-After} outlasts their
+ * tier's delay, put back at the end of the tier so as not to hold up the records behind). Thread-safe.
  */
 final class RetryMetrics {
 
@@ -22,6 +24,7 @@ final class RetryMetrics {
     private final AtomicInteger paused = new AtomicInteger();
     private final Timer lateness;
     private final Counter fetched;
+    private final Counter requeued;
 
     RetryMetrics(MeterRegistry registry, int tiers) {
         this.registry = registry;
@@ -38,6 +41,9 @@ final class RetryMetrics {
                 .register(registry);
         this.fetched = Counter.builder("provisioner.retry.fetched.records")
                 .description("records the consumer handed to the scheduler, due or not")
+                .register(registry);
+        this.requeued = Counter.builder("provisioner.retry.requeued.records")
+                .description("records not due long after their tier's delay, put back at the end of their tier")
                 .register(registry);
     }
 
@@ -56,6 +62,10 @@ final class RetryMetrics {
 
     void paused(int count) {
         paused.set(count);
+    }
+
+    void requeued(int count) {
+        requeued.increment(count);
     }
 
     void fetched(int count) {
