@@ -165,7 +165,7 @@ public record ProvisionerConfig(
     }
 
     public Topics topics() {
-        return new Topics(kafka.topicPrefix(), retry.maxAttempts());
+        return new Topics(kafka.topicPrefix(), retry.maxAttempts(), dltRetention, retry::tierDelay);
     }
 
     public DatabaseConfig requireDatabase() {
