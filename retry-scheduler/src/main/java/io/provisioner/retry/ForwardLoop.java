@@ -7,13 +7,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collection;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.apache.kafka.clients.consumer.Consumer;
-import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -61,7 +58,7 @@ final class ForwardLoop {
      * idles), with the listener that keeps the gate in step with the assignment.
      */
     void subscribe() {
-        consumer.subscribe(topics.retryTopicPattern(), new GateListener());
+        consumer.subscribe(topics.retryTopicPattern(), new GateListener(consumer, gate, metrics));
     }
 
     /** One round: resume what is due, poll, forward, pause. */
@@ -78,31 +75,21 @@ final class ForwardLoop {
             return;
         }
         metrics.fetched(records.count());
-        Batch batch = new Batch(new ArrayList<>(), new ArrayList<>());
-        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        ForwardBatch batch = new ForwardBatch();
         Instant decidedAt = clock.instant();
         for (TopicPartition tp : records.partitions()) {
-            take(tp, records.records(tp), decidedAt, batch, offsets);
+            take(tp, records.records(tp), decidedAt, batch);
         }
         metrics.paused(gate.heldCount());
         if (!batch.isEmpty()) {
-            forward(batch, offsets);
+            forward(batch);
         }
     }
 
     private void take(
-            TopicPartition tp,
-            List<ConsumerRecord<byte[], byte[]>> records,
-            Instant now,
-            Batch batch,
-            Map<TopicPartition, OffsetAndMetadata> offsets) {
+            TopicPartition tp, List<ConsumerRecord<byte[], byte[]>> records, Instant now, ForwardBatch batch) {
         DueTimes.Split<byte[], byte[]> split = DueTimes.split(records, tierDelay(tp.topic()), now);
-        if (split.taken() > 0) {
-            ConsumerRecord<byte[], byte[]> last = records.get(split.taken() - 1);
-            batch.due().addAll(split.due());
-            batch.requeue().addAll(split.requeue());
-            offsets.put(tp, new OffsetAndMetadata(last.offset() + 1, last.leaderEpoch(), ""));
-        }
+        batch.add(tp, records, split);
         split.waiting().ifPresent(head -> {
             consumer.pause(List.of(tp));
             consumer.seek(tp, head.offset());
@@ -114,8 +101,8 @@ final class ForwardLoop {
         });
     }
 
-    private void forward(Batch batch, Map<TopicPartition, OffsetAndMetadata> offsets) {
-        if (!forwarder.forward(batch.due(), batch.requeue(), offsets, consumer.groupMetadata())) {
+    private void forward(ForwardBatch batch) {
+        if (!forwarder.forward(batch.due(), batch.requeue(), batch.offsets(), consumer.groupMetadata())) {
             rewind();
             return;
         }
@@ -143,13 +130,6 @@ final class ForwardLoop {
                     r.offset(),
                     keyText(r.key()),
                     DueTimes.dueAt(r, tierDelay(r.topic())));
-        }
-    }
-
-    /** What one poll decided: records to forward to the requests topic, records to put back in their tier. */
-    private record Batch(List<ConsumerRecord<byte[], byte[]>> due, List<ConsumerRecord<byte[], byte[]>> requeue) {
-        boolean isEmpty() {
-            return due.isEmpty() && requeue.isEmpty();
         }
     }
 
@@ -185,25 +165,5 @@ final class ForwardLoop {
 
     private static String keyText(byte[] key) {
         return key == null ? "null" : new String(key, StandardCharsets.UTF_8);
-    }
-
-    /** Revoked partitions are forgotten; assigned ones start unpaused from the committed offset. */
-    private final class GateListener implements ConsumerRebalanceListener {
-        @Override
-        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-            gate.forget(partitions);
-            metrics.paused(gate.heldCount());
-            if (!partitions.isEmpty()) {
-                LOG.info("retry partitions revoked: {}", partitions);
-            }
-        }
-
-        @Override
-        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-            gate.forget(partitions);
-            consumer.resume(partitions);
-            metrics.paused(gate.heldCount());
-            LOG.info("retry partitions assigned: {}", partitions);
-        }
     }
 }
