@@ -3,16 +3,27 @@ package io.provisioner.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.provisioner.core.config.ProvisionerConfig;
+import io.provisioner.core.events.OwnerRef;
+import io.provisioner.core.events.ProvisionRequest;
+import io.provisioner.core.events.RequestCodec;
 import io.provisioner.core.topics.RetryHeaders;
+import io.provisioner.core.topics.TopicCreator;
 import io.provisioner.simulator.Fault;
 import io.provisioner.testing.Infra;
 import io.provisioner.testing.SharedInfra;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -169,6 +180,52 @@ class FailuresIT {
                     .as("the other dead letter is left alone")
                     .hasSize(1);
             assertThat(f.job(bystander).orElseThrow().status()).isEqualTo("dead");
+        }
+    }
+
+    /**
+     * OR_MAX_ATTEMPTS lowered from 8 to 1 while a record waits in retry.6: the retry component runs, idle
+     * and healthy, without a tier of its own, still forwards that record when due, and the record gets
+     * one more attempt before the DLT.
+     */
+    @Test
+    void recordLeftInAHigherTierAfterMaxAttemptsWasLoweredGetsOneMoreAttemptThenTheDlt(Infra infra) throws Exception {
+        try (PipelineFixture f = new PipelineFixture(infra)) {
+            ProvisionerConfig before = f.config();
+            TopicCreator.ensure(before.kafka().baseProperties(), before.topics(), 3);
+            String owner = "teacher:" + UUID.randomUUID();
+            insertTeacher(f, owner);
+            f.simulator.failCreatesFor(owner, Fault.status(500));
+            writeRetry(
+                    f, before.topics().retry(6).name(), owner, 6, Instant.now().plusSeconds(1));
+            f.env.put("OR_MAX_ATTEMPTS", "1");
+
+            Pipeline pipeline = f.start(EnumSet.of(Components.PROVISIONER, Components.RETRY));
+
+            await().atMost(WAIT).until(() -> !f.deadLetters().isEmpty());
+            ConsumerRecord<byte[], byte[]> dead = f.deadLetters().get(0);
+            assertThat(new String(dead.key(), StandardCharsets.UTF_8)).isEqualTo(owner);
+            assertThat(header(dead, RetryHeaders.ATTEMPT)).isEqualTo("7");
+            assertThat(header(dead, RetryHeaders.ERROR_MESSAGE)).contains("gave up after 7 attempts");
+            assertThat(f.createsNamed(owner)).hasSize(1);
+            assertThat(pipeline.health()).allSatisfy((component, health) -> assertThat(health.up())
+                    .as("%s: %s", component, health.detail())
+                    .isTrue());
+            assertThat(pipeline.health()).containsKey("retry");
+        }
+    }
+
+    private static void writeRetry(PipelineFixture f, String topic, String owner, int attempt, Instant dueAt) {
+        OwnerRef ref = new OwnerRef("teacher", owner.substring("teacher:".length()));
+        byte[] value = RequestCodec.encode(ProvisionRequest.of(ref, ProvisionRequest.Op.UPSERT, null, Instant.now()));
+        RecordHeaders headers = new RecordHeaders();
+        RetryHeaders.put(headers, RetryHeaders.ATTEMPT, attempt);
+        RetryHeaders.put(headers, RetryHeaders.DUE_AT, dueAt.toEpochMilli());
+        try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(
+                Map.of("bootstrap.servers", f.infra.bootstrapServers()),
+                new ByteArraySerializer(),
+                new ByteArraySerializer())) {
+            p.send(new ProducerRecord<>(topic, null, owner.getBytes(StandardCharsets.UTF_8), value, headers));
         }
     }
 

@@ -74,6 +74,20 @@ class ProvisionerCliTest {
     }
 
     @Test
+    void outOfRangeNumbersExitTwoNamingTheSetting() {
+        Map<String, String> env = valid();
+        env.put("OR_RATE_PER_SEC", "1e-400");
+        assertThat(run(env, "config")).isEqualTo(2);
+        assertThat(run(env, "run")).isEqualTo(2);
+        env.remove("OR_RATE_PER_SEC");
+        env.put("PROVISIONER_SWEEP_INTERVAL", "99999999999d");
+        assertThat(run(env, "run")).isEqualTo(2);
+        assertThat(err.toString())
+                .contains("OR_RATE_PER_SEC", "1e-400", "PROVISIONER_SWEEP_INTERVAL")
+                .doesNotContain("Exception");
+    }
+
+    @Test
     void unknownComponentIsBadUsage() {
         assertThat(run(valid(), "run", "--components", "cdc,printer")).isEqualTo(2);
         assertThat(err.toString()).contains("printer");

@@ -2,19 +2,24 @@ package io.provisioner.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.provisioner.core.config.ConfigException;
 import io.provisioner.core.config.ConfigSource;
 import io.provisioner.core.config.DatabaseConfig;
 import io.provisioner.core.config.ProvisionerConfig;
+import io.provisioner.core.config.Setting;
+import io.provisioner.core.config.Settings;
 import io.provisioner.core.ports.LimitReset;
 import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -121,6 +126,91 @@ class ProvisionerConfigTest {
         assertThatThrownBy(() -> load(Map.of("DATABASE_URL", "mysql://x"))).hasMessageStartingWith("DATABASE_URL");
         assertThatThrownBy(() -> load(Map.of("CDC_FOO", "x"))).hasMessageStartingWith("CDC_FOO");
         assertThatThrownBy(() -> load(Map.of("OR_ORG_LIMIT", "-5"))).hasMessageStartingWith("OR_ORG_LIMIT");
+    }
+
+    /** Every numeric setting of {@link Settings#ALL}, so that a new one is checked without being listed. */
+    private static List<Setting> numericSettings() {
+        return Settings.ALL.stream()
+                .filter(s -> s.type().equals("int")
+                        || s.type().equals("decimal")
+                        || s.type().startsWith("duration"))
+                .toList();
+    }
+
+    @Test
+    void everyNumericSettingRejectsValuesOutOfItsRangeNamingIt() {
+        List<String> bad = List.of(
+                "-1",
+                "-0.5",
+                "1e-400",
+                "1e400",
+                "NaN",
+                "Infinity",
+                "-Infinity",
+                "99999999999999999999",
+                "99999999999d",
+                "9223372036854775807ms",
+                "0x10",
+                "1,5",
+                "PT-5S");
+        assertThat(numericSettings()).hasSizeGreaterThanOrEqualTo(16);
+        for (Setting s : numericSettings()) {
+            for (String value : bad) {
+                if (s == Settings.PROVISIONER_DLT_RETENTION && value.equals("-1")) {
+                    continue; // forever
+                }
+                assertThat(catchThrowable(() -> load(Map.of(s.env(), value))))
+                        .as("%s=%s", s.env(), value)
+                        .isInstanceOf(ConfigException.class)
+                        .hasMessageStartingWith(s.env());
+            }
+            if (!ZERO_ALLOWED.contains(s)) {
+                assertThat(catchThrowable(() -> load(Map.of(s.env(), "0"))))
+                        .as("%s=0", s.env())
+                        .isInstanceOf(ConfigException.class)
+                        .hasMessageStartingWith(s.env());
+            }
+        }
+    }
+
+    private static final Set<Setting> ZERO_ALLOWED =
+            Set.of(Settings.PROVISIONER_HTTP_PORT, Settings.PROVISIONER_SWEEP_INTERVAL);
+
+    @Test
+    void numericSettingsAcceptValuesAtTheEdgesOfTheirRanges() {
+        assertThat(load(Map.of("OR_RATE_PER_SEC", "10000")).throttle().ratePerSecond())
+                .isEqualTo(10_000.0);
+        assertThat(load(Map.of("OR_RATE_PER_SEC", "0.001")).throttle().ratePerSecond())
+                .isEqualTo(0.001);
+        assertThat(load(Map.of("OR_BACKOFF_MULTIPLIER", "100")).retry().multiplier())
+                .isEqualTo(100.0);
+        assertThat(load(Map.of("OR_ORG_LIMIT", "1000000000"))
+                        .limits()
+                        .organization()
+                        .limit())
+                .isEqualByComparingTo("1e9");
+        assertThat(load(Map.of("OR_TEACHER_LIMIT", "0.0001")).limits().teacher().limit())
+                .isEqualByComparingTo("0.0001");
+        assertThat(load(Map.of("PROVISIONER_SWEEP_INTERVAL", "0")).sweepInterval())
+                .isZero();
+        assertThat(load(Map.of("PROVISIONER_DLT_RETENTION", "3650d")).dltRetention())
+                .contains(Duration.ofDays(3650));
+    }
+
+    @Test
+    void decimalsBeyondTheirRangeOrPrecisionAreRejected() {
+        for (Map.Entry<String, String> e : List.of(
+                Map.entry("OR_RATE_PER_SEC", "10000.5"),
+                Map.entry("OR_RATE_PER_SEC", "0.0001"),
+                Map.entry("OR_BACKOFF_MULTIPLIER", "0.99"),
+                Map.entry("OR_BACKOFF_MULTIPLIER", "100.01"),
+                Map.entry("OR_ORG_LIMIT", "1000000000.01"),
+                Map.entry("OR_TEACHER_LIMIT", "0.00001"))) {
+            assertThat(catchThrowable(() -> load(Map.ofEntries(e))))
+                    .as("%s=%s", e.getKey(), e.getValue())
+                    .isInstanceOf(ConfigException.class)
+                    .hasMessageStartingWith(e.getKey());
+        }
     }
 
     @Test

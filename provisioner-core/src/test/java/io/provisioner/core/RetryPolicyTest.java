@@ -61,6 +61,17 @@ class RetryPolicyTest {
     }
 
     @Test
+    void recordFromATierAboveALoweredMaximumGetsOneMoreAttemptThenTheDlt() {
+        RetryPolicy lowered = new RetryPolicy(4, Duration.ofSeconds(30), 2, Duration.ofHours(1));
+
+        RetryDecision d = lowered.afterRetryableFailure(7, Optional.empty(), now);
+
+        assertThat(d).isInstanceOf(RetryDecision.DeadLetter.class);
+        assertThat(((RetryDecision.DeadLetter) d).reason()).contains("7 attempts");
+        assertThat(lowered.tierDelay(6)).isEqualTo(Duration.ofSeconds(30 * 32));
+    }
+
+    @Test
     void rejectsNonsense() {
         assertThatThrownBy(() -> new RetryPolicy(0, Duration.ofSeconds(1), 2, Duration.ofSeconds(2)))
                 .hasMessageContaining("maxAttempts");

@@ -181,6 +181,19 @@ class ProvisionerTopologyTest {
     }
 
     @Test
+    void retryRecordIsStampedWithTheTimeItWasWrittenNotTheRequestsTime() {
+        store.addOwner(TEACHER);
+        api.failNext(Op.CREATE, FakeKeysApi.http(500, null));
+
+        requests.pipeInput(
+                new TestRecord<>(TEACHER.key(), upsert(TEACHER), new RecordHeaders(), T0.minusSeconds(86_400)));
+
+        TestRecord<String, byte[]> retry = retryTopic(1).readRecord();
+        assertThat(retry.getRecordTime()).isEqualTo(T0);
+        assertThat(header(retry.headers(), RetryHeaders.DUE_AT)).isEqualTo(millis(T0.plusSeconds(30)));
+    }
+
+    @Test
     void retryAfterLongerThanTierMovesToLaterTier() {
         store.addOwner(TEACHER);
         api.failNext(Op.CREATE, FakeKeysApi.http(429, Duration.ofSeconds(100)));

@@ -44,6 +44,8 @@ final class ClientProperties {
         p.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 1024 * 1024);
         // a resumed partition waits for the fetch in flight; a short long-poll keeps lateness low
         p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 250);
+        // the subscription is a pattern: a retry tier created by another instance is found within 30 s
+        p.putIfAbsent(ConsumerConfig.METADATA_MAX_AGE_CONFIG, 30_000);
         p.putAll(overrides);
         p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
         p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);

@@ -3,6 +3,7 @@ package io.provisioner.retry;
 import io.provisioner.core.topics.RetryHeaders;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -41,24 +42,50 @@ public final class DueTimes {
     }
 
     /**
-     * Splits one partition's records, in offset order, into the due prefix and the first record that
-     * is not due yet. Records after that one are not looked at: the partition is in due order, and they
-     * are fetched again once it is due.
+     * Splits one partition's records, in offset order, into the due prefix, the records to put back at
+     * the end of their tier, and the first record to wait for.
+     *
+     * <p>Every record of a tier is due at least the tier's delay after it was written (its timestamp),
+     * so the records behind one written at {@code t} are due no earlier than {@code t + tierDelay}. A
+     * record not due yet is waited for until its due time, but no longer than that bound; once the bound
+     * has passed and it is still not due (a {@code Retry-After} longer than the tier's delay), it would
+     * hold up records behind it, so it goes back to the end of its tier instead, headers and due time
+     * kept. A record is thus re-written at most once per tier delay. Records after the one waited for are
+     * not looked at: they are fetched again when it is.
      */
     public static <K, V> Split<K, V> split(List<ConsumerRecord<K, V>> records, Duration tierDelay, Instant now) {
-        for (int i = 0; i < records.size(); i++) {
-            ConsumerRecord<K, V> r = records.get(i);
-            Instant due = dueAt(r, tierDelay);
-            if (!isDue(due, now)) {
-                return new Split<>(List.copyOf(records.subList(0, i)), Optional.of(new Head(r.offset(), due)));
+        List<ConsumerRecord<K, V>> due = new ArrayList<>();
+        List<ConsumerRecord<K, V>> requeue = new ArrayList<>();
+        for (ConsumerRecord<K, V> r : records) {
+            Instant dueAt = dueAt(r, tierDelay);
+            if (isDue(dueAt, now)) {
+                due.add(r);
+                continue;
             }
+            Instant behindDueFrom =
+                    Instant.ofEpochMilli(Math.max(0, r.timestamp())).plus(tierDelay);
+            if (!dueAt.isAfter(behindDueFrom) || now.isBefore(behindDueFrom)) {
+                Instant wakeAt = dueAt.isAfter(behindDueFrom) ? behindDueFrom : dueAt;
+                return new Split<>(List.copyOf(due), List.copyOf(requeue), Optional.of(new Head(r.offset(), wakeAt)));
+            }
+            requeue.add(r);
         }
-        return new Split<>(List.copyOf(records), Optional.empty());
+        return new Split<>(List.copyOf(due), List.copyOf(requeue), Optional.empty());
     }
 
-    /** The first record of a partition that is not due: where to seek back to, and when to look again. */
-    public record Head(long offset, Instant dueAt) {}
+    /** The first record of a partition to wait for: where to seek back to, and when to look again. */
+    public record Head(long offset, Instant wakeAt) {}
 
-    /** The records to forward now, and the head to wait for, if any. */
-    public record Split<K, V>(List<ConsumerRecord<K, V>> due, Optional<Head> waiting) {}
+    /**
+     * The records to forward now, those to put back at the end of their tier (in offset order; the
+     * two lists together are a prefix of the partition's records), and the record to wait for, if any.
+     */
+    public record Split<K, V>(
+            List<ConsumerRecord<K, V>> due, List<ConsumerRecord<K, V>> requeue, Optional<Head> waiting) {
+
+        /** How many records, from the first, were dealt with. */
+        public int taken() {
+            return due.size() + requeue.size();
+        }
+    }
 }

@@ -7,13 +7,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collection;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.apache.kafka.clients.consumer.Consumer;
-import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -55,10 +52,13 @@ final class ForwardLoop {
         this.metrics = metrics;
     }
 
-    /** Subscribes to every retry topic, with the listener that keeps the gate in step with the assignment. */
+    /**
+     * Subscribes to every retry topic of the prefix that exists, configured tier or not (records left in
+     * tiers above a lowered {@code OR_MAX_ATTEMPTS} are still forwarded; with no tier at all the loop
+     * idles), with the listener that keeps the gate in step with the assignment.
+     */
     void subscribe() {
-        List<String> names = topics.retries().stream().map(t -> t.name()).toList();
-        consumer.subscribe(names, new GateListener());
+        consumer.subscribe(topics.retryTopicPattern(), new GateListener(consumer, gate, metrics));
     }
 
     /** One round: resume what is due, poll, forward, pause. */
@@ -75,48 +75,39 @@ final class ForwardLoop {
             return;
         }
         metrics.fetched(records.count());
-        List<ConsumerRecord<byte[], byte[]>> batch = new ArrayList<>();
-        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        ForwardBatch batch = new ForwardBatch();
         Instant decidedAt = clock.instant();
         for (TopicPartition tp : records.partitions()) {
-            take(tp, records.records(tp), decidedAt, batch, offsets);
+            take(tp, records.records(tp), decidedAt, batch);
         }
         metrics.paused(gate.heldCount());
         if (!batch.isEmpty()) {
-            forward(batch, offsets);
+            forward(batch);
         }
     }
 
     private void take(
-            TopicPartition tp,
-            List<ConsumerRecord<byte[], byte[]>> records,
-            Instant now,
-            List<ConsumerRecord<byte[], byte[]>> batch,
-            Map<TopicPartition, OffsetAndMetadata> offsets) {
+            TopicPartition tp, List<ConsumerRecord<byte[], byte[]>> records, Instant now, ForwardBatch batch) {
         DueTimes.Split<byte[], byte[]> split = DueTimes.split(records, tierDelay(tp.topic()), now);
-        if (!split.due().isEmpty()) {
-            ConsumerRecord<byte[], byte[]> last = split.due().get(split.due().size() - 1);
-            batch.addAll(split.due());
-            offsets.put(tp, new OffsetAndMetadata(last.offset() + 1, last.leaderEpoch(), ""));
-        }
+        batch.add(tp, records, split);
         split.waiting().ifPresent(head -> {
             consumer.pause(List.of(tp));
             consumer.seek(tp, head.offset());
-            gate.hold(tp, head.dueAt());
+            gate.hold(tp, head.wakeAt());
             if (LOG.isDebugEnabled()) {
-                byte[] key = records.get(split.due().size()).key();
-                LOG.debug("pausing {} at offset {} key {} until {}", tp, head.offset(), keyText(key), head.dueAt());
+                byte[] key = records.get(split.taken()).key();
+                LOG.debug("pausing {} at offset {} key {} until {}", tp, head.offset(), keyText(key), head.wakeAt());
             }
         });
     }
 
-    private void forward(List<ConsumerRecord<byte[], byte[]>> batch, Map<TopicPartition, OffsetAndMetadata> offsets) {
-        if (!forwarder.forward(batch, offsets, consumer.groupMetadata())) {
+    private void forward(ForwardBatch batch) {
+        if (!forwarder.forward(batch.due(), batch.requeue(), batch.offsets(), consumer.groupMetadata())) {
             rewind();
             return;
         }
         Instant at = clock.instant();
-        for (ConsumerRecord<byte[], byte[]> r : batch) {
+        for (ConsumerRecord<byte[], byte[]> r : batch.due()) {
             int tier = topics.retryTierOf(r.topic()).orElse(0);
             Instant dueAt = DueTimes.dueAt(r, tierDelay(r.topic()));
             Duration late = PartitionGate.lateness(dueAt, at);
@@ -129,6 +120,16 @@ final class ForwardLoop {
                     keyText(r.key()),
                     dueAt,
                     late.toMillis());
+        }
+        metrics.requeued(batch.requeue().size());
+        for (ConsumerRecord<byte[], byte[]> r : batch.requeue()) {
+            LOG.debug(
+                    "put {}-{}@{} key {} back at the end of its tier: due {}, later than the tier's delay",
+                    r.topic(),
+                    r.partition(),
+                    r.offset(),
+                    keyText(r.key()),
+                    DueTimes.dueAt(r, tierDelay(r.topic())));
         }
     }
 
@@ -164,25 +165,5 @@ final class ForwardLoop {
 
     private static String keyText(byte[] key) {
         return key == null ? "null" : new String(key, StandardCharsets.UTF_8);
-    }
-
-    /** Revoked partitions are forgotten; assigned ones start unpaused from the committed offset. */
-    private final class GateListener implements ConsumerRebalanceListener {
-        @Override
-        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-            gate.forget(partitions);
-            metrics.paused(gate.heldCount());
-            if (!partitions.isEmpty()) {
-                LOG.info("retry partitions revoked: {}", partitions);
-            }
-        }
-
-        @Override
-        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-            gate.forget(partitions);
-            consumer.resume(partitions);
-            metrics.paused(gate.heldCount());
-            LOG.info("retry partitions assigned: {}", partitions);
-        }
     }
 }

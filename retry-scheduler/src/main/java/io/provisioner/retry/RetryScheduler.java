@@ -15,7 +15,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Sends every record of {@code <prefix>.retry.1..N} back to {@code <prefix>.requests} (same key, value
+ * Sends every record of {@code <prefix>.retry.<n>} (every tier that exists, also those above a lowered
+ * {@code OR_MAX_ATTEMPTS}) back to {@code <prefix>.requests} (same key, value
  * and headers) no earlier than its due time and, while the partition is keeping up, about a second
  * after it at most. Consumer group {@code retry-scheduler}; forwarding and the offset commit share one
  * Kafka transaction, so a crash neither loses nor doubles a record.
@@ -77,9 +78,9 @@ public final class RetryScheduler implements AutoCloseable {
             forwarder.ensureProducer();
             loop.subscribe();
             LOG.info(
-                    "retry scheduler polling {} retry topics of '{}'",
-                    topics.retries().size(),
-                    topics.prefix());
+                    "retry scheduler polling every retry topic of '{}' ({} configured tiers)",
+                    topics.prefix(),
+                    topics.retries().size());
             while (running) {
                 loop.pollOnce();
             }

@@ -38,13 +38,16 @@ final class TransactionalForwarder implements AutoCloseable {
     }
 
     /**
-     * Forwards {@code records} (same key, value and headers) and commits {@code offsets} for the group.
+     * Forwards {@code records} (same key, value and headers), writes {@code requeue} again at the end of
+     * the partition each was read from (same key, value and headers, a new timestamp), and commits
+     * {@code offsets} for the group, all in one transaction.
      *
      * @return true when committed; false when the transaction was aborted, after which the caller must
      *     rewind its consumer to the committed offsets
      */
     boolean forward(
             List<ConsumerRecord<byte[], byte[]>> records,
+            List<ConsumerRecord<byte[], byte[]>> requeue,
             Map<TopicPartition, OffsetAndMetadata> offsets,
             ConsumerGroupMetadata group) {
         try {
@@ -53,6 +56,9 @@ final class TransactionalForwarder implements AutoCloseable {
             inTransaction = true;
             for (ConsumerRecord<byte[], byte[]> r : records) {
                 producer.send(new ProducerRecord<>(targetTopic, null, r.key(), r.value(), r.headers()));
+            }
+            for (ConsumerRecord<byte[], byte[]> r : requeue) {
+                producer.send(new ProducerRecord<>(r.topic(), r.partition(), null, r.key(), r.value(), r.headers()));
             }
             producer.sendOffsetsToTransaction(offsets, group);
             producer.commitTransaction();

@@ -71,4 +71,32 @@ class DueTimesTest {
         assertThat(split.due()).hasSize(2);
         assertThat(split.waiting()).isEmpty();
     }
+
+    @Test
+    void recordDueLongAfterItsTierDelayIsWaitedForOnlyUntilTheRecordsBehindItMayBeDue() {
+        List<ConsumerRecord<byte[], byte[]>> records = List.of(
+                Records.retry("p.retry.7", 0, 5, T0.plus(Duration.ofHours(3)), T0.minusSeconds(10)),
+                Records.retry("p.retry.7", 0, 6, T0.plusSeconds(20), T0.minusSeconds(10)));
+
+        DueTimes.Split<byte[], byte[]> split = DueTimes.split(records, TIER, T0);
+
+        assertThat(split.due()).isEmpty();
+        assertThat(split.requeue()).isEmpty();
+        assertThat(split.waiting()).contains(new DueTimes.Head(5, T0.plusSeconds(20)));
+    }
+
+    @Test
+    void recordStillNotDueOnceTheRecordsBehindItMayBeDueGoesBackToTheEndOfItsTier() {
+        List<ConsumerRecord<byte[], byte[]>> records = List.of(
+                Records.retry("p.retry.7", 0, 5, T0.plus(Duration.ofHours(3)), T0.minus(TIER)),
+                Records.retry("p.retry.7", 0, 6, T0, T0.minus(TIER)),
+                Records.retry("p.retry.7", 0, 7, T0.plusSeconds(1), T0.minusSeconds(29)));
+
+        DueTimes.Split<byte[], byte[]> split = DueTimes.split(records, TIER, T0);
+
+        assertThat(split.requeue()).extracting(ConsumerRecord::offset).containsExactly(5L);
+        assertThat(split.due()).extracting(ConsumerRecord::offset).containsExactly(6L);
+        assertThat(split.taken()).isEqualTo(2);
+        assertThat(split.waiting()).contains(new DueTimes.Head(7, T0.plusSeconds(1)));
+    }
 }

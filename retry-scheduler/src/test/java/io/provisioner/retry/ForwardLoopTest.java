@@ -126,6 +126,38 @@ class ForwardLoopTest {
     }
 
     @Test
+    void recordDueLongAfterItsTierDelayGoesBackToItsTierInTheSameTransactionAsTheRecordBehindIt() {
+        TopicPartition last = new TopicPartition("p.retry.3", 0);
+        consumer.assign(List.of(P0, P1, Q0, last));
+        consumer.updateBeginningOffsets(Map.of(last, 0L));
+        consumer.addRecord(Records.retry("p.retry.3", 0, 0, T0.plus(Duration.ofHours(2)), T0.minusSeconds(4)));
+        consumer.addRecord(Records.retry("p.retry.3", 0, 1, T0.minusMillis(1), T0.minusSeconds(4)));
+
+        loop.pollOnce();
+
+        assertThat(producer().history())
+                .extracting(ProducerRecord::topic, ProducerRecord::partition)
+                .containsExactlyInAnyOrder(
+                        org.assertj.core.groups.Tuple.tuple("p.requests", null),
+                        org.assertj.core.groups.Tuple.tuple("p.retry.3", 0));
+        ProducerRecord<byte[], byte[]> back = producer().history().stream()
+                .filter(r -> r.topic().equals("p.retry.3"))
+                .findFirst()
+                .orElseThrow();
+        assertThat(RetryHeaders.number(back.headers(), RetryHeaders.DUE_AT))
+                .contains(T0.plus(Duration.ofHours(2)).toEpochMilli());
+        assertThat(producer().transactionCommitted()).isTrue();
+        assertThat(producer()
+                        .consumerGroupOffsetsHistory()
+                        .get(0)
+                        .values()
+                        .iterator()
+                        .next())
+                .containsEntry(last, new OffsetAndMetadata(2));
+        assertThat(consumer.paused()).isEmpty();
+    }
+
+    @Test
     void forwardsRecordsWithNullOrGarbageKeyUnchanged() {
         byte[] garbage = {(byte) 0xc3, (byte) 0x28, 0x00};
         consumer.addRecord(

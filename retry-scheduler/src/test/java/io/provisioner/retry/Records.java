@@ -13,11 +13,18 @@ final class Records {
 
     private Records() {}
 
+    /** A retry record due at {@code dueAt}, written no earlier than its tier's delay before that. */
     static ConsumerRecord<byte[], byte[]> retry(String topic, int partition, long offset, Instant dueAt) {
+        return retry(topic, partition, offset, dueAt, dueAt);
+    }
+
+    /** A retry record due at {@code dueAt}, written at {@code writtenAt} (its timestamp). */
+    static ConsumerRecord<byte[], byte[]> retry(
+            String topic, int partition, long offset, Instant dueAt, Instant writtenAt) {
         RecordHeaders h = new RecordHeaders();
         RetryHeaders.put(h, RetryHeaders.DUE_AT, dueAt.toEpochMilli());
         RetryHeaders.put(h, RetryHeaders.ATTEMPT, 2);
-        return record(topic, partition, offset, 0L, bytes("organization:" + offset), h);
+        return record(topic, partition, offset, writtenAt.toEpochMilli(), bytes("organization:" + offset), h);
     }
 
     static ConsumerRecord<byte[], byte[]> record(

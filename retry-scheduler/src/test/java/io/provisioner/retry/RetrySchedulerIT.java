@@ -39,13 +39,25 @@ class RetrySchedulerIT {
     private ProvisionerConfig config;
     private String group;
     private RetryTopics topics;
+    private String prefix;
 
     @BeforeEach
     void setUp(Infra infra) {
         this.infra = infra;
-        String prefix = TestNames.unique("retry");
+        prefix = TestNames.unique("retry");
         group = TestNames.unique("retry_scheduler");
-        config = ProvisionerConfig.from(ConfigSource.load(
+        config = config(4);
+        TopicCreator.ensure(config.kafka().baseProperties(), config.topics(), PARTITIONS);
+        topics = new RetryTopics(
+                infra.bootstrapServers(), config.topics().requestsRaw().name(), PARTITIONS);
+    }
+
+    private ProvisionerConfig config(int maxAttempts) {
+        return config(maxAttempts, 1000, 4000);
+    }
+
+    private ProvisionerConfig config(int maxAttempts, int initialDelayMs, int maxDelayMs) {
+        return ProvisionerConfig.from(ConfigSource.load(
                 Map.of(
                         "KAFKA_BOOTSTRAP_SERVERS",
                         infra.bootstrapServers(),
@@ -54,15 +66,12 @@ class RetrySchedulerIT {
                         "PROVISIONER_PARTITIONS",
                         Integer.toString(PARTITIONS),
                         "OR_MAX_ATTEMPTS",
-                        "4",
+                        Integer.toString(maxAttempts),
                         "OR_BACKOFF_INITIAL_MS",
-                        "1000",
+                        Integer.toString(initialDelayMs),
                         "OR_BACKOFF_MAX_MS",
-                        "4000"),
+                        Integer.toString(maxDelayMs)),
                 Optional.empty()));
-        TopicCreator.ensure(config.kafka().baseProperties(), config.topics(), PARTITIONS);
-        topics = new RetryTopics(
-                infra.bootstrapServers(), config.topics().requestsRaw().name(), PARTITIONS);
     }
 
     @AfterEach
@@ -124,7 +133,8 @@ class RetrySchedulerIT {
         Instant now = Instant.now();
         topics.write(retry(1), 0, "organization:far", now.plus(Duration.ofHours(1)));
         topics.write(retry(1), 0, "organization:behind-far", now.minusSeconds(1));
-        Set<String> expected = Set.of("organization:a", "organization:b", "organization:c");
+        // "far" is due long after its tier's delay: it goes to the end of its tier and holds up nobody
+        Set<String> expected = Set.of("organization:a", "organization:b", "organization:c", "organization:behind-far");
         topics.write(retry(1), 1, "organization:a", now.plusSeconds(1));
         topics.write(retry(1), 1, "organization:b", now.plusSeconds(1));
         topics.write(retry(1), 2, "organization:c", now.plusSeconds(2));
@@ -135,8 +145,11 @@ class RetrySchedulerIT {
 
         await().atMost(Duration.ofSeconds(30)).until(() -> topics.arrived().size() >= expected.size());
         assertThat(topics.arrivalsPerKey().keySet()).isEqualTo(expected);
-        assertThat(registry.get("provisioner.retry.paused.partitions").gauge().value())
-                .isEqualTo(1.0);
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> registry.get("provisioner.retry.paused.partitions")
+                                .gauge()
+                                .value()
+                        == 1.0);
     }
 
     @Test
@@ -177,6 +190,7 @@ class RetrySchedulerIT {
 
     @Test
     void thousandsOfWaitingRecordsAreNotHeldInMemory() {
+        config = config(4, 3_600_000, 3_600_000);
         Instant far = Instant.now().plus(Duration.ofHours(1));
         for (int i = 0; i < 2_000; i++) {
             topics.write(retry(3), i % PARTITIONS, "teacher:" + i, far);
@@ -202,6 +216,75 @@ class RetrySchedulerIT {
                 "fetched {} of 2000 waiting records",
                 registry.get("provisioner.retry.fetched.records").counter().count());
         assertThat(topics.arrived()).isEmpty();
+    }
+
+    @Test
+    void recordsInTiersAboveTheConfiguredOnesAreStillForwardedAfterMaxAttemptsWasLowered() {
+        ProvisionerConfig before = config(8);
+        TopicCreator.ensure(before.kafka().baseProperties(), before.topics(), PARTITIONS);
+        Instant now = Instant.now();
+        topics.write(before.topics().retry(6).name(), 1, "organization:in-tier-6", now.plusSeconds(1));
+        topics.write(before.topics().retry(7).name(), 2, "organization:in-tier-7", now.minusSeconds(1));
+        topics.flush();
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+
+        RetryScheduler scheduler = start(registry);
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> topics.arrived().size() >= 2);
+        assertThat(topics.arrivalsPerKey())
+                .containsOnly(Map.entry("organization:in-tier-6", 1L), Map.entry("organization:in-tier-7", 1L));
+        assertThat(Instant.ofEpochMilli(
+                        arrivedAs(topics.arrived(), "organization:in-tier-6").timestamp()))
+                .isAfterOrEqualTo(now.plusSeconds(1));
+        assertThat(registry.get("provisioner.retry.forwarded")
+                        .tag("tier", "6")
+                        .counter()
+                        .count())
+                .isEqualTo(1.0);
+        assertThat(scheduler.healthy()).isTrue();
+    }
+
+    @Test
+    void withASingleAttemptThereIsNoRetryTierAndTheSchedulerIdlesHealthy() {
+        config = config(1);
+
+        RetryScheduler scheduler = start(new SimpleMeterRegistry());
+
+        await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10)).until(scheduler::healthy);
+        assertThat(topics.arrived()).isEmpty();
+    }
+
+    /** Tier 3, the last, has a delay of 4 s; the server asked for 12 s. */
+    @Test
+    void longRetryAfterAtTheHeadOfTheLastTierIsHonouredAndHoldsUpNobody() {
+        Instant now = Instant.now();
+        Instant written = now.minusSeconds(3);
+        Instant longDue = now.plusSeconds(12);
+        topics.write(retry(3), 0, "organization:long", longDue, written);
+        topics.write(retry(3), 0, "organization:behind", now.plusSeconds(1), written);
+        topics.flush();
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+
+        start(registry);
+
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> topics.arrivalsPerKey().containsKey("organization:behind"));
+        Instant behindAt = Instant.ofEpochMilli(
+                arrivedAs(topics.arrived(), "organization:behind").timestamp());
+        assertThat(topics.arrivalsPerKey()).doesNotContainKey("organization:long");
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> topics.arrivalsPerKey().containsKey("organization:long"));
+        ConsumerRecord<byte[], byte[]> longOne = arrivedAs(topics.arrived(), "organization:long");
+        assertThat(Instant.ofEpochMilli(longOne.timestamp())).isAfterOrEqualTo(longDue);
+        assertThat(RetryHeaders.number(longOne.headers(), RetryHeaders.DUE_AT)).contains(longDue.toEpochMilli());
+        assertThat(topics.arrivalsPerKey())
+                .containsOnly(Map.entry("organization:long", 1L), Map.entry("organization:behind", 1L));
+        assertThat(registry.get("provisioner.retry.requeued.records").counter().count())
+                .isGreaterThanOrEqualTo(1.0);
+        LOG.info(
+                "behind the long Retry-After: forwarded {} ms after due; the long one {} ms after due",
+                behindAt.toEpochMilli() - now.plusSeconds(1).toEpochMilli(),
+                longOne.timestamp() - longDue.toEpochMilli());
     }
 
     private static ConsumerRecord<byte[], byte[]> arrivedAs(List<ConsumerRecord<byte[], byte[]>> arrived, String key) {

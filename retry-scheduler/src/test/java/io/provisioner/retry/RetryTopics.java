@@ -55,10 +55,16 @@ final class RetryTopics implements AutoCloseable {
 
     /** Writes a retry record due at {@code dueAt}, attempt 2, to one partition of {@code topic}. */
     Waiting write(String topic, int partition, String key, Instant dueAt) {
+        return write(topic, partition, key, dueAt, null);
+    }
+
+    /** As {@link #write(String, int, String, Instant)}, with the record's timestamp (null: now). */
+    Waiting write(String topic, int partition, String key, Instant dueAt, Instant writtenAt) {
         RecordHeaders h = new RecordHeaders();
         RetryHeaders.put(h, RetryHeaders.ATTEMPT, 2);
         RetryHeaders.put(h, RetryHeaders.DUE_AT, dueAt.toEpochMilli());
-        producer.send(new ProducerRecord<>(topic, partition, null, bytes(key), value(key), h));
+        Long timestamp = writtenAt == null ? null : writtenAt.toEpochMilli();
+        producer.send(new ProducerRecord<>(topic, partition, timestamp, bytes(key), value(key), h));
         return new Waiting(key, dueAt);
     }
 

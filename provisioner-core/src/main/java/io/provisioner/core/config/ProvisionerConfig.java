@@ -7,6 +7,7 @@ import io.provisioner.core.ports.LimitReset;
 import io.provisioner.core.retry.RetryPolicy;
 import io.provisioner.core.topics.Topics;
 import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -103,6 +104,17 @@ public record ProvisionerConfig(
 
     public record Http(String bind, int port) {}
 
+    /** The longest spacing of calls, OR_DELAY_MS's maximum; OR_RATE_PER_SEC may not be slower. */
+    static final Duration MAX_DELAY = Duration.ofHours(1);
+
+    static final BigDecimal MIN_RATE = BigDecimal.ONE.divide(BigDecimal.valueOf(3600), 9, RoundingMode.UP);
+    static final BigDecimal MAX_RATE = BigDecimal.valueOf(10_000);
+    static final BigDecimal MAX_MULTIPLIER = BigDecimal.valueOf(100);
+    static final Duration MIN_SWEEP = Duration.ofMillis(100);
+    static final Duration MAX_SWEEP = Duration.ofDays(7);
+    static final Duration MAX_GRACE = Duration.ofDays(30);
+    static final Duration MAX_DLT_RETENTION = Duration.ofDays(3650);
+
     /** Reads the environment. */
     public static ProvisionerConfig fromEnvironment() {
         return from(ConfigSource.fromEnvironment());
@@ -113,12 +125,9 @@ public record ProvisionerConfig(
         int maxAttempts = p.intIn(Settings.OR_MAX_ATTEMPTS, 1, 50);
         Duration initial = Duration.ofMillis(p.intIn(Settings.OR_BACKOFF_INITIAL_MS, 1, Integer.MAX_VALUE));
         Duration max = Duration.ofMillis(p.intIn(Settings.OR_BACKOFF_MAX_MS, 1, Integer.MAX_VALUE));
-        double multiplier = p.decimal(Settings.OR_BACKOFF_MULTIPLIER, BigDecimal.ZERO)
+        double multiplier = p.decimalIn(Settings.OR_BACKOFF_MULTIPLIER, BigDecimal.ONE, MAX_MULTIPLIER, 6)
                 .orElseThrow()
                 .doubleValue();
-        if (multiplier < 1) {
-            throw new ConfigException(Settings.OR_BACKOFF_MULTIPLIER.env(), "must be at least 1, was " + multiplier);
-        }
         if (max.compareTo(initial) < 0) {
             throw new ConfigException(Settings.OR_BACKOFF_MAX_MS.env(), "must not be less than OR_BACKOFF_INITIAL_MS");
         }
@@ -140,17 +149,11 @@ public record ProvisionerConfig(
                         p.intIn(Settings.OR_BATCH_SIZE, 1, 10_000)),
                 new RetryPolicy(maxAttempts, initial, multiplier, max),
                 new Limits(
-                        new KeyLimits(
-                                p.decimal(Settings.OR_ORG_LIMIT, BigDecimal.ZERO)
-                                        .orElseThrow(),
-                                reset),
-                        new KeyLimits(
-                                p.decimal(Settings.OR_TEACHER_LIMIT, BigDecimal.ZERO)
-                                        .orElseThrow(),
-                                reset)),
+                        new KeyLimits(limit(p, Settings.OR_ORG_LIMIT), reset),
+                        new KeyLimits(limit(p, Settings.OR_TEACHER_LIMIT), reset)),
                 cdc(p),
                 new Http(p.required(Settings.PROVISIONER_HTTP_BIND), p.intIn(Settings.PROVISIONER_HTTP_PORT, 0, 65535)),
-                p.duration(Settings.PROVISIONER_SWEEP_INTERVAL),
+                p.durationIn(Settings.PROVISIONER_SWEEP_INTERVAL, MIN_SWEEP, MAX_SWEEP, true),
                 orphanGrace(p, openRouter),
                 dltRetention(p),
                 keyNames(p),
@@ -162,7 +165,7 @@ public record ProvisionerConfig(
     }
 
     public Topics topics() {
-        return new Topics(kafka.topicPrefix(), retry.maxAttempts());
+        return new Topics(kafka.topicPrefix(), retry.maxAttempts(), dltRetention, retry::tierDelay);
     }
 
     public DatabaseConfig requireDatabase() {
@@ -176,16 +179,22 @@ public record ProvisionerConfig(
                         Settings.PROVISIONER_ENCRYPTION_KEY.env(), "is required by the provisioner but not set")));
     }
 
+    /** Both are checked, though OR_RATE_PER_SEC wins when set. */
     private static double rate(Parse p) {
-        Optional<BigDecimal> perSec = p.decimal(Settings.OR_RATE_PER_SEC, BigDecimal.ZERO);
-        if (perSec.isPresent()) {
-            return perSec.get().doubleValue();
-        }
-        return 1000.0 / p.intIn(Settings.OR_DELAY_MS, 1, 3_600_000);
+        int delayMs = p.intIn(Settings.OR_DELAY_MS, 1, (int) MAX_DELAY.toMillis());
+        return p.decimalIn(Settings.OR_RATE_PER_SEC, MIN_RATE, MAX_RATE, 9)
+                .map(BigDecimal::doubleValue)
+                .orElse(1000.0 / delayMs);
+    }
+
+    /** A spending cap: more than zero, at most a billion US dollars, in hundredths of a cent at most. */
+    private static BigDecimal limit(Parse p, Setting s) {
+        return p.decimalIn(s, new BigDecimal("0.0001"), new BigDecimal("1000000000"), 4)
+                .orElseThrow();
     }
 
     private static Duration orphanGrace(Parse p, OpenRouterConfig openRouter) {
-        Duration grace = p.duration(Settings.PROVISIONER_ORPHAN_GRACE);
+        Duration grace = p.durationIn(Settings.PROVISIONER_ORPHAN_GRACE, Duration.ofMillis(1), MAX_GRACE, false);
         if (grace.compareTo(openRouter.callTimeout()) <= 0) {
             throw new ConfigException(
                     Settings.PROVISIONER_ORPHAN_GRACE.env(),
@@ -201,12 +210,8 @@ public record ProvisionerConfig(
         if (v.equals("-1")) {
             return Optional.empty();
         }
-        Duration d = p.duration(Settings.PROVISIONER_DLT_RETENTION);
-        if (d.isZero() || d.isNegative()) {
-            throw new ConfigException(
-                    Settings.PROVISIONER_DLT_RETENTION.env(), "must be -1 (forever) or a positive duration, was " + v);
-        }
-        return Optional.of(d);
+        return Optional.of(
+                p.durationIn(Settings.PROVISIONER_DLT_RETENTION, Duration.ofMinutes(1), MAX_DLT_RETENTION, false));
     }
 
     private static KeyNames keyNames(Parse p) {

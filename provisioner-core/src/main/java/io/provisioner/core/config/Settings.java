@@ -12,7 +12,10 @@ public final class Settings {
     public static final Setting OPENROUTER_BASE_URL =
             Setting.of("OPENROUTER_BASE_URL", "url", "https://openrouter.ai/api/v1", "OpenRouter API base");
     public static final Setting OR_HTTP_TIMEOUT_MS = Setting.of(
-            "OR_HTTP_TIMEOUT_MS", "int", "30000", "timeout of one OpenRouter call, connect to last byte (ms)");
+            "OR_HTTP_TIMEOUT_MS",
+            "int",
+            "30000",
+            "timeout of one OpenRouter call, connect to last byte (ms, 100 to 600000)");
     public static final Setting DATABASE_URL = Setting.of(
             "DATABASE_URL", "url", null, "postgresql://user:pass@host:port/db or jdbc:postgresql://... (required)");
     public static final Setting DATABASE_USER =
@@ -35,28 +38,40 @@ public final class Settings {
             "OR_DELAY_MS",
             "int",
             "1100",
-            "minimum spacing of OpenRouter calls (ms); the rate is 1000 / OR_DELAY_MS per second");
-    public static final Setting OR_RATE_PER_SEC =
-            Setting.of("OR_RATE_PER_SEC", "decimal", null, "calls per second; overrides OR_DELAY_MS when set");
+            "minimum spacing of OpenRouter calls (ms, 1 to 3600000); the rate is 1000 / OR_DELAY_MS per second");
+    public static final Setting OR_RATE_PER_SEC = Setting.of(
+            "OR_RATE_PER_SEC", "decimal", null, "calls per second (1/3600 to 10000); overrides OR_DELAY_MS when set");
     public static final Setting OR_RATE_LIMITER = Setting.of(
             "OR_RATE_LIMITER",
             "postgres|local",
             "postgres",
             "postgres: one bucket shared by every instance (Bucket4j PostgreSQL); local: per process");
-    public static final Setting OR_BATCH_SIZE =
-            Setting.of("OR_BATCH_SIZE", "int", "5", "most records taken per poll and in flight per instance");
+    public static final Setting OR_BATCH_SIZE = Setting.of(
+            "OR_BATCH_SIZE", "int", "5", "most records taken per poll and in flight per instance (1 to 10000)");
     public static final Setting OR_MAX_ATTEMPTS = Setting.of(
-            "OR_MAX_ATTEMPTS", "int", "8", "total attempts, the first included; the last failing goes to the DLT");
+            "OR_MAX_ATTEMPTS",
+            "int",
+            "8",
+            "total attempts, the first included (1 to 50); the last failing goes to the DLT");
     public static final Setting OR_BACKOFF_INITIAL_MS =
-            Setting.of("OR_BACKOFF_INITIAL_MS", "int", "30000", "delay of retry topic 1 (ms)");
-    public static final Setting OR_BACKOFF_MULTIPLIER =
-            Setting.of("OR_BACKOFF_MULTIPLIER", "decimal", "2", "growth of the delay from one retry topic to the next");
-    public static final Setting OR_BACKOFF_MAX_MS =
-            Setting.of("OR_BACKOFF_MAX_MS", "int", "3600000", "longest delay of any retry topic (ms)");
-    public static final Setting OR_ORG_LIMIT =
-            Setting.of("OR_ORG_LIMIT", "decimal", "200", "spending cap of an organization's key (US dollars)");
-    public static final Setting OR_TEACHER_LIMIT =
-            Setting.of("OR_TEACHER_LIMIT", "decimal", "50", "spending cap of a teacher's key (US dollars)");
+            Setting.of("OR_BACKOFF_INITIAL_MS", "int", "30000", "delay of retry topic 1 (ms, at least 1)");
+    public static final Setting OR_BACKOFF_MULTIPLIER = Setting.of(
+            "OR_BACKOFF_MULTIPLIER", "decimal", "2", "growth of the delay from one retry topic to the next (1 to 100)");
+    public static final Setting OR_BACKOFF_MAX_MS = Setting.of(
+            "OR_BACKOFF_MAX_MS",
+            "int",
+            "3600000",
+            "longest delay of any retry topic (ms, at least OR_BACKOFF_INITIAL_MS)");
+    public static final Setting OR_ORG_LIMIT = Setting.of(
+            "OR_ORG_LIMIT",
+            "decimal",
+            "200",
+            "spending cap of an organization's key (US dollars, 0.0001 to 1e9, 4 decimals at most)");
+    public static final Setting OR_TEACHER_LIMIT = Setting.of(
+            "OR_TEACHER_LIMIT",
+            "decimal",
+            "50",
+            "spending cap of a teacher's key (US dollars, 0.0001 to 1e9, 4 decimals at most)");
     public static final Setting OR_LIMIT_RESET =
             Setting.of("OR_LIMIT_RESET", "daily|weekly|monthly|none", "daily", "when the spending cap resets");
     public static final Setting CDC_TABLES = Setting.of(
@@ -74,7 +89,10 @@ public final class Settings {
             "initial",
             "initial: also provision rows that existed before the first start; no_data: only new rows");
     public static final Setting CDC_HEARTBEAT_INTERVAL_MS = Setting.of(
-            "CDC_HEARTBEAT_INTERVAL_MS", "int", "10000", "heartbeat that keeps an idle slot from pinning WAL (ms)");
+            "CDC_HEARTBEAT_INTERVAL_MS",
+            "int",
+            "10000",
+            "heartbeat that keeps an idle slot from pinning WAL (ms, 100 to 3600000)");
     public static final Setting PROVISIONER_HTTP_PORT =
             Setting.of("PROVISIONER_HTTP_PORT", "int", "8080", "port of /metrics and /health; 0 picks a free one");
     public static final Setting PROVISIONER_HTTP_BIND =
@@ -83,23 +101,23 @@ public final class Settings {
             "PROVISIONER_PARTITIONS",
             "int",
             "6",
-            "partitions of the topics it creates; the ceiling on parallel provisioners");
+            "partitions of the topics it creates (1 to 10000); the ceiling on parallel provisioners");
     public static final Setting PROVISIONER_SWEEP_INTERVAL = Setting.of(
             "PROVISIONER_SWEEP_INTERVAL",
             "duration",
             "10m",
-            "how often owners without a key, and keys without an owner, are looked for (0 turns it off)");
+            "how often owners without a key, and keys without an owner, are looked for (100ms to 7d; 0 turns it off)");
     public static final Setting PROVISIONER_ORPHAN_GRACE = Setting.of(
             "PROVISIONER_ORPHAN_GRACE",
             "duration",
             "10m",
             "a key named like ours that is not stored is deleted once older than this and no create is in flight"
-                    + " for its owner; must exceed OR_HTTP_TIMEOUT_MS");
+                    + " for its owner; must exceed OR_HTTP_TIMEOUT_MS, at most 30d");
     public static final Setting PROVISIONER_DLT_RETENTION = Setting.of(
             "PROVISIONER_DLT_RETENTION",
             "duration|-1",
             "-1",
-            "retention.ms of the DLT it creates; -1 keeps dead letters until they are replayed");
+            "retention.ms of the DLT it creates (1m to 3650d); -1 keeps dead letters until they are replayed");
     public static final Setting OR_KEY_NAME_PREFIX = Setting.of(
             "OR_KEY_NAME_PREFIX",
             "string",

@@ -12,10 +12,11 @@ import java.util.Optional;
  * carries the delay {@code min(initial * multiplier^(n-1), max)}. Attempt {@code n} failing retryably
  * with {@code n < maxAttempts} goes to a retry topic; attempt {@code maxAttempts} failing goes to the DLT.
  *
- * <p>Each retry topic keeps its records in due order because every record in topic {@code t} is due
- * {@code tierDelay(t)} after it was written. A {@code Retry-After} longer than the attempt's own tier
- * delay therefore moves the record to the first later tier whose delay covers it, instead of holding up
- * the records behind it. Pure and thread-safe.
+ * <p>Every record in topic {@code t} is due no earlier than {@code tierDelay(t)} after it was written,
+ * and most exactly then, so each retry topic is nearly in due order. A {@code Retry-After} longer than
+ * the attempt's own tier delay moves the record to the first later tier whose delay covers it; one
+ * longer than every tier goes to the last tier, due when the server said, and the retry scheduler puts
+ * it back at the end of that tier whenever it would hold up the records behind it. Pure and thread-safe.
  */
 public record RetryPolicy(int maxAttempts, Duration initialDelay, double multiplier, Duration maxDelay) {
 
@@ -40,10 +41,14 @@ public record RetryPolicy(int maxAttempts, Duration initialDelay, double multipl
         return maxAttempts - 1;
     }
 
-    /** The delay of retry topic {@code n}: {@code min(initial * multiplier^(n-1), max)}. */
+    /**
+     * The delay of retry topic {@code n}: {@code min(initial * multiplier^(n-1), max)}. Defined for every
+     * {@code n >= 1}, also above {@link #tiers()}: such a topic is left from a configuration with more
+     * attempts and is still drained.
+     */
     public Duration tierDelay(int n) {
-        if (n < 1 || n > tiers()) {
-            throw new IllegalArgumentException("retry tier " + n + " outside 1.." + tiers());
+        if (n < 1) {
+            throw new IllegalArgumentException("retry tier " + n + " is not positive");
         }
         double ms = initialDelay.toMillis() * Math.pow(multiplier, n - 1);
         return ms >= maxDelay.toMillis() ? maxDelay : Duration.ofMillis((long) ms);

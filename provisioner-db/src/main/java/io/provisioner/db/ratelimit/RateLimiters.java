@@ -4,6 +4,7 @@ import io.github.bucket4j.BlockingStrategy;
 import io.github.bucket4j.Bucket;
 import io.github.bucket4j.BucketConfiguration;
 import io.github.bucket4j.TimeMeter;
+import io.github.bucket4j.TokensInheritanceStrategy;
 import io.github.bucket4j.distributed.proxy.ProxyManager;
 import io.github.bucket4j.postgresql.Bucket4jPostgreSQL;
 import io.provisioner.core.ports.RateLimiter;
@@ -20,6 +21,9 @@ public final class RateLimiters {
 
     /** Rates above this are rejected: one permit per microsecond is no limit for an HTTP API. */
     static final double MAX_RATE = 1_000_000;
+
+    /** The row of the one bucket a pipeline's instances share, whatever rate each is configured with. */
+    static final long BUCKET_ID = 1;
 
     private RateLimiters() {}
 
@@ -38,20 +42,29 @@ public final class RateLimiters {
     }
 
     /**
-     * A limiter shared by every instance that uses the same database, schema and rate: one Bucket4j
-     * bucket in {@code <schema>.provisioner_rate_limit} (created by {@code Migrator}), locked with
-     * {@code SELECT ... FOR UPDATE} on each acquisition. The bucket's id is derived from the rate
-     * ({@link #bucketId}), so that a changed rate takes effect at once instead of being overridden by
-     * the stored configuration.
+     * A limiter shared by every instance that uses the same database and schema (one pipeline): one
+     * Bucket4j bucket, row {@link #BUCKET_ID} of {@code <schema>.provisioner_rate_limit} (created by
+     * {@code Migrator}), locked with {@code SELECT ... FOR UPDATE} on each acquisition. Instances
+     * configured with different rates (a rolling change of {@code OR_DELAY_MS}) still share that one
+     * bucket: each carries its start time as the configuration version, the bucket keeps the newest
+     * configuration it was given, and older instances then run at that rate too.
      */
     public static RateLimiter postgres(DataSource ds, String schema, double permitsPerSecond) {
+        return postgres(ds, schema, permitsPerSecond, System.currentTimeMillis());
+    }
+
+    /** As {@link #postgres(DataSource, String, double)}; the higher {@code version} wins. */
+    static RateLimiter postgres(DataSource ds, String schema, double permitsPerSecond, long version) {
         BucketConfiguration config = configuration(permitsPerSecond);
         ProxyManager<Long> proxies = Bucket4jPostgreSQL.selectForUpdateBasedBuilder(ds)
                 .table(SqlNames.qualify(schema, "provisioner_rate_limit"))
                 .idColumn("id")
                 .stateColumn("state")
                 .build();
-        Bucket bucket = proxies.builder().build(bucketId(permitsPerSecond), () -> config);
+        // AS_IS: a permit already earned (or reserved) carries over to the new rate, capacity one at most
+        Bucket bucket = proxies.builder()
+                .withImplicitConfigurationReplacement(version, TokensInheritanceStrategy.AS_IS)
+                .build(BUCKET_ID, () -> config);
         return new BucketRateLimiter(
                 bucket, BlockingStrategy.PARKING, "postgres rate limiter at " + permitsPerSecond + "/s");
     }
@@ -75,10 +88,5 @@ public final class RateLimiters {
                     "permitsPerSecond must be > 0 and <= " + MAX_RATE + ", was " + permitsPerSecond);
         }
         return Duration.ofNanos((long) Math.ceil(1_000_000_000d / permitsPerSecond));
-    }
-
-    /** The shared bucket's id: its refill period in nanoseconds (one bucket per configured rate). */
-    static long bucketId(double permitsPerSecond) {
-        return period(permitsPerSecond).toNanos();
     }
 }

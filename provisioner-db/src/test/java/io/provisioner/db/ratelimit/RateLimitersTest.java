@@ -91,10 +91,4 @@ class RateLimitersTest {
         assertThat(first).isTrue();
         assertThat(second).isFalse();
     }
-
-    @Test
-    void bucketIdDependsOnTheRateOnly() {
-        assertThat(RateLimiters.bucketId(5)).isEqualTo(RateLimiters.bucketId(5.0));
-        assertThat(RateLimiters.bucketId(5)).isNotEqualTo(RateLimiters.bucketId(1000.0 / 1100));
-    }
 }

@@ -102,9 +102,12 @@ public final class RequestProcessor implements Processor<String, byte[], String,
         Instant now = clock.instant();
         RetryDecision decision = policy.afterRetryableFailure(attempt, retryAfter, now);
         if (decision instanceof RetryDecision.Retry retry) {
+            // stamped with the time of writing: the scheduler relies on every record of a tier being due
+            // no earlier than its timestamp plus the tier's delay
             context.forward(
-                    record.withHeaders(
-                            FailureHeaders.retry(record.headers(), attempt, retry.dueAt(), now, errorClass, message)),
+                    record.withHeaders(FailureHeaders.retry(
+                                    record.headers(), attempt, retry.dueAt(), now, errorClass, message))
+                            .withTimestamp(now.toEpochMilli()),
                     SinkNames.retry(retry.tier()));
             service.recordRetrying(request.owner(), attempt, message, retry.dueAt());
             forwardResult(record, request, "retrying", null, attempt);
