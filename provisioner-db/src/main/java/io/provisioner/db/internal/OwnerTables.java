@@ -20,7 +20,8 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class OwnerTables {
 
-    private static final String ID_TYPE_SQL = "select format_type(a.atttypid, null) from pg_attribute a"
+    // with its modifier: char(8), not char (which is char(1) and would cut every id to one character)
+    private static final String ID_TYPE_SQL = "select format_type(a.atttypid, a.atttypmod) from pg_attribute a"
             + " where a.attrelid = to_regclass(?) and a.attname = 'id' and a.attnum > 0 and not a.attisdropped";
 
     private final Map<String, String> quotedByType;
