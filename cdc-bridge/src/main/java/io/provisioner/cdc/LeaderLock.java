@@ -12,12 +12,18 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.Properties;
 
 /**
  * Leadership among bridges sharing one replication slot: a session-level PostgreSQL advisory lock,
  * keyed by a stable 64-bit hash of the slot name, held on a dedicated connection. PostgreSQL releases
  * it when that session ends, whatever way the holder dies. Not thread-safe: one supervising thread.
+ *
+ * <p>The holder finds out just as surely when it is cut off from PostgreSQL (a partition, a firewall
+ * dropping the session silently): the connection has a socket timeout, so the periodic validity check
+ * ({@link #stillHeld}, every few seconds from the supervisor) fails within {@link #SOCKET_TIMEOUT} instead
+ * of waiting for an answer that never comes, and TCP keepalive ends a dead session on both sides.
  */
 final class LeaderLock implements AutoCloseable {
 
@@ -25,17 +31,28 @@ final class LeaderLock implements AutoCloseable {
     static final String APPLICATION_NAME_PREFIX = "provisioner-cdc-lock:";
 
     private static final int CHECK_TIMEOUT_SECONDS = 5;
+    /** Longest wait for any answer on the lock's connection: leadership is lost within about this. */
+    static final Duration SOCKET_TIMEOUT = Duration.ofSeconds(20);
+    /** Longest wait to connect (and log in) when trying to take the lock. */
+    static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
 
     private final DatabaseConfig database;
     private final String slotName;
     private final long key;
+    private final Duration socketTimeout;
     private Connection connection;
     private boolean held;
 
     LeaderLock(DatabaseConfig database, String slotName) {
+        this(database, slotName, SOCKET_TIMEOUT);
+    }
+
+    /** With another socket timeout, for tests (whole seconds, at least one). */
+    LeaderLock(DatabaseConfig database, String slotName, Duration socketTimeout) {
         this.database = database;
         this.slotName = slotName;
         this.key = keyOf(slotName);
+        this.socketTimeout = socketTimeout;
     }
 
     /** The advisory lock key of a slot: the first 8 bytes of SHA-256 over a namespaced slot name. */
@@ -110,6 +127,10 @@ final class LeaderLock implements AutoCloseable {
         database.password().map(Secret::reveal).ifPresent(pw -> p.setProperty("password", pw));
         p.setProperty("ApplicationName", APPLICATION_NAME_PREFIX + slotName);
         p.setProperty("tcpKeepAlive", "true");
+        p.setProperty("socketTimeout", Long.toString(Math.max(1, socketTimeout.toSeconds())));
+        p.setProperty("connectTimeout", Long.toString(CONNECT_TIMEOUT.toSeconds()));
+        p.setProperty("loginTimeout", Long.toString(CONNECT_TIMEOUT.toSeconds()));
+        p.setProperty("cancelSignalTimeout", Long.toString(CHECK_TIMEOUT_SECONDS));
         return DriverManager.getConnection(database.jdbcUrl(), p);
     }
 

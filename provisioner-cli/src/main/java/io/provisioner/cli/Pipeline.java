@@ -3,14 +3,19 @@ package io.provisioner.cli;
 import com.zaxxer.hikari.HikariDataSource;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.provisioner.cdc.CdcBridge;
+import io.provisioner.cli.ops.OrphanSweep;
+import io.provisioner.cli.ops.RateLimitedKeysApi;
+import io.provisioner.cli.ops.ReconcileFixer;
+import io.provisioner.cli.ops.RequestPublisher;
+import io.provisioner.cli.ops.SweepSource;
 import io.provisioner.cli.ops.Sweeper;
 import io.provisioner.core.config.ProvisionerConfig;
+import io.provisioner.core.ports.KeysApi;
 import io.provisioner.core.ports.RateLimiter;
 import io.provisioner.core.topics.TopicCreator;
 import io.provisioner.db.Database;
 import io.provisioner.db.JdbcKeyStore;
 import io.provisioner.db.Migrator;
-import io.provisioner.db.OwnedKey;
 import io.provisioner.db.ProvisioningQueries;
 import io.provisioner.db.ratelimit.RateLimiters;
 import io.provisioner.openrouter.OpenRouterClient;
@@ -24,9 +29,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import javax.sql.DataSource;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
@@ -40,6 +47,8 @@ import org.slf4j.LoggerFactory;
 public final class Pipeline implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Pipeline.class);
+    /** Part of the configured rate the sweep's listings may take: provisioning keeps the rest. */
+    static final double SWEEP_SHARE = 0.25;
 
     private final ProvisionerConfig config;
     private final Set<Components> components;
@@ -50,6 +59,7 @@ public final class Pipeline implements AutoCloseable {
     private CdcBridge cdc;
     private ProvisionerStreamApp stream;
     private RetryScheduler retry;
+    private RateLimiter limiter;
 
     /**
      * Client settings that tests and the demo change without touching the contract's names: the Streams
@@ -103,9 +113,7 @@ public final class Pipeline implements AutoCloseable {
     private void startProvisioner() {
         OpenRouterClient api = OpenRouterClient.create(config.openRouter(), new MicrometerCallListener(registry));
         closeables.add(api);
-        RateLimiter limiter = config.throttle().limiter() == ProvisionerConfig.RateLimiterKind.LOCAL
-                ? RateLimiters.local(config.throttle().ratePerSecond())
-                : RateLimiters.postgres(dataSource, schema(), config.throttle().ratePerSecond());
+        RateLimiter limiter = rateLimiter();
         JdbcKeyStore store =
                 new JdbcKeyStore(dataSource, schema(), config.requireCipher(), ownerTables(config), Clock.systemUTC());
         stream =
@@ -123,15 +131,17 @@ public final class Pipeline implements AutoCloseable {
         ProvisioningQueries queries = new ProvisioningQueries(dataSource, schema(), ownerTables(config));
         KafkaProducer<String, byte[]> producer = KafkaClients.producer(config, new StringSerializer());
         closeables.add(producer);
+        RequestPublisher publisher =
+                new RequestPublisher(producer, config.topics().requestsRaw().name(), Clock.systemUTC(), "sweep");
         Sweeper sweeper = new Sweeper(
-                () -> queries.ownersWithoutActiveKey(Sweeper.BATCH),
-                () -> queries.activeKeysWithoutOwner().stream()
-                        .map(OwnedKey::owner)
-                        .toList(),
-                queries::job,
-                producer,
-                config.topics().requestsRaw().name(),
+                new SweepSource(
+                        queries,
+                        () -> KafkaClients.reader(config),
+                        config.topics().dlt().name()),
+                publisher,
+                orphanSweep(queries, publisher),
                 Clock.systemUTC(),
+                every,
                 Duration.ofMinutes(10),
                 registry);
         ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -156,6 +166,35 @@ public final class Pipeline implements AutoCloseable {
                 every.toMillis(),
                 every.toMillis(),
                 TimeUnit.MILLISECONDS);
+    }
+
+    /** Null when this process has no management key: only the provisioner's processes can list keys then. */
+    private Callable<ReconcileFixer.Fixed> orphanSweep(ProvisioningQueries queries, RequestPublisher publisher) {
+        if (config.openRouter().managementKey().isEmpty()) {
+            LOG.info("no OpenRouter management key here: the sweep does not look for orphan keys");
+            return null;
+        }
+        OpenRouterClient client = OpenRouterClient.create(config.openRouter(), new MicrometerCallListener(registry));
+        closeables.add(client);
+        KeysApi api =
+                new RateLimitedKeysApi(client, rateLimiter(), config.throttle().ratePerSecond(), SWEEP_SHARE);
+        return new OrphanSweep(api, queries, config.keyNames(), publisher, Clock.systemUTC(), config.orphanGrace())
+                ::run;
+    }
+
+    /** This process's one limiter of OpenRouter calls, shared by the provisioner and the sweep. */
+    private synchronized RateLimiter rateLimiter() {
+        if (limiter == null) {
+            limiter = rateLimiter(config, dataSource);
+        }
+        return limiter;
+    }
+
+    /** The limiter of {@code OR_RATE_LIMITER}: with {@code postgres}, the bucket every instance and command shares. */
+    public static RateLimiter rateLimiter(ProvisionerConfig config, DataSource ds) {
+        return config.throttle().limiter() == ProvisionerConfig.RateLimiterKind.LOCAL
+                ? RateLimiters.local(config.throttle().ratePerSecond())
+                : RateLimiters.postgres(ds, schemaOf(config), config.throttle().ratePerSecond());
     }
 
     private int poolSize() {

@@ -2,14 +2,16 @@ package io.provisioner.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.zaxxer.hikari.HikariDataSource;
+import io.provisioner.cli.ops.RateLimitedKeysApi;
 import io.provisioner.cli.ops.ReconcileFixer;
 import io.provisioner.cli.ops.Reconciler;
+import io.provisioner.cli.ops.RequestPublisher;
 import io.provisioner.core.config.ProvisionerConfig;
 import io.provisioner.core.events.Json;
 import io.provisioner.core.events.OwnerRef;
 import io.provisioner.core.ports.ApiKey;
+import io.provisioner.core.ports.KeysApi;
 import io.provisioner.db.Database;
-import io.provisioner.db.JdbcKeyStore;
 import io.provisioner.db.OwnedKey;
 import io.provisioner.db.ProvisioningQueries;
 import io.provisioner.openrouter.OpenRouterClient;
@@ -37,6 +39,9 @@ import picocli.CommandLine.Spec;
         description = "Compare owners, stored keys and the keys on OpenRouter; --fix repairs.")
 final class ReconcileCommand implements Callable<Integer> {
 
+    /** Part of the configured rate that reconcile's calls may take; the pipeline keeps the rest. */
+    static final double SHARE = 0.5;
+
     @Mixin
     ConfigOptions options;
 
@@ -63,31 +68,38 @@ final class ReconcileCommand implements Callable<Integer> {
         ProvisionerConfig config = options.load();
         PrintWriter out = spec.commandLine().getOut();
         String schema = Pipeline.schemaOf(config);
-        try (HikariDataSource ds = Database.open(config.requireDatabase(), "reconcile", 2)) {
+        try (HikariDataSource ds = Database.open(config.requireDatabase(), "reconcile", 2);
+                OpenRouterClient client = OpenRouterClient.create(config.openRouter())) {
             ProvisioningQueries queries = new ProvisioningQueries(ds, schema, Pipeline.ownerTables(config));
-            OpenRouterClient api = OpenRouterClient.create(config.openRouter());
-            Reconciler.Report report = new Reconciler(queries, api).report(100_000);
+            // the pipeline's own bucket: reconcile never pushes the account over the configured rate
+            KeysApi api = new RateLimitedKeysApi(
+                    client, Pipeline.rateLimiter(config, ds), config.throttle().ratePerSecond(), SHARE);
+            Reconciler.Report report = new Reconciler(queries, api, config.keyNames()).report(100_000);
             if (json) {
                 out.println(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(toJson(report)));
             } else {
                 printTable(out, report);
             }
             if (fix && !report.clean()) {
-                JdbcKeyStore store = new JdbcKeyStore(
-                        ds, schema, config.requireCipher(), Pipeline.ownerTables(config), Clock.systemUTC());
                 try (KafkaProducer<String, byte[]> producer = KafkaClients.producer(config, new StringSerializer())) {
+                    RequestPublisher publisher = new RequestPublisher(
+                            producer, config.topics().requestsRaw().name(), Clock.systemUTC(), "reconcile");
                     ReconcileFixer.Fixed fixed = new ReconcileFixer(
                                     api,
-                                    store,
-                                    queries::job,
-                                    producer,
-                                    config.topics().requestsRaw().name(),
+                                    queries,
+                                    config.keyNames(),
+                                    publisher,
                                     Clock.systemUTC(),
                                     Duration.parse("PT" + grace.toUpperCase(java.util.Locale.ROOT)))
-                            .fix(report);
+                            .fix(report, true);
                     out.printf(
-                            "fixed: %d orphan(s) deleted, %d left for now (younger than %s or create in flight), %d owner(s) requested%n",
-                            fixed.orphansDeleted(), fixed.orphansSkipped(), grace, fixed.requested());
+                            "fixed: %d orphan(s) deleted, %d left for now (younger than %s or create in flight), %d lost key(s) revoked, %d owner(s) requested, %d key(s) with a name of no valid owner left alone%n",
+                            fixed.orphansDeleted(),
+                            fixed.orphansSkipped(),
+                            grace,
+                            fixed.lostRevoked(),
+                            fixed.requested(),
+                            report.invalidNames().size());
                 }
             }
             out.flush();
@@ -107,6 +119,7 @@ final class ReconcileCommand implements Callable<Integer> {
                 "%-36s %8d%n",
                 "stored keys missing on OpenRouter", r.storedMissing().size());
         out.printf("%-36s %8d%n", "stored keys of deleted owners", r.ownerGone().size());
+        out.printf("%-36s %8d%n", "names of no valid owner", r.invalidNames().size());
         section(
                 out,
                 "owners without a key",
@@ -134,6 +147,12 @@ final class ReconcileCommand implements Callable<Integer> {
                 "stored keys of deleted owners",
                 r.ownerGone().stream()
                         .map(k -> k.owner().key() + "  hash " + k.key().hash())
+                        .toList());
+        section(
+                out,
+                "names of no valid owner (left alone; delete them by hand)",
+                r.invalidNames().stream()
+                        .map(k -> "'" + k.name() + "'  hash " + k.hash())
                         .toList());
         out.println(r.clean() ? "in step" : "out of step");
     }
@@ -177,6 +196,9 @@ final class ReconcileCommand implements Callable<Integer> {
                     .addObject()
                     .put("owner", k.owner().key())
                     .put("hash", k.key().hash());
+        }
+        for (ApiKey k : r.invalidNames()) {
+            n.withArray("invalid_names").addObject().put("name", k.name()).put("hash", k.hash());
         }
         return n;
     }

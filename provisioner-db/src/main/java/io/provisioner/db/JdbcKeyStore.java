@@ -66,11 +66,14 @@ public final class JdbcKeyStore implements KeyStore {
     @Override
     public OwnerState load(OwnerRef owner) {
         return Tx.inTransaction(ds, "load " + owner.key(), c -> {
-            boolean exists = owners.exists(c, owner);
+            // one spelling per owner: teacher:007 is teacher:7 and gets no key of its own
+            Optional<OwnerRef> canonical = owners.canonical(c, owner);
+            OwnerRef o = canonical.orElse(owner);
+            boolean exists = canonical.isPresent() && owners.exists(c, o);
             if (exists) {
-                jobs.insertPending(c, owner, clock.instant());
+                jobs.insertPending(c, o, clock.instant());
             }
-            return new OwnerState(exists, keys.findActive(c, owner), jobs.find(c, owner));
+            return new OwnerState(exists, keys.findActive(c, o), jobs.find(c, o), o);
         });
     }
 
@@ -234,9 +237,10 @@ public final class JdbcKeyStore implements KeyStore {
         return new KeyRotation(ds, schema).rotate(oldCipher, newCipher);
     }
 
+    /** The job of the owner's canonical spelling: a failure may be recorded under the request's spelling. */
     private void updateJob(String operation, OwnerRef owner, Update update) {
         Tx.inTransaction(ds, operation + " " + owner.key(), c -> {
-            jobs.upsert(c, owner, update, clock.instant());
+            jobs.upsert(c, owners.canonical(c, owner).orElse(owner), update, clock.instant());
             return null;
         });
     }

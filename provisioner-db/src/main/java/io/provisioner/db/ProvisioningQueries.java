@@ -2,6 +2,7 @@ package io.provisioner.db;
 
 import io.provisioner.core.events.OwnerRef;
 import io.provisioner.core.ports.JobState;
+import io.provisioner.core.ports.StoredKey;
 import io.provisioner.db.internal.Columns;
 import io.provisioner.db.internal.JobRows;
 import io.provisioner.db.internal.KeyRows;
@@ -12,17 +13,20 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Predicate;
 import javax.sql.DataSource;
 
 /**
- * Read-only queries for {@code provisioner status}, {@code reconcile} and the periodic sweep. Owner ids
- * are compared as text ({@code id::text = owner_id}), whatever the type of the owner table's {@code id}.
- * Owners of types without a configured table are ignored. Thread-safe.
+ * Queries for {@code provisioner status}, {@code reconcile} and the periodic sweep; read-only apart from
+ * {@link #revokeKey}. Owner ids are compared as text ({@code id::text = owner_id}), whatever the type of the
+ * owner table's {@code id}: {@code id::text} is the one spelling the pipeline stores. Owners of types
+ * without a configured table are ignored. Thread-safe.
  */
 public final class ProvisioningQueries {
 
@@ -31,6 +35,7 @@ public final class ProvisioningQueries {
     private final String keys;
     private final OwnerTables owners;
     private final JobRows jobRows;
+    private final KeyRows keyRows;
 
     /** @param ownerTables owner type to table, e.g. {@code "organization" -> "public.organizations"} */
     public ProvisioningQueries(DataSource ds, String schema, Map<String, String> ownerTables) {
@@ -39,6 +44,23 @@ public final class ProvisioningQueries {
         this.keys = SqlNames.qualify(schema, "ai_provider_keys");
         this.owners = new OwnerTables(ownerTables);
         this.jobRows = new JobRows(schema);
+        this.keyRows = new KeyRows(schema);
+    }
+
+    /** The owner's active stored key, if any. */
+    public Optional<StoredKey> activeKey(OwnerRef owner) {
+        return Tx.inTransaction(ds, "read key", c -> keyRows.findActive(c, owner));
+    }
+
+    /**
+     * Marks the owner's key {@code hash} revoked (OpenRouter no longer has it), leaving the job row to the
+     * provisioner, which is then asked to provision the owner again.
+     */
+    public void revokeKey(OwnerRef owner, String hash) {
+        Tx.inTransaction(ds, "revoke lost key", c -> {
+            keyRows.revoke(c, owner, hash, Instant.now());
+            return null;
+        });
     }
 
     /** The owner's job row, if it has one; unlike {@code KeyStore.load} this never creates one. */
@@ -122,6 +144,78 @@ public final class ProvisioningQueries {
                     try (ResultSet rs = ps.executeQuery()) {
                         while (rs.next()) {
                             out.add(new OwnerRef(type, rs.getString(1)));
+                        }
+                    }
+                }
+            }
+            return out;
+        });
+    }
+
+    /**
+     * At most {@code limit} owner rows without an active key that the sweep should request: owners whose
+     * job is not {@code retrying} or {@code dead} (those wait in a retry topic or the DLT) and whose
+     * create, if one is in flight, began before {@code inFlightBefore}. The limit applies after that
+     * filter, oldest job first (owners never seen first), so no owner waits behind others forever.
+     */
+    public List<OwnerRef> sweepCandidates(int limit, Instant inFlightBefore) {
+        return Tx.inTransaction(ds, "list sweep candidates", c -> {
+            List<OwnerRef> out = new ArrayList<>();
+            for (String type : owners.types()) {
+                if (out.size() >= limit) {
+                    break;
+                }
+                String sql = "select o.id::text from " + owners.table(type) + " o left join " + jobs
+                        + " j on j.owner_type = ? and j.owner_id = o.id::text where not exists (select 1 from " + keys
+                        + " k where k.owner_type = ? and k.owner_id = o.id::text and k.revoked_at is null)"
+                        + " and (j.status is null or (j.status not in ('retrying', 'dead')"
+                        + " and (j.attempt_started_at is null or j.attempt_started_at < ?)))"
+                        + " order by j.updated_at asc nulls first limit ?";
+                try (PreparedStatement ps = c.prepareStatement(sql)) {
+                    ps.setString(1, type);
+                    ps.setString(2, type);
+                    Columns.setInstant(ps, 3, inFlightBefore);
+                    ps.setInt(4, limit - out.size());
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            out.add(new OwnerRef(type, rs.getString(1)));
+                        }
+                    }
+                }
+            }
+            return out;
+        });
+    }
+
+    /**
+     * At most {@code limit} owners whose job is stuck: {@code retrying} with {@code next_attempt_at} before
+     * {@code overdueBefore}, or {@code dead} and last updated before it, oldest first, leaving out those
+     * {@code skip} accepts (a dead owner whose dead letter still exists). The limit applies after the skip.
+     */
+    public List<OwnerRef> stuckJobs(Instant overdueBefore, int limit, Predicate<OwnerRef> skip) {
+        List<String> types = new ArrayList<>();
+        owners.types().forEach(types::add);
+        if (types.isEmpty() || limit <= 0) {
+            return List.of();
+        }
+        String sql = "select owner_type, owner_id from " + jobs + " where owner_type in ("
+                + String.join(", ", java.util.Collections.nCopies(types.size(), "?")) + ")"
+                + " and ((status = 'retrying' and next_attempt_at < ?) or (status = 'dead' and updated_at < ?))"
+                + " order by coalesce(next_attempt_at, updated_at), id";
+        return Tx.inTransaction(ds, "list stuck jobs", c -> {
+            List<OwnerRef> out = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                ps.setFetchSize(500);
+                for (int i = 0; i < types.size(); i++) {
+                    ps.setString(i + 1, types.get(i));
+                }
+                Columns.setInstant(ps, types.size() + 1, overdueBefore);
+                Columns.setInstant(ps, types.size() + 2, overdueBefore);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (out.size() < limit && rs.next()) {
+                        OwnerRef owner = new OwnerRef(rs.getString(1), rs.getString(2));
+                        if (!skip.test(owner)) {
+                            out.add(owner);
                         }
                     }
                 }

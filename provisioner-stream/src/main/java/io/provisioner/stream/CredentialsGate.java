@@ -7,6 +7,8 @@ import io.provisioner.core.ports.KeysApi;
 import io.provisioner.core.ports.RateLimiter;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -18,6 +20,10 @@ import org.slf4j.LoggerFactory;
  * target and starts probing {@link KeysApi#verifyCredentials()} on its own thread, with a back-off that
  * doubles from {@code initialBackoff} to {@code maxBackoff}; the first accepted probe resumes the target.
  * Exposes {@code provisioner_openrouter_paused} (1 while paused). Thread-safe.
+ *
+ * <p>It also counts the pauses each record caused ({@link #pausesFor}). A pause ends only once a probe
+ * was accepted, so a record that trips the gate again and again is refused for what it asks, not for
+ * the key: after {@value #MAX_PAUSES_PER_RECORD} such pauses its next 403 dead-letters it.
  */
 public final class CredentialsGate implements AutoCloseable {
 
@@ -29,6 +35,10 @@ public final class CredentialsGate implements AutoCloseable {
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(CredentialsGate.class);
+    /** Pauses one record may cause; its next 403 belongs to the request and dead-letters it. */
+    public static final int MAX_PAUSES_PER_RECORD = 3;
+    /** Records whose pauses are remembered; the oldest are forgotten beyond this. */
+    private static final int REMEMBERED_RECORDS = 1_000;
 
     private final KeysApi api;
     private final RateLimiter limiter;
@@ -39,6 +49,14 @@ public final class CredentialsGate implements AutoCloseable {
     private volatile boolean paused;
     private volatile String reason = "";
     private volatile Instant pausedSince;
+    private final Map<String, Integer> pausesByRecord = new LinkedHashMap<>(16, 0.75f, false) {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Integer> eldest) {
+            return size() > REMEMBERED_RECORDS;
+        }
+    };
 
     public CredentialsGate(
             KeysApi api,
@@ -67,7 +85,18 @@ public final class CredentialsGate implements AutoCloseable {
     }
 
     /** Pauses the target (once) and starts probing. {@code why} must hold no secret. */
-    public synchronized void trip(String why) {
+    public void trip(String why) {
+        trip(why, null);
+    }
+
+    /**
+     * As {@link #trip(String)}, counting a pause for the record ({@code topic-partition@offset}) whose
+     * call was rejected; null when unknown.
+     */
+    public synchronized void trip(String why, String recordId) {
+        if (recordId != null) {
+            pausesByRecord.merge(recordId, 1, Integer::sum);
+        }
         if (paused) {
             return;
         }
@@ -77,6 +106,11 @@ public final class CredentialsGate implements AutoCloseable {
         LOG.error("OpenRouter rejected the management key ({}); processing paused until it is accepted", why);
         target.pause();
         schedule(initialBackoff);
+    }
+
+    /** How many pauses the record ({@code topic-partition@offset}) caused so far. */
+    public synchronized int pausesFor(String recordId) {
+        return recordId == null ? 0 : pausesByRecord.getOrDefault(recordId, 0);
     }
 
     public boolean paused() {

@@ -60,27 +60,28 @@ public final class ProvisionerStreamApp implements AutoCloseable {
                 api, store, limiter, config.limits(), config.keyNames(), clock, registry, permitWait);
         this.properties = StreamsProperties.of(
                 config, APPLICATION_ID, topics, permitWait, new StreamMetrics(registry), streamsOverrides);
-        this.streams = new KafkaStreams(
-                ProvisionerTopology.build(topics, config.retry(), service, clock, registry),
-                properties,
-                new LeavingClientSupplier());
+        // the gate is built first: the topology asks it how often a record paused processing
         this.gate = new CredentialsGate(
                 api,
                 limiter,
                 new CredentialsGate.Pausable() {
                     @Override
                     public void pause() {
-                        streams.pause();
+                        ProvisionerStreamApp.this.streams.pause();
                     }
 
                     @Override
                     public void resume() {
-                        streams.resume();
+                        ProvisionerStreamApp.this.streams.resume();
                     }
                 },
                 registry,
                 Duration.ofSeconds(1),
                 Duration.ofSeconds(60));
+        this.streams = new KafkaStreams(
+                ProvisionerTopology.build(topics, config.retry(), service, clock, registry, gate),
+                properties,
+                new LeavingClientSupplier());
         streams.setUncaughtExceptionHandler(new PauseOnCredentialsHandler(gate, clock, 10, Duration.ofMinutes(5)));
     }
 

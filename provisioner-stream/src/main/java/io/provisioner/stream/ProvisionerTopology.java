@@ -31,6 +31,17 @@ public final class ProvisionerTopology {
      */
     public static Topology build(
             Topics topics, RetryPolicy policy, ProvisioningService service, Clock clock, MeterRegistry registry) {
+        return build(topics, policy, service, clock, registry, null);
+    }
+
+    /** @param gate counts the credential pauses of each record, so a request OpenRouter keeps refusing is dead-lettered */
+    public static Topology build(
+            Topics topics,
+            RetryPolicy policy,
+            ProvisioningService service,
+            Clock clock,
+            MeterRegistry registry,
+            CredentialsGate gate) {
         if (topics.retries().size() != policy.tiers()) {
             throw new IllegalArgumentException("topics have " + topics.retries().size()
                     + " retry tiers but the retry policy has " + policy.tiers());
@@ -44,7 +55,9 @@ public final class ProvisionerTopology {
                 source.valueSerde().deserializer(),
                 source.name());
         topology.addProcessor(
-                SinkNames.PROCESSOR, () -> new RequestProcessor(policy, service, clock, metrics), SinkNames.SOURCE);
+                SinkNames.PROCESSOR,
+                () -> new RequestProcessor(policy, service, clock, metrics, gate),
+                SinkNames.SOURCE);
         addSink(topology, SinkNames.RESULTS, topics.results());
         for (int tier = 1; tier <= policy.tiers(); tier++) {
             addSink(topology, SinkNames.retry(tier), topics.retry(tier));

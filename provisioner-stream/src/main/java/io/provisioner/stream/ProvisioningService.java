@@ -102,8 +102,9 @@ public final class ProvisioningService {
      * @param attempt 1-based attempt number of this request, stored with the job
      */
     public Outcome handle(ProvisionRequest request, int attempt) {
-        OwnerRef owner = request.owner().validate();
-        OwnerState state = store.load(owner);
+        OwnerState state = store.load(request.owner().validate());
+        // the database's spelling of the id from here on: the job, the key row and the key name use it
+        OwnerRef owner = state.ownerOr(request.owner());
         try {
             return converge(owner, state, attempt);
         } catch (AttemptSupersededException superseded) {

@@ -157,6 +157,34 @@ class ProvisionerStreamAppIT {
     }
 
     @Test
+    void requestRefusedWith403WhileTheKeyIsAcceptedIsDeadLetteredAfterThreePauses() {
+        OwnerRef refused = owners("teacher", 1).get(0);
+        store.addOwner(refused);
+        for (int i = 0; i < 10; i++) { // GET /key keeps accepting the management key
+            api.failNext(FakeKeysApi.Op.CREATE, FakeKeysApi.http(403, null));
+        }
+
+        request(refused);
+
+        try (TopicReader dlt =
+                new TopicReader(infra.bootstrapServers(), topics.dlt().name())) {
+            // each pause fails a stream thread on purpose, which is not what this test is about
+            await().dontCatchUncaughtExceptions()
+                    .atMost(PATIENCE.multipliedBy(2))
+                    .until(() -> !dlt.records().isEmpty());
+            assertThat(dlt.records()).singleElement().satisfies(r -> {
+                assertThat(r.key()).isEqualTo(refused.key());
+                assertThat(RetryHeaders.string(r.headers(), RetryHeaders.ERROR_MESSAGE))
+                        .hasValueSatisfying(m -> assertThat(m).contains("403", "3 pauses"));
+            });
+        }
+        assertThat(api.callsOf("POST /keys")).isEqualTo(4);
+        assertThat(api.calls()).filteredOn("GET /key"::equals).hasSizeGreaterThanOrEqualTo(3);
+        await().atMost(PATIENCE).until(app::healthy);
+        assertThat(api.keys()).isEmpty();
+    }
+
+    @Test
     void poisonRecordsGoToDltWhileGoodOnesAreProvisioned() {
         List<OwnerRef> owners = owners("teacher", 100);
         owners.forEach(store::addOwner);

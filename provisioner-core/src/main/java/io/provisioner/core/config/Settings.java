@@ -106,7 +106,8 @@ public final class Settings {
             "PROVISIONER_SWEEP_INTERVAL",
             "duration",
             "10m",
-            "how often owners without a key, and keys without an owner, are looked for (100ms to 7d; 0 turns it off)");
+            "how often owners without a key, keys without an owner, orphan keys and stuck jobs are looked for"
+                    + " (100ms to 7d; 0 turns it off)");
     public static final Setting PROVISIONER_ORPHAN_GRACE = Setting.of(
             "PROVISIONER_ORPHAN_GRACE",
             "duration",

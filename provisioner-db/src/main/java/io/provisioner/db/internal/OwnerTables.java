@@ -9,16 +9,19 @@ import java.sql.SQLException;
 import java.sql.Savepoint;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The user's owner tables ({@code organizations}, {@code teachers}): their {@code id} may be uuid, text,
  * bigint or anything else, so the type is looked up once per table and the parameter cast to it. An id
- * that the type rejects (not a uuid for a uuid column) is an owner that does not exist. Thread-safe.
+ * that the type rejects (not a uuid for a uuid column) is an owner that does not exist; any other id has
+ * one canonical spelling, its {@code id::text} ({@link #canonical}). Thread-safe.
  */
 public final class OwnerTables {
 
-    private static final String ID_TYPE_SQL = "select format_type(a.atttypid, null) from pg_attribute a"
+    // with its modifier: char(8), not char (which is char(1) and would cut every id to one character)
+    private static final String ID_TYPE_SQL = "select format_type(a.atttypid, a.atttypmod) from pg_attribute a"
             + " where a.attrelid = to_regclass(?) and a.attname = 'id' and a.attnum > 0 and not a.attisdropped";
 
     private final Map<String, String> quotedByType;
@@ -46,27 +49,62 @@ public final class OwnerTables {
     }
 
     /**
-     * Whether the owner's row exists. Needs a connection with auto-commit off: a rejected cast is rolled
-     * back to a savepoint so that the caller's transaction goes on.
+     * The owner in the database's own spelling of its id, {@code cast(cast(id as <type>) as text)} (the
+     * same as {@code id::text} of its row: a uuid in lower case, a number without leading zeros, a
+     * {@code char(n)} without its padding), whether or not the row exists; empty when the id is not a
+     * value of the column's type (such as {@code abc} for a bigint), or is too long for it. Needs a
+     * connection with auto-commit off: a rejected cast is rolled back to a savepoint so that the
+     * caller's transaction goes on.
      */
-    public boolean exists(Connection c, OwnerRef owner) throws SQLException {
-        String sql = existsSql(table(owner.ownerType()), idType(c, owner.ownerType()));
-        Savepoint savepoint = c.setSavepoint();
-        boolean found;
+    public Optional<OwnerRef> canonical(Connection c, OwnerRef owner) throws SQLException {
+        String type = idType(c, owner.ownerType());
+        Optional<String> id = castToText(c, owner.ownerId(), type);
+        return id.filter(canonical -> notTruncated(owner.ownerId(), canonical, type))
+                .map(canonical -> new OwnerRef(owner.ownerType(), canonical));
+    }
+
+    /**
+     * Whether the row of an owner given in its canonical spelling ({@link #canonical}) exists. Needs a
+     * connection with auto-commit off.
+     */
+    public boolean exists(Connection c, OwnerRef canonical) throws SQLException {
+        String sql = existsSql(table(canonical.ownerType()), idType(c, canonical.ownerType()));
         try (PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setString(1, owner.ownerId());
+            ps.setString(1, canonical.ownerId());
             try (ResultSet rs = ps.executeQuery()) {
-                found = rs.next();
+                return rs.next();
+            }
+        }
+    }
+
+    private static Optional<String> castToText(Connection c, String id, String type) throws SQLException {
+        Savepoint savepoint = c.setSavepoint();
+        Optional<String> out;
+        try (PreparedStatement ps = c.prepareStatement("select cast(cast(? as " + type + ") as text)")) {
+            ps.setString(1, id);
+            try (ResultSet rs = ps.executeQuery()) {
+                out = rs.next() ? Optional.ofNullable(rs.getString(1)) : Optional.empty();
             }
         } catch (SQLException e) {
             if (!isRejectedValue(e)) {
                 throw e;
             }
             c.rollback(savepoint);
-            found = false;
+            out = Optional.empty();
         }
         c.releaseSavepoint(savepoint);
-        return found;
+        return out;
+    }
+
+    /** An explicit cast to {@code char(n)} or {@code varchar(n)} cuts a longer value instead of failing. */
+    static boolean notTruncated(String requested, String canonical, String type) {
+        if (type.startsWith("character varying")) {
+            return canonical.equals(requested);
+        }
+        if (type.startsWith("character")) {
+            return canonical.equals(requested.replaceAll(" +$", ""));
+        }
+        return true;
     }
 
     /** The existence query for a table whose {@code id} has the given SQL type. */

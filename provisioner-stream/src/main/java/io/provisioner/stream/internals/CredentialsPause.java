@@ -10,8 +10,21 @@ import io.provisioner.core.errors.CredentialsException;
 public final class CredentialsPause extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
+    private final String recordId;
+
     public CredentialsPause(CredentialsException cause) {
+        this(cause, null);
+    }
+
+    /** @param recordId {@code topic-partition@offset} of the record whose call was rejected, or null */
+    public CredentialsPause(CredentialsException cause, String recordId) {
         super(cause.getMessage(), cause);
+        this.recordId = recordId;
+    }
+
+    /** {@code topic-partition@offset} of the record whose call was rejected; null when unknown. */
+    public String recordId() {
+        return recordId;
     }
 
     /** The first {@link CredentialsPause} in {@code t}'s cause chain, if any. */

@@ -38,7 +38,7 @@ public final class PauseOnCredentialsHandler implements StreamsUncaughtException
     public StreamThreadExceptionResponse handle(Throwable exception) {
         CredentialsPause pause = CredentialsPause.find(exception);
         if (pause != null) {
-            gate.trip(pause.getMessage());
+            gate.trip(pause.getMessage(), pause.recordId());
             return StreamThreadExceptionResponse.REPLACE_THREAD;
         }
         if (tooManyFailures()) {

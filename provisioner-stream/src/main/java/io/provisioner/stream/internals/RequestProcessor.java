@@ -12,6 +12,7 @@ import io.provisioner.core.events.ProvisionResult;
 import io.provisioner.core.events.RequestCodec;
 import io.provisioner.core.retry.RetryDecision;
 import io.provisioner.core.retry.RetryPolicy;
+import io.provisioner.stream.CredentialsGate;
 import io.provisioner.stream.Outcome;
 import io.provisioner.stream.ProvisioningService;
 import java.time.Clock;
@@ -39,9 +40,17 @@ public final class RequestProcessor implements Processor<String, byte[], String,
     private final ProvisioningService service;
     private final Clock clock;
     private final StreamMetrics metrics;
+    private final CredentialsGate gate;
     private ProcessorContext<String, Object> context;
 
     public RequestProcessor(RetryPolicy policy, ProvisioningService service, Clock clock, StreamMetrics metrics) {
+        this(policy, service, clock, metrics, null);
+    }
+
+    /** @param gate counts the pauses each record caused; null: a 403 always pauses */
+    public RequestProcessor(
+            RetryPolicy policy, ProvisioningService service, Clock clock, StreamMetrics metrics, CredentialsGate gate) {
+        this.gate = gate;
         this.policy = policy;
         this.service = service;
         this.clock = clock;
@@ -74,7 +83,7 @@ public final class RequestProcessor implements Processor<String, byte[], String,
             forwardResult(record, request, outcome.status(), outcome.keyHash(), attempt);
             return outcome.status();
         } catch (CredentialsException e) {
-            throw new CredentialsPause(e);
+            return refusedOrPause(record, request, attempt, e);
         } catch (FatalException e) {
             deadLetter(record, attempt, request, "fatal", e.errorClass(), e.getMessage());
             return "dead";
@@ -82,6 +91,30 @@ public final class RequestProcessor implements Processor<String, byte[], String,
             // Everything not known to be fatal is retryable, unexpected failures included.
             return retryOrGiveUp(record, request, attempt, e);
         }
+    }
+
+    /**
+     * A 403 for a record that already paused processing {@link CredentialsGate#MAX_PAUSES_PER_RECORD}
+     * times, each time until the management key was accepted again, is about the request: dead-lettered.
+     */
+    private String refusedOrPause(
+            Record<String, byte[]> record, ProvisionRequest request, int attempt, CredentialsException e) {
+        String id = context.recordMetadata()
+                .map(m -> m.topic() + "-" + m.partition() + "@" + m.offset())
+                .orElse(null);
+        int pauses = gate == null ? 0 : gate.pausesFor(id);
+        if (e.status() != 403 || pauses < CredentialsGate.MAX_PAUSES_PER_RECORD) {
+            throw new CredentialsPause(e, id);
+        }
+        deadLetter(
+                record,
+                attempt,
+                request,
+                "forbidden",
+                e.errorClass(),
+                "OpenRouter refused this request with 403 after " + pauses
+                        + " pauses, each ended by an accepted management key: " + e.getMessage());
+        return "dead";
     }
 
     private static ProvisionRequest read(Record<String, byte[]> record) {

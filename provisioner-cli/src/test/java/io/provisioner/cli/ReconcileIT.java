@@ -1,0 +1,87 @@
+package io.provisioner.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.provisioner.core.events.Json;
+import io.provisioner.simulator.SimKey;
+import io.provisioner.simulator.SimRequest;
+import io.provisioner.testing.Infra;
+import io.provisioner.testing.SharedInfra;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * {@code provisioner reconcile} against the simulator and a real Postgres, without a running pipeline:
+ * its calls share the pipeline's rate, it looks only at its own prefix, and a name that names no valid
+ * owner does not stop {@code --fix}.
+ */
+@ExtendWith(SharedInfra.class)
+class ReconcileIT {
+
+    @Test
+    void reconcileAtOneCallPerSecondMakesAtMostTwoCallsInAnyOneSecondWindow(Infra infra) throws Exception {
+        try (PipelineFixture f = new PipelineFixture(infra)) {
+            f.env.put("OR_RATE_PER_SEC", "1");
+            assertThat(f.cli("migrate").exit()).isZero();
+            for (int i = 0; i < 2 * 100 + 10; i++) { // three pages of GET /keys
+                f.simulator.addKey("teacher:" + UUID.randomUUID(), new BigDecimal("50"), "daily");
+            }
+
+            PipelineFixture.CliRun run = f.cli("reconcile", "--json");
+
+            assertThat(run.exit()).as(run.err()).isEqualTo(ProvisionerCli.FAILURE);
+            assertThat(Json.MAPPER.readTree(run.out()).get("orphans")).hasSize(210);
+            List<Instant> calls =
+                    f.simulator.requests().stream().map(SimRequest::at).toList();
+            assertThat(calls).hasSizeGreaterThanOrEqualTo(3);
+            for (int i = 0; i + 2 < calls.size(); i++) {
+                assertThat(Duration.between(calls.get(i), calls.get(i + 2)))
+                        .as("calls %d to %d of %s", i, i + 2, calls)
+                        .isGreaterThanOrEqualTo(Duration.ofSeconds(1));
+            }
+        }
+    }
+
+    @Test
+    void fixSkipsANameOfNoValidOwnerAndFixesTheRest(Infra infra) throws Exception {
+        try (PipelineFixture f = new PipelineFixture(infra)) {
+            assertThat(f.cli("migrate").exit()).isZero();
+            SimKey invalid = f.simulator.addKey("organization: ", new BigDecimal("200"), "daily");
+            SimKey orphan = f.simulator.addKey("teacher:" + UUID.randomUUID(), new BigDecimal("50"), "daily");
+
+            PipelineFixture.CliRun fix = f.cli("reconcile", "--fix", "--grace", "0s");
+
+            assertThat(fix.exit()).as(fix.err()).isZero();
+            assertThat(fix.out()).contains("1 orphan(s) deleted", "organization: ", "left alone");
+            assertThat(f.simulator.deletedKeys()).extracting(SimKey::hash).containsExactly(orphan.hash());
+            assertThat(f.simulator.key(invalid.hash())).isPresent();
+        }
+    }
+
+    @Test
+    void reconcileWithPrefixIgnoresKeysOfAnotherPrefix(Infra infra) throws Exception {
+        try (PipelineFixture f = new PipelineFixture(infra)) {
+            f.env.put("OR_KEY_NAME_PREFIX", "a/");
+            assertThat(f.cli("migrate").exit()).isZero();
+            SimKey other = f.simulator.addKey("b/organization:1", new BigDecimal("200"), "daily");
+            SimKey unprefixed = f.simulator.addKey("organization:1", new BigDecimal("200"), "daily");
+            SimKey ours = f.simulator.addKey("a/organization:1", new BigDecimal("200"), "daily");
+
+            PipelineFixture.CliRun report = f.cli("reconcile", "--json");
+            JsonNode json = Json.MAPPER.readTree(report.out());
+            assertThat(json.get("keys_on_openrouter").asInt()).isEqualTo(1);
+            assertThat(json.get("orphans").findValuesAsText("hash")).containsExactly(ours.hash());
+
+            PipelineFixture.CliRun fix = f.cli("reconcile", "--fix", "--grace", "0s");
+            assertThat(fix.exit()).as(fix.err()).isZero();
+            assertThat(f.simulator.deletedKeys()).extracting(SimKey::hash).containsExactly(ours.hash());
+            assertThat(f.simulator.liveKeys()).extracting(SimKey::hash).contains(other.hash(), unprefixed.hash());
+        }
+    }
+}
