@@ -2,6 +2,7 @@ package io.provisioner.cli;
 
 import io.provisioner.core.config.ConfigException;
 import java.io.PrintWriter;
+import java.util.ServiceLoader;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -14,7 +15,7 @@ import picocli.CommandLine.Command;
         subcommands = {
             RunCommand.class,
             MigrateCommand.class,
-            DevCommand.class,
+            DevUnavailableCommand.class,
             ConfigCommand.class,
             SimulatorCommand.class,
             LagCommand.class,
@@ -49,10 +50,20 @@ public final class ProvisionerCli {
                     format != null && format.trim().equalsIgnoreCase("json") ? "json" : "text");
         }
         CommandLine cli = new CommandLine(new ProvisionerCli());
+        addExtensions(cli);
         cli.setOut(out);
         cli.setErr(err);
         cli.setExecutionExceptionHandler(ProvisionerCli::handle);
         return cli.execute(args);
+    }
+
+    /** Subcommands of other jars on the class path (the demo's), each replacing a built-in of its name. */
+    private static void addExtensions(CommandLine cli) {
+        for (CliExtension extension : ServiceLoader.load(CliExtension.class)) {
+            CommandLine sub = new CommandLine(extension);
+            cli.getCommandSpec().removeSubcommand(sub.getCommandName());
+            cli.addSubcommand(sub.getCommandName(), sub);
+        }
     }
 
     private static int handle(Exception e, CommandLine cmd, CommandLine.ParseResult parsed) {

@@ -1,5 +1,6 @@
 package io.provisioner.cli;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.provisioner.core.config.ConfigSource;
 import io.provisioner.core.config.ProvisionerConfig;
@@ -89,10 +90,15 @@ final class PipelineFixture implements AutoCloseable {
 
     /** Starts only {@code components}, e.g. without CDC to see what the other paths bring in. */
     Pipeline start(Set<Components> components) {
+        return start(components, new SimpleMeterRegistry());
+    }
+
+    /** As {@link #start(Set)}, recording metrics in {@code registry} (e.g. one that {@code /metrics} serves). */
+    Pipeline start(Set<Components> components, MeterRegistry registry) {
         pipeline = new Pipeline(
                 config(),
                 components,
-                new SimpleMeterRegistry(),
+                registry,
                 new Pipeline.Overrides(
                         Map.of("application.id", schema + "-stream"), Map.of("group.id", schema + "-retry"), Map.of()));
         return pipeline.start();

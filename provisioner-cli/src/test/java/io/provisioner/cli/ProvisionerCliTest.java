@@ -34,6 +34,15 @@ class ProvisionerCliTest {
     }
 
     @Test
+    void devInTheRuntimeJarExitsTwoPointingAtTheLauncher() {
+        int code = run(Map.of(), "dev", "--owners", "5");
+        assertThat(code).isEqualTo(2);
+        assertThat(err.toString().strip())
+                .startsWith("error: the demo is not part of this jar")
+                .contains("./provisioner dev");
+    }
+
+    @Test
     void missingDatabaseUrlExitsTwoNamingIt() {
         int code = run(Map.of(), "migrate");
         assertThat(code).isEqualTo(2);

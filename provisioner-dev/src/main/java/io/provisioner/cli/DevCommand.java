@@ -14,7 +14,6 @@ import java.time.Duration;
 import java.util.EnumSet;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -24,14 +23,16 @@ import picocli.CommandLine.Spec;
 /**
  * {@code provisioner dev}: the whole pipeline with nothing installed but a JDK. Seeds half the owners
  * before the pipeline starts (provisioned through the CDC snapshot) and half after (through the WAL
- * stream), shows progress and prints a summary.
+ * stream), shows progress and prints a summary. Lives in {@code provisioner-dev}, not in the runtime jar;
+ * found as a {@link CliExtension}. Package {@code io.provisioner.cli} like the commands it sits beside, so
+ * that it wires the pipeline the way {@code run} does.
  */
 @Command(
         name = "dev",
         mixinStandardHelpOptions = true,
         description =
                 "Zero set-up demo: embedded PostgreSQL, in-process Kafka, OpenRouter simulator; seeds owners and provisions them.")
-final class DevCommand implements Callable<Integer> {
+public final class DevCommand implements CliExtension {
 
     @Option(
             names = "--owners",

@@ -8,12 +8,12 @@ import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
-/** The README's first command, run as a user runs it: the packaged jar in a process of its own. */
+/** The README's first command, run as a user runs it: the dev jar in a process of its own. */
 class DevCommandIT {
 
     @Test
     void devDemoProvisionsEverySeededOwnerAndExits() throws Exception {
-        Path jar = Path.of("target", "provisioner.jar");
+        Path jar = Path.of("target", "provisioner-dev.jar");
         assertThat(jar).exists();
         Path log = Files.createTempFile("dev", ".log");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();

@@ -1,0 +1,33 @@
+# syntax=docker/dockerfile:1
+# The runtime image: the provisioner jar on a JRE, as a non-root user.
+#   docker build -t provisioner .
+#   docker run --env-file provisioner.env -p 8080:8080 provisioner                    # run, all components
+#   docker run --env-file provisioner.env provisioner run --components cdc            # or one per container
+#   docker run --env-file provisioner.env provisioner migrate                         # any other command
+# JVM options: JAVA_TOOL_OPTIONS (read by the JVM itself).
+
+FROM eclipse-temurin:17-jdk AS build
+WORKDIR /src
+COPY . .
+RUN --mount=type=cache,target=/root/.m2 \
+    ./mvnw -B -q -DskipTests -Dspotless.check.skip=true -pl provisioner-cli -am package
+
+FROM eclipse-temurin:17-jre
+RUN groupadd --system --gid 10001 provisioner \
+    && useradd --system --uid 10001 --gid provisioner --home-dir /app --no-create-home \
+        --shell /usr/sbin/nologin provisioner \
+    && mkdir -p /app/state \
+    && chown provisioner:provisioner /app/state
+COPY --from=build /src/provisioner-cli/target/provisioner.jar /app/provisioner.jar
+# inside a container /metrics and /health must listen on every interface to be published
+ENV PROVISIONER_HTTP_BIND=0.0.0.0 \
+    PROVISIONER_HTTP_PORT=8080 \
+    PROVISIONER_STATE_DIR=/app/state
+USER 10001:10001
+WORKDIR /app
+EXPOSE 8080
+# the JRE image has no curl; bash's /dev/tcp asks GET /health and wants the status line's 200
+HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 \
+    CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/${PROVISIONER_HTTP_PORT:-8080} && printf 'GET /health HTTP/1.0\\r\\n\\r\\n' >&3 && read -r _ status _ <&3 && [ \"$status\" = 200 ]"]
+ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-jar", "/app/provisioner.jar"]
+CMD ["run"]
