@@ -96,6 +96,15 @@ public final class Pipeline implements AutoCloseable {
             closeables.add(cdc);
             startSweep();
         }
+        closeables.add(Observability.start(
+                config,
+                registry,
+                String.valueOf(overrides.streams().getOrDefault("application.id", ProvisionerStreamApp.APPLICATION_ID)),
+                String.valueOf(overrides.retry().getOrDefault("group.id", LagCommand.RETRY_GROUP)),
+                components.stream()
+                        .map(c -> c.name().toLowerCase(java.util.Locale.ROOT))
+                        .toList(),
+                this::health));
         LOG.info("started {}", components);
         return this;
     }
@@ -103,9 +112,12 @@ public final class Pipeline implements AutoCloseable {
     private void startProvisioner() {
         OpenRouterClient api = OpenRouterClient.create(config.openRouter(), new MicrometerCallListener(registry));
         closeables.add(api);
-        RateLimiter limiter = config.throttle().limiter() == ProvisionerConfig.RateLimiterKind.LOCAL
-                ? RateLimiters.local(config.throttle().ratePerSecond())
-                : RateLimiters.postgres(dataSource, schema(), config.throttle().ratePerSecond());
+        RateLimiter limiter = new MeteredRateLimiter(
+                config.throttle().limiter() == ProvisionerConfig.RateLimiterKind.LOCAL
+                        ? RateLimiters.local(config.throttle().ratePerSecond())
+                        : RateLimiters.postgres(
+                                dataSource, schema(), config.throttle().ratePerSecond()),
+                registry);
         JdbcKeyStore store =
                 new JdbcKeyStore(dataSource, schema(), config.requireCipher(), ownerTables(config), Clock.systemUTC());
         stream =

@@ -1,5 +1,6 @@
 package io.provisioner.cli;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.provisioner.core.config.ConfigSource;
 import io.provisioner.core.config.ProvisionerConfig;
@@ -89,10 +90,15 @@ final class PipelineFixture implements AutoCloseable {
 
     /** Starts only {@code components}, e.g. without CDC to see what the other paths bring in. */
     Pipeline start(Set<Components> components) {
+        return start(components, new SimpleMeterRegistry());
+    }
+
+    /** As {@link #start(Set)}, metering into {@code registry} (e.g. a Prometheus one, to scrape). */
+    Pipeline start(Set<Components> components, MeterRegistry registry) {
         pipeline = new Pipeline(
                 config(),
                 components,
-                new SimpleMeterRegistry(),
+                registry,
                 new Pipeline.Overrides(
                         Map.of("application.id", schema + "-stream"), Map.of("group.id", schema + "-retry"), Map.of()));
         return pipeline.start();
@@ -166,6 +172,16 @@ final class PipelineFixture implements AutoCloseable {
             pipeline.close();
             pipeline = null;
         }
+    }
+
+    /** The consumer group of the retry-scheduler here. */
+    String retryGroup() {
+        return schema + "-retry";
+    }
+
+    /** Pipeline health, for {@code /health}; empty while stopped. */
+    Map<String, Pipeline.Health> health() {
+        return pipeline == null ? Map.of() : pipeline.health();
     }
 
     /** The consumer group of provisioner-stream here (its application id). */
