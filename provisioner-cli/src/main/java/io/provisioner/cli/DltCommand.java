@@ -125,7 +125,11 @@ final class DltCommand {
             List<Future<RecordMetadata>> sent = new ArrayList<>();
             try (KafkaConsumer<byte[], byte[]> c = KafkaClients.reader(config);
                     KafkaProducer<byte[], byte[]> p = KafkaClients.producer(config, new ByteArraySerializer())) {
+                ProgressDisplay progress =
+                        ProgressDisplay.open(spec.commandLine().getErr(), "dead letters read", 0);
+                long[] read = {0};
                 new DltReader(c).readAll(config.topics().dlt().name(), 0, r -> {
+                    progress.update(++read[0], 0, sent.size() + " sent back");
                     String key = r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8);
                     if (which.all || which.owner.equals(key)) {
                         ProducerRecord<byte[], byte[]> out = new ProducerRecord<>(requests, r.key(), r.value());
@@ -137,6 +141,7 @@ final class DltCommand {
                         sent.add(p.send(out));
                     }
                 });
+                progress.close();
                 p.flush();
                 for (Future<RecordMetadata> f : sent) {
                     f.get();

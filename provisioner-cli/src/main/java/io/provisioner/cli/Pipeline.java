@@ -66,6 +66,7 @@ public final class Pipeline implements AutoCloseable {
         this.components = components;
         this.registry = registry;
         this.overrides = overrides;
+        registry.config().meterFilter(new PromtoolFriendlyNames());
     }
 
     /** Validates what the chosen components require, migrates the database, creates topics, starts. */

@@ -18,6 +18,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import picocli.CommandLine.Command;
@@ -65,8 +66,12 @@ final class ReconcileCommand implements Callable<Integer> {
         String schema = Pipeline.schemaOf(config);
         try (HikariDataSource ds = Database.open(config.requireDatabase(), "reconcile", 2)) {
             ProvisioningQueries queries = new ProvisioningQueries(ds, schema, Pipeline.ownerTables(config));
-            OpenRouterClient api = OpenRouterClient.create(config.openRouter());
+            ProgressDisplay listing = ProgressDisplay.open(spec.commandLine().getErr(), "OpenRouter calls", 0);
+            AtomicLong calls = new AtomicLong();
+            OpenRouterClient api = OpenRouterClient.create(
+                    config.openRouter(), (op, status, took) -> listing.update(calls.incrementAndGet(), 0, op));
             Reconciler.Report report = new Reconciler(queries, api).report(100_000);
+            listing.close();
             if (json) {
                 out.println(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(toJson(report)));
             } else {
