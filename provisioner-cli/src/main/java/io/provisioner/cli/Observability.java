@@ -11,12 +11,14 @@ import io.provisioner.cli.ops.LagMonitor;
 import io.provisioner.cli.ops.WatchedGroup;
 import io.provisioner.core.config.ProvisionerConfig;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 
 /**
  * The meters every {@code provisioner run} process serves besides its components' own: JVM metrics,
- * {@code provisioner_up{component}} and the consumer-lag gauges of {@link LagMonitor}. {@link #close()}
+ * {@code provisioner_up{component}} (the database and each component) and the consumer-lag gauges of {@link LagMonitor}. {@link #close()}
  * stops what it started.
  */
 final class Observability implements AutoCloseable {
@@ -43,7 +45,9 @@ final class Observability implements AutoCloseable {
         new ClassLoaderMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
         new UptimeMetrics().bindTo(registry);
-        UpGauges.register(registry, components, health);
+        List<String> names = new ArrayList<>(List.of("database"));
+        components.forEach(names::add);
+        UpGauges.register(registry, names, health);
         LagMonitor monitor = new LagMonitor(
                 WatchedGroup.of(config.topics(), streamGroup, retryGroup),
                 () -> KafkaClients.admin(config),

@@ -47,6 +47,7 @@ public final class Pipeline implements AutoCloseable {
     private final Overrides overrides;
     private final List<AutoCloseable> closeables = new ArrayList<>();
     private HikariDataSource dataSource;
+    private DatabaseProbe database;
     private CdcBridge cdc;
     private ProvisionerStreamApp stream;
     private RetryScheduler retry;
@@ -79,6 +80,8 @@ public final class Pipeline implements AutoCloseable {
         dataSource = Database.open(config.requireDatabase(), "provisioner", poolSize());
         closeables.add(dataSource);
         Migrator.migrate(dataSource, schema());
+        database = DatabaseProbe.start(dataSource);
+        closeables.add(database);
         TopicCreator.ensure(
                 new HashMap<>(config.kafka().baseProperties()),
                 config.topics(),
@@ -198,6 +201,9 @@ public final class Pipeline implements AutoCloseable {
     /** Per component: healthy or not, with a reason. */
     public Map<String, Health> health() {
         Map<String, Health> out = new LinkedHashMap<>();
+        if (database != null) {
+            out.put("database", database.health());
+        }
         if (cdc != null) {
             out.put("cdc", new Health(cdc.isHealthy(), cdc.isActive() ? "active" : "standby"));
         }

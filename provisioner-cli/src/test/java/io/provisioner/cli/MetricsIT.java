@@ -15,7 +15,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
+import org.apache.kafka.tools.consumer.group.KafkaDescribe;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -79,7 +84,7 @@ class MetricsIT {
                         .hasSize(3);
                 assertThat(s.sum("provisioner_consumer_group_status", "group", f.streamGroup()))
                         .isEqualTo(1);
-                for (String component : new String[] {"cdc", "provisioner", "retry"}) {
+                for (String component : new String[] {"database", "cdc", "provisioner", "retry"}) {
                     assertThat(s.sum("provisioner_up", "component", component))
                             .as(component)
                             .isEqualTo(1);
@@ -91,6 +96,22 @@ class MetricsIT {
                 assertThat(DeployFiles.metricNames()).isNotEmpty().allSatisfy(name -> assertThat(s.names())
                         .as("series used by deploy/")
                         .contains(name));
+
+                assertPromtoolWouldAccept(s);
+
+                await().atMost(WAIT).until(() -> f.streamLag() == 0);
+                JsonNode lag = Json.MAPPER.readTree(
+                        f.cli("lag", "--json", "--stream-group", f.streamGroup(), "--retry-group", f.retryGroup())
+                                .out());
+                for (JsonNode group : lag) {
+                    assertThat(group.get("status").asText())
+                            .as(group.toString())
+                            .isEqualTo("OK");
+                    assertThat(group.get("lag").asLong()).as(group.toString()).isZero();
+                }
+                assertThat(KafkaDescribe.lagByPartition(infra.bootstrapServers(), f.retryGroup()))
+                        .as("kafka-consumer-groups counts the commit marker after the forwarded retry")
+                        .containsValue(1L);
 
                 JsonNode status = Json.MAPPER.readTree(f.cli("status", "--json").out());
                 assertThat(status.at("/jobs/succeeded").asLong()).isEqualTo(4);
@@ -138,6 +159,27 @@ class MetricsIT {
                 await().atMost(WAIT).until(() -> f.activeKeys() == 1);
             }
         }
+    }
+
+    /** The checks of {@code promtool check metrics} that our naming can break: units, suffixes, help. */
+    private static void assertPromtoolWouldAccept(Scrape s) {
+        Set<String> helped = new HashSet<>();
+        Map<String, String> types = new HashMap<>();
+        for (String line : s.text().split("\n")) {
+            String[] w = line.split(" ", 4);
+            if (line.startsWith("# HELP ") && w.length == 4 && !w[3].isBlank()) {
+                helped.add(w[2]);
+            } else if (line.startsWith("# TYPE ")) {
+                types.put(w[2], w[3]);
+            }
+        }
+        types.forEach((family, type) -> {
+            assertThat(helped).as("help text of %s", family).contains(family);
+            assertThat(family.split("_")).as(family).doesNotContain("ns", "ms", "us");
+            if (!type.equals("histogram") && !type.equals("summary")) {
+                assertThat(family).as(family).doesNotEndWith("_count");
+            }
+        });
     }
 
     private static void insertTeacher(PipelineFixture f, String owner) throws Exception {
