@@ -22,7 +22,7 @@ final class PromtoolFriendlyNames implements MeterFilter {
     @Override
     public MeterFilterReply accept(Meter.Id id) {
         boolean abbreviated = Arrays.stream(id.getName().split("[.\\-_]")).anyMatch(ABBREVIATED::contains)
-                || ABBREVIATED.contains(id.getBaseUnit());
+                || (id.getBaseUnit() != null && ABBREVIATED.contains(id.getBaseUnit()));
         return abbreviated ? MeterFilterReply.DENY : MeterFilterReply.NEUTRAL;
     }
 
