@@ -66,25 +66,30 @@ public final class GroupLag {
         long now = clock.millis();
         for (TopicPartition tp : parts) {
             OffsetAndMetadata c = committed.get(tp);
-            boolean pending = heads.containsKey(tp);
-            ConsumerRecord<byte[], byte[]> head = pending ? heads.get(tp).orElse(null) : null;
-            long lag = pending ? Math.max(0, ends.get(tp) - (c == null ? starts.get(tp) : c.offset())) : 0;
-            double seconds = head == null ? 0 : Math.max(0, now - head.timestamp()) / 1000.0;
-            boolean waiting = head != null
-                    && retryTopics.contains(tp.topic())
-                    && RetryHeaders.number(head.headers(), RetryHeaders.DUE_AT).orElse(0L) > now;
-            out.add(new LagReading.PartitionLag(
-                    tp.topic(),
-                    tp.partition(),
-                    c == null ? null : c.offset(),
-                    starts.get(tp),
-                    ends.get(tp),
-                    lag,
-                    seconds,
-                    waiting));
+            Long at = c == null ? null : c.offset();
+            out.add(row(tp, at, starts.get(tp), ends.get(tp), heads, retryTopics.contains(tp.topic()), now));
         }
         long total = out.stream().mapToLong(LagReading.PartitionLag::lag).sum();
         return new LagReading(group, LagReading.Status.OK, members(group), total, out, clock.instant());
+    }
+
+    /** Lag counts only where a readable record waits ({@code heads} has the partition). */
+    private static LagReading.PartitionLag row(
+            TopicPartition tp,
+            Long committed,
+            long start,
+            long end,
+            Map<TopicPartition, Optional<ConsumerRecord<byte[], byte[]>>> heads,
+            boolean retryTopic,
+            long now) {
+        boolean pending = heads.containsKey(tp);
+        ConsumerRecord<byte[], byte[]> head = pending ? heads.get(tp).orElse(null) : null;
+        long lag = pending ? Math.max(0, end - (committed == null ? start : committed)) : 0;
+        double seconds = head == null ? 0 : Math.max(0, now - head.timestamp()) / 1000.0;
+        boolean waiting = head != null
+                && retryTopic
+                && RetryHeaders.number(head.headers(), RetryHeaders.DUE_AT).orElse(0L) > now;
+        return new LagReading.PartitionLag(tp.topic(), tp.partition(), committed, start, end, lag, seconds, waiting);
     }
 
     private List<TopicPartition> partitions(Collection<String> topics) throws ExecutionException, InterruptedException {
