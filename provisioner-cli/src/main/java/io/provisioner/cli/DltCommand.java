@@ -1,17 +1,16 @@
 package io.provisioner.cli;
 
+import io.provisioner.cli.ops.DeadLetter;
 import io.provisioner.cli.ops.DltReader;
 import io.provisioner.core.config.ProvisionerConfig;
+import io.provisioner.core.events.Json;
 import io.provisioner.core.events.OwnerRef;
-import io.provisioner.core.topics.RetryHeaders;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.Future;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -44,37 +43,49 @@ final class DltCommand {
         @Option(names = "--limit", defaultValue = "20", description = "how many (default ${DEFAULT-VALUE})")
         int limit;
 
+        @Option(names = "--json", description = "print one JSON list of dead letters")
+        boolean json;
+
         @Spec
         CommandSpec spec;
 
         @Override
-        public Integer call() {
+        public Integer call() throws Exception {
             if (limit < 1) {
                 throw new UsageException("--limit must be at least 1, was " + limit);
             }
             ProvisionerConfig config = options.load();
             PrintWriter out = spec.commandLine().getOut();
             try (KafkaConsumer<byte[], byte[]> c = KafkaClients.reader(config)) {
-                List<ConsumerRecord<byte[], byte[]>> records =
-                        new DltReader(c).last(config.topics().dlt().name(), limit);
-                out.printf("%-24s %-45s %7s %-22s %s%n", "TIME", "KEY", "ATTEMPT", "ERROR", "MESSAGE");
-                for (ConsumerRecord<byte[], byte[]> r : records) {
-                    out.printf(
-                            "%-24s %-45s %7s %-22s %s%n",
-                            Instant.ofEpochMilli(r.timestamp()),
-                            r.key() == null ? "(none)" : new String(r.key(), StandardCharsets.UTF_8),
-                            RetryHeaders.string(r.headers(), RetryHeaders.ATTEMPT)
-                                    .orElse("-"),
-                            RetryHeaders.string(r.headers(), RetryHeaders.ERROR_CLASS)
-                                    .orElse("-"),
-                            RetryHeaders.string(r.headers(), RetryHeaders.ERROR_MESSAGE)
-                                    .orElse("-"));
+                List<DeadLetter> records = new DltReader(c)
+                        .last(config.topics().dlt().name(), limit).stream()
+                                .map(DeadLetter::of)
+                                .toList();
+                if (json) {
+                    out.println(Json.MAPPER.writeValueAsString(records));
+                } else {
+                    table(out, records);
                 }
-                out.printf("%d dead letter(s) shown%n", records.size());
                 out.flush();
             }
             return ProvisionerCli.OK;
         }
+    }
+
+    static void table(PrintWriter out, List<DeadLetter> records) {
+        String fmt = "%-24s %-45s %7s %-24s %-22s %s%n";
+        out.printf(fmt, "DEAD_AT", "OWNER", "ATTEMPT", "FIRST_FAILURE_AT", "ERROR", "MESSAGE");
+        for (DeadLetter d : records) {
+            out.printf(
+                    fmt,
+                    d.deadAt(),
+                    d.owner() == null ? "(none)" : d.owner(),
+                    d.attempts() == null ? "-" : d.attempts(),
+                    d.firstFailureAt() == null ? "-" : d.firstFailureAt(),
+                    d.errorClass() == null ? "-" : d.errorClass(),
+                    d.errorMessage() == null ? "-" : d.errorMessage());
+        }
+        out.printf("%d dead letter(s) shown%n", records.size());
     }
 
     @Command(
@@ -114,7 +125,11 @@ final class DltCommand {
             List<Future<RecordMetadata>> sent = new ArrayList<>();
             try (KafkaConsumer<byte[], byte[]> c = KafkaClients.reader(config);
                     KafkaProducer<byte[], byte[]> p = KafkaClients.producer(config, new ByteArraySerializer())) {
+                ProgressDisplay progress =
+                        ProgressDisplay.open(spec.commandLine().getErr(), "dead letters read", 0);
+                long[] read = {0};
                 new DltReader(c).readAll(config.topics().dlt().name(), 0, r -> {
+                    progress.update(++read[0], 0, sent.size() + " sent back");
                     String key = r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8);
                     if (which.all || which.owner.equals(key)) {
                         ProducerRecord<byte[], byte[]> out = new ProducerRecord<>(requests, r.key(), r.value());
@@ -126,6 +141,7 @@ final class DltCommand {
                         sent.add(p.send(out));
                     }
                 });
+                progress.close();
                 p.flush();
                 for (Future<RecordMetadata> f : sent) {
                     f.get();

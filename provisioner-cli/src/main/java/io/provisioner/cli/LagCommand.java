@@ -1,15 +1,18 @@
 package io.provisioner.cli;
 
 import io.provisioner.cli.ops.GroupLag;
+import io.provisioner.cli.ops.LagReading;
+import io.provisioner.cli.ops.LagStatus;
+import io.provisioner.cli.ops.WatchedGroup;
 import io.provisioner.core.config.ProvisionerConfig;
-import io.provisioner.core.topics.TopicSpec;
-import io.provisioner.core.topics.Topics;
+import io.provisioner.core.events.Json;
 import java.io.PrintWriter;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
+import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import picocli.CommandLine.Command;
@@ -18,67 +21,113 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code provisioner lag}: per group, topic and partition: committed, end, lag, lag in seconds. */
+/** {@code provisioner lag}: per group, topic and partition: committed, end, lag, lag in seconds; a status per group. */
 @Command(
         name = "lag",
         mixinStandardHelpOptions = true,
-        description = "Consumer lag of provisioner-stream and retry-scheduler per partition.")
+        description = "Consumer lag of provisioner-stream and retry-scheduler per partition, with a status per group"
+                + " (OK, LAGGING, STALLED, STOPPED).")
 final class LagCommand implements Callable<Integer> {
 
     static final String STREAM_GROUP = "provisioner-stream";
     static final String RETRY_GROUP = "retry-scheduler";
+    private static final String CLEAR = "\033[H\033[2J";
 
     @Mixin
     ConfigOptions options;
 
-    @Option(names = "--watch", description = "refresh every 2 seconds until interrupted")
+    @Option(names = "--watch", description = "redraw every --interval until interrupted")
     boolean watch;
 
-    /** The groups when they are not the contract's (tests and side-by-side pipelines); repeatable. */
-    @Option(names = "--group", hidden = true)
-    List<String> groups;
+    @Option(names = "--json", description = "print one JSON document: a list of groups with their partitions")
+    boolean json;
+
+    @Option(
+            names = "--window",
+            defaultValue = "5s",
+            description = "how long lag and commits are watched before a group with members is judged"
+                    + " LAGGING or STALLED (default ${DEFAULT-VALUE})")
+    String window;
+
+    @Option(names = "--interval", defaultValue = "2s", description = "with --watch (default ${DEFAULT-VALUE})")
+    String interval;
+
+    /** The groups when they are not the contract's (tests and side-by-side pipelines). */
+    @Option(
+            names = {"--stream-group", "--group"},
+            hidden = true,
+            defaultValue = STREAM_GROUP)
+    String streamGroup;
+
+    @Option(names = "--retry-group", hidden = true, defaultValue = RETRY_GROUP)
+    String retryGroup;
 
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
+        Duration judgeAfter = Durations.parse("--window", window);
+        Duration every = Durations.parse("--interval", interval);
         ProvisionerConfig config = options.load();
-        Topics topics = config.topics();
-        Set<String> names = topics.all().stream().map(TopicSpec::name).collect(Collectors.toSet());
+        List<WatchedGroup> groups = WatchedGroup.of(config.topics(), streamGroup, retryGroup);
         PrintWriter out = spec.commandLine().getOut();
+        boolean terminal = System.console() != null;
         try (Admin admin = KafkaClients.admin(config);
                 KafkaConsumer<byte[], byte[]> peeker = KafkaClients.reader(config)) {
             GroupLag lag = new GroupLag(admin, peeker, Clock.systemUTC());
-            do {
-                List<GroupLag.Row> rows = lag.rows(groups == null ? List.of(STREAM_GROUP, RETRY_GROUP) : groups, names);
-                print(out, rows);
-                if (watch) {
-                    Thread.sleep(2000);
-                    out.println();
-                }
-            } while (watch);
+            LagStatus status = new LagStatus(watch ? Duration.ofMinutes(1) : judgeAfter);
+            List<LagReading> readings = read(groups, lag, status);
+            if (!watch && readings.stream().anyMatch(r -> r.actionableLag() > 0 && r.members() > 0)) {
+                Thread.sleep(judgeAfter.toMillis());
+                readings = read(groups, lag, status);
+            }
+            print(out, readings);
+            while (watch) {
+                Thread.sleep(every.toMillis());
+                readings = read(groups, lag, status);
+                out.print(terminal ? CLEAR : System.lineSeparator());
+                print(out, readings);
+            }
         }
         return ProvisionerCli.OK;
     }
 
-    static void print(PrintWriter out, List<GroupLag.Row> rows) {
-        String fmt = "%-20s %-40s %9s %12s %12s %10s %10s%n";
-        out.printf(fmt, "GROUP", "TOPIC", "PARTITION", "COMMITTED", "END", "LAG", "LAG_S");
-        for (GroupLag.Row r : rows) {
-            out.printf(
-                    fmt,
-                    r.group(),
-                    r.topic(),
-                    r.partition(),
-                    r.committed(),
-                    r.end(),
-                    r.lag(),
-                    r.lagSeconds() < 0 ? "0" : String.format(java.util.Locale.ROOT, "%.1f", r.lagSeconds()));
+    private static List<LagReading> read(List<WatchedGroup> groups, GroupLag lag, LagStatus status) throws Exception {
+        List<LagReading> out = new ArrayList<>();
+        for (WatchedGroup g : groups) {
+            out.add(status.judge(g.read(lag)));
         }
-        if (rows.isEmpty()) {
-            out.println("(no committed offsets yet: the groups have not consumed anything)");
+        return out;
+    }
+
+    private void print(PrintWriter out, List<LagReading> readings) throws Exception {
+        if (json) {
+            out.println(Json.MAPPER.writeValueAsString(readings));
+        } else {
+            table(out, readings);
         }
         out.flush();
+    }
+
+    static void table(PrintWriter out, List<LagReading> readings) {
+        String fmt = "%-20s %-40s %9s %12s %12s %10s %10s%s%n";
+        for (LagReading g : readings) {
+            out.printf("%s  %s  lag %d  members %d%n", g.group(), g.status(), g.lag(), g.members());
+            out.printf(fmt, "GROUP", "TOPIC", "PARTITION", "COMMITTED", "END", "LAG", "LAG_S", "");
+            for (LagReading.PartitionLag p : g.partitions()) {
+                out.printf(
+                        fmt,
+                        g.group(),
+                        p.topic(),
+                        p.partition(),
+                        p.committed() == null ? "-" : p.committed(),
+                        p.end(),
+                        p.lag(),
+                        String.format(Locale.ROOT, "%.1f", p.lagSeconds()),
+                        p.waiting() ? "  (waiting: not due yet)" : "");
+            }
+            out.println();
+        }
     }
 }

@@ -56,6 +56,7 @@ public final class Pipeline implements AutoCloseable {
     private final Overrides overrides;
     private final List<AutoCloseable> closeables = new ArrayList<>();
     private HikariDataSource dataSource;
+    private DatabaseProbe database;
     private CdcBridge cdc;
     private ProvisionerStreamApp stream;
     private RetryScheduler retry;
@@ -76,6 +77,7 @@ public final class Pipeline implements AutoCloseable {
         this.components = components;
         this.registry = registry;
         this.overrides = overrides;
+        registry.config().meterFilter(new PromtoolFriendlyNames());
     }
 
     /** Validates what the chosen components require, migrates the database, creates topics, starts. */
@@ -88,6 +90,8 @@ public final class Pipeline implements AutoCloseable {
         dataSource = Database.open(config.requireDatabase(), "provisioner", poolSize());
         closeables.add(dataSource);
         Migrator.migrate(dataSource, schema());
+        database = DatabaseProbe.start(dataSource);
+        closeables.add(database);
         TopicCreator.ensure(
                 new HashMap<>(config.kafka().baseProperties()),
                 config.topics(),
@@ -106,6 +110,15 @@ public final class Pipeline implements AutoCloseable {
             closeables.add(cdc);
             startSweep();
         }
+        closeables.add(Observability.start(
+                config,
+                registry,
+                String.valueOf(overrides.streams().getOrDefault("application.id", ProvisionerStreamApp.APPLICATION_ID)),
+                String.valueOf(overrides.retry().getOrDefault("group.id", LagCommand.RETRY_GROUP)),
+                components.stream()
+                        .map(c -> c.name().toLowerCase(java.util.Locale.ROOT))
+                        .toList(),
+                this::health));
         LOG.info("started {}", components);
         return this;
     }
@@ -113,7 +126,7 @@ public final class Pipeline implements AutoCloseable {
     private void startProvisioner() {
         OpenRouterClient api = OpenRouterClient.create(config.openRouter(), new MicrometerCallListener(registry));
         closeables.add(api);
-        RateLimiter limiter = rateLimiter();
+        RateLimiter limiter = new MeteredRateLimiter(rateLimiter(), registry);
         JdbcKeyStore store =
                 new JdbcKeyStore(dataSource, schema(), config.requireCipher(), ownerTables(config), Clock.systemUTC());
         stream =
@@ -224,6 +237,9 @@ public final class Pipeline implements AutoCloseable {
     /** Per component: healthy or not, with a reason. */
     public Map<String, Health> health() {
         Map<String, Health> out = new LinkedHashMap<>();
+        if (database != null) {
+            out.put("database", database.health());
+        }
         if (cdc != null) {
             out.put("cdc", new Health(cdc.isHealthy(), cdc.isActive() ? "active" : "standby"));
         }

@@ -20,6 +20,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import picocli.CommandLine.Command;
@@ -68,13 +69,17 @@ final class ReconcileCommand implements Callable<Integer> {
         ProvisionerConfig config = options.load();
         PrintWriter out = spec.commandLine().getOut();
         String schema = Pipeline.schemaOf(config);
+        ProgressDisplay listing = ProgressDisplay.open(spec.commandLine().getErr(), "OpenRouter calls", 0);
+        AtomicLong calls = new AtomicLong();
         try (HikariDataSource ds = Database.open(config.requireDatabase(), "reconcile", 2);
-                OpenRouterClient client = OpenRouterClient.create(config.openRouter())) {
+                OpenRouterClient client = OpenRouterClient.create(
+                        config.openRouter(), (op, status, took) -> listing.update(calls.incrementAndGet(), 0, op))) {
             ProvisioningQueries queries = new ProvisioningQueries(ds, schema, Pipeline.ownerTables(config));
             // the pipeline's own bucket: reconcile never pushes the account over the configured rate
             KeysApi api = new RateLimitedKeysApi(
                     client, Pipeline.rateLimiter(config, ds), config.throttle().ratePerSecond(), SHARE);
             Reconciler.Report report = new Reconciler(queries, api, config.keyNames()).report(100_000);
+            listing.close();
             if (json) {
                 out.println(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(toJson(report)));
             } else {

@@ -1,11 +1,15 @@
 package io.provisioner.cli;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.zaxxer.hikari.HikariDataSource;
 import io.provisioner.core.config.ProvisionerConfig;
+import io.provisioner.core.events.Json;
 import io.provisioner.db.Database;
 import io.provisioner.db.JobFailure;
 import io.provisioner.db.ProvisioningQueries;
 import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -34,8 +38,52 @@ final class StatusCommand implements Callable<Integer> {
             description = "latest failures to show (default ${DEFAULT-VALUE})")
     int failures;
 
+    @Option(names = "--json", description = "print one JSON document: {jobs: {status: count}, failures: [...]}")
+    boolean json;
+
     @Spec
     CommandSpec spec;
+
+    static String json(Map<String, Long> counts, List<JobFailure> latest) {
+        Map<String, Long> jobs = new LinkedHashMap<>();
+        STATUSES.forEach(st -> jobs.put(st, counts.getOrDefault(st, 0L)));
+        List<Map<String, Object>> failures = new ArrayList<>();
+        for (JobFailure f : latest) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("owner", f.owner().key());
+            m.put("status", f.status());
+            m.put("attempts", f.attempts());
+            m.put("last_error", f.lastError());
+            m.put("updated_at", f.updatedAt() == null ? null : f.updatedAt().toString());
+            failures.add(m);
+        }
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("jobs", jobs);
+        doc.put("failures", failures);
+        try {
+            return Json.MAPPER.writeValueAsString(doc);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("status not writable as JSON", e);
+        }
+    }
+
+    private static void text(PrintWriter out, Map<String, Long> counts, List<JobFailure> latest) {
+        out.println("jobs");
+        for (String s : STATUSES) {
+            out.printf("  %-11s %8d%n", s, counts.getOrDefault(s, 0L));
+        }
+        out.println();
+        out.println(latest.isEmpty() ? "no failures" : "latest failures");
+        for (JobFailure f : latest) {
+            out.printf(
+                    "  %-25s %-45s %-9s attempts %d  %s%n",
+                    f.updatedAt(),
+                    f.owner().key(),
+                    f.status(),
+                    f.attempts(),
+                    f.lastError() == null ? "" : f.lastError());
+        }
+    }
 
     @Override
     public Integer call() {
@@ -45,21 +93,11 @@ final class StatusCommand implements Callable<Integer> {
             ProvisioningQueries q =
                     new ProvisioningQueries(ds, Pipeline.schemaOf(config), Pipeline.ownerTables(config));
             Map<String, Long> counts = q.countsByStatus();
-            out.println("jobs");
-            for (String s : STATUSES) {
-                out.printf("  %-11s %8d%n", s, counts.getOrDefault(s, 0L));
-            }
             List<JobFailure> latest = q.latestFailures(failures);
-            out.println();
-            out.println(latest.isEmpty() ? "no failures" : "latest failures");
-            for (JobFailure f : latest) {
-                out.printf(
-                        "  %-25s %-45s %-9s attempts %d  %s%n",
-                        f.updatedAt(),
-                        f.owner().key(),
-                        f.status(),
-                        f.attempts(),
-                        f.lastError() == null ? "" : f.lastError());
+            if (json) {
+                out.println(json(counts, latest));
+            } else {
+                text(out, counts, latest);
             }
             out.flush();
         }

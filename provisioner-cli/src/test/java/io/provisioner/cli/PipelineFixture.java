@@ -174,6 +174,16 @@ final class PipelineFixture implements AutoCloseable {
         }
     }
 
+    /** The consumer group of the retry-scheduler here. */
+    String retryGroup() {
+        return schema + "-retry";
+    }
+
+    /** Pipeline health, for {@code /health}; empty while stopped. */
+    Map<String, Pipeline.Health> health() {
+        return pipeline == null ? Map.of() : pipeline.health();
+    }
+
     /** The consumer group of provisioner-stream here (its application id). */
     String streamGroup() {
         return schema + "-stream";

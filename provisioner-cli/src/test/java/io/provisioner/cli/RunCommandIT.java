@@ -48,8 +48,7 @@ class RunCommandIT {
                 HttpResponse<String> metrics = get(port, "/metrics");
                 assertThat(metrics.body())
                         .contains("provisioner_keys_provisioned_total 3.0")
-                        .contains(
-                                "provisioner_openrouter_calls_seconds_count{operation=\"POST /keys\",status=\"201\"} 3")
+                        .contains("provisioner_api_calls_total{endpoint=\"/keys\",method=\"POST\",status=\"201\"} 3.0")
                         .doesNotContain(f.simulator.liveKeys().get(0).secret());
             } finally {
                 run.close(); // SIGTERM, then SIGKILL (exit code 137) if it has not stopped within 40 s

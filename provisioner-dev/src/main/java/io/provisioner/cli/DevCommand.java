@@ -110,18 +110,13 @@ public final class DevCommand implements CliExtension {
 
     private int watch(Connection c, DevEnvironment env, PrintWriter out, long started, Duration limit)
             throws Exception {
-        Progress last = null;
+        ProgressDisplay progress = ProgressDisplay.open(out, "keys stored", 0);
         while (true) {
             Progress p = Progress.read(c, "public");
             double secs = (System.nanoTime() - started) / 1e9;
-            if (!p.equals(last)) {
-                out.printf(
-                        "  %5.1f s  keys %d/%d  retrying %d  dead %d%n",
-                        secs, p.activeKeys(), p.owners(), p.retrying(), p.dead());
-                out.flush();
-                last = p;
-            }
+            progress.update(p.activeKeys(), p.owners(), "retrying " + p.retrying() + ", dead " + p.dead());
             if (p.done()) {
+                progress.close();
                 summary(out, env, p, secs);
                 if (exitWhenDone) {
                     return ProvisionerCli.OK;

@@ -1,6 +1,7 @@
 package io.provisioner.stream;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.provisioner.core.config.ProvisionerConfig;
 import io.provisioner.core.ports.KeyStore;
 import io.provisioner.core.ports.KeysApi;
@@ -43,6 +44,7 @@ public final class ProvisionerStreamApp implements AutoCloseable {
     private final Properties properties;
     private final KafkaStreams streams;
     private final CredentialsGate gate;
+    private final KafkaStreamsMetrics clientMetrics;
 
     /** @param streamsOverrides Kafka Streams settings that win over the derived ones (tests: application.id) */
     public ProvisionerStreamApp(
@@ -83,6 +85,8 @@ public final class ProvisionerStreamApp implements AutoCloseable {
                 properties,
                 new LeavingClientSupplier());
         streams.setUncaughtExceptionHandler(new PauseOnCredentialsHandler(gate, clock, 10, Duration.ofMinutes(5)));
+        this.clientMetrics = new KafkaStreamsMetrics(streams);
+        clientMetrics.bindTo(registry);
     }
 
     /** Creates missing topics, then starts processing. */
@@ -120,6 +124,7 @@ public final class ProvisionerStreamApp implements AutoCloseable {
     @Override
     public void close() {
         gate.close();
+        clientMetrics.close();
         CloseOptions leave = CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
                 .withTimeout(CLOSE_TIMEOUT);
         if (!streams.close(leave)) {

@@ -1,5 +1,6 @@
 package io.provisioner.retry;
 
+import io.provisioner.core.logging.RecordMdc;
 import io.provisioner.core.retry.RetryPolicy;
 import io.provisioner.core.topics.Topics;
 import java.nio.charset.StandardCharsets;
@@ -96,7 +97,10 @@ final class ForwardLoop {
             gate.hold(tp, head.wakeAt());
             if (LOG.isDebugEnabled()) {
                 byte[] key = records.get(split.taken()).key();
-                LOG.debug("pausing {} at offset {} key {} until {}", tp, head.offset(), keyText(key), head.wakeAt());
+                try (var mdc = RecordMdc.of(keyText(key), tp.topic(), tp.partition(), head.offset())) {
+                    LOG.debug(
+                            "pausing {} at offset {} key {} until {}", tp, head.offset(), keyText(key), head.wakeAt());
+                }
             }
         });
     }
@@ -112,14 +116,16 @@ final class ForwardLoop {
             Instant dueAt = DueTimes.dueAt(r, tierDelay(r.topic()));
             Duration late = PartitionGate.lateness(dueAt, at);
             metrics.forwarded(tier, late);
-            LOG.debug(
-                    "forwarded {}-{}@{} key {} due {} late {} ms",
-                    r.topic(),
-                    r.partition(),
-                    r.offset(),
-                    keyText(r.key()),
-                    dueAt,
-                    late.toMillis());
+            try (var mdc = RecordMdc.of(keyText(r.key()), r.topic(), r.partition(), r.offset())) {
+                LOG.debug(
+                        "forwarded {}-{}@{} key {} due {} late {} ms",
+                        r.topic(),
+                        r.partition(),
+                        r.offset(),
+                        keyText(r.key()),
+                        dueAt,
+                        late.toMillis());
+            }
         }
         metrics.requeued(batch.requeue().size());
         for (ConsumerRecord<byte[], byte[]> r : batch.requeue()) {

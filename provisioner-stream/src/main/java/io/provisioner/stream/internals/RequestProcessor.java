@@ -10,6 +10,7 @@ import io.provisioner.core.events.OwnerRef;
 import io.provisioner.core.events.ProvisionRequest;
 import io.provisioner.core.events.ProvisionResult;
 import io.provisioner.core.events.RequestCodec;
+import io.provisioner.core.logging.RecordMdc;
 import io.provisioner.core.retry.RetryDecision;
 import io.provisioner.core.retry.RetryPolicy;
 import io.provisioner.stream.CredentialsGate;
@@ -64,10 +65,17 @@ public final class RequestProcessor implements Processor<String, byte[], String,
 
     @Override
     public void process(Record<String, byte[]> record) {
-        Timer.Sample sample = metrics.startTimer();
-        String outcome = route(record, FailureHeaders.attemptOf(record.headers()));
-        metrics.request(outcome);
-        metrics.stopTimer(sample, outcome);
+        var at = context.recordMetadata();
+        try (var mdc = RecordMdc.of(
+                record.key(),
+                at.map(m -> m.topic()).orElse(null),
+                at.map(m -> m.partition()).orElse(-1),
+                at.map(m -> m.offset()).orElse(-1L))) {
+            Timer.Sample sample = metrics.startTimer();
+            String outcome = route(record, FailureHeaders.attemptOf(record.headers()));
+            metrics.request(outcome);
+            metrics.stopTimer(sample, outcome);
+        }
     }
 
     private String route(Record<String, byte[]> record, int attempt) {
@@ -80,6 +88,9 @@ public final class RequestProcessor implements Processor<String, byte[], String,
         }
         try {
             Outcome outcome = service.handle(request, attempt);
+            if (outcome instanceof Outcome.Created) {
+                metrics.stored(request, clock);
+            }
             forwardResult(record, request, outcome.status(), outcome.keyHash(), attempt);
             return outcome.status();
         } catch (CredentialsException e) {
