@@ -58,7 +58,14 @@ class RecordContextTest {
                 Optional.empty()));
         Topics topics = config.topics();
         ProvisioningService service = new ProvisioningService(
-                api, store, new NoWaitRateLimiter(), config.limits(), clock, registry, Duration.ZERO);
+                api,
+                store,
+                new NoWaitRateLimiter(),
+                config.limits(),
+                config.keyNames(),
+                clock,
+                registry,
+                Duration.ZERO);
         var props =
                 StreamsProperties.of(config, "unit-test", topics, Duration.ZERO, new StreamMetrics(registry), Map.of());
         driver = new TopologyTestDriver(
