@@ -11,6 +11,7 @@ import com.networknt.schema.Schema;
 import com.networknt.schema.SchemaLocation;
 import com.networknt.schema.SchemaRegistry;
 import com.networknt.schema.SpecificationVersion;
+import io.provisioner.testing.TestImages;
 import java.io.InputStream;
 import java.net.URI;
 import java.nio.file.Files;
@@ -25,7 +26,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * docker-compose.yml against the Compose Specification's JSON schema and against the code: commands
- * are real subcommands, variables declared settings, ports the image's {@code PROVISIONER_HTTP_PORT}.
+ * are real subcommands, variables declared settings, ports the image's {@code PROVISIONER_HTTP_PORT},
+ * images those the suite is tested on with Docker.
  */
 class ComposeFileIT {
 
@@ -112,11 +114,13 @@ class ComposeFileIT {
         assertThat(services.has(db.getHost()))
                 .as("DATABASE_URL host %s is a service", db.getHost())
                 .isTrue();
+        assertThat(services.get(db.getHost()).path("image").asText()).isEqualTo(TestImages.POSTGRES);
         assertThat(strings(services.get(db.getHost()).get("command"))).contains("wal_level=logical");
         String broker = env.get("KAFKA_BOOTSTRAP_SERVERS").split(":")[0];
         assertThat(services.has(broker))
                 .as("KAFKA_BOOTSTRAP_SERVERS host %s is a service", broker)
                 .isTrue();
+        assertThat(services.get(broker).path("image").asText()).isEqualTo(TestImages.KAFKA);
         URI api = URI.create(env.get("OPENROUTER_BASE_URL"));
         JsonNode sim = services.get(api.getHost());
         assertThat(sim)

@@ -33,8 +33,8 @@ final class DockerInfra implements Infra, AutoCloseable {
     }
 
     static DockerInfra start() {
-        KafkaContainer k = new KafkaContainer(DockerImageName.parse("apache/kafka:4.1.0"));
-        PostgreSQLContainer<?> pg = new PostgreSQLContainer<>(DockerImageName.parse("postgres:17"))
+        KafkaContainer k = new KafkaContainer(DockerImageName.parse(TestImages.KAFKA));
+        PostgreSQLContainer<?> pg = new PostgreSQLContainer<>(DockerImageName.parse(TestImages.POSTGRES))
                 .withCommand(
                         "postgres",
                         "-c",
