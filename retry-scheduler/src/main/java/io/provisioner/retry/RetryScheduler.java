@@ -1,6 +1,7 @@
 package io.provisioner.retry;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import io.provisioner.core.config.ProvisionerConfig;
 import io.provisioner.core.topics.TopicCreator;
 import io.provisioner.core.topics.Topics;
@@ -34,6 +35,8 @@ public final class RetryScheduler implements AutoCloseable {
     private final Map<String, Object> clientOverrides;
     private final Topics topics;
     private final RetryMetrics metrics;
+    private final MeterRegistry registry;
+    private KafkaClientMetrics clientMetrics;
     private volatile boolean running;
     private volatile boolean failed;
     private volatile boolean abandon;
@@ -52,6 +55,7 @@ public final class RetryScheduler implements AutoCloseable {
         this.clientOverrides = Map.copyOf(clientOverrides);
         this.topics = config.topics();
         this.metrics = new RetryMetrics(registry, topics.retries().size());
+        this.registry = registry;
     }
 
     /** Creates missing topics, then starts polling on a thread of its own. Call once. */
@@ -64,6 +68,8 @@ public final class RetryScheduler implements AutoCloseable {
                 topics,
                 config.kafka().partitions());
         consumer = new KafkaConsumer<>(ClientProperties.consumer(config, clientOverrides));
+        clientMetrics = new KafkaClientMetrics(consumer);
+        clientMetrics.bindTo(registry);
         running = true;
         thread = new Thread(this::run, "retry-scheduler");
         thread.start();
@@ -98,6 +104,7 @@ public final class RetryScheduler implements AutoCloseable {
     }
 
     private void shutDown(TransactionalForwarder forwarder) {
+        clientMetrics.close();
         if (abandon) {
             forwarder.abandon();
             consumer.close(Duration.ZERO);
