@@ -40,6 +40,10 @@ class ReconcileIT {
             List<Instant> calls =
                     f.simulator.requests().stream().map(SimRequest::at).toList();
             assertThat(calls).hasSizeGreaterThanOrEqualTo(3);
+            System.out.printf(
+                    "reconcile at OR_RATE_PER_SEC=1: %d calls in %d ms%n",
+                    calls.size(),
+                    Duration.between(calls.get(0), calls.get(calls.size() - 1)).toMillis());
             for (int i = 0; i + 2 < calls.size(); i++) {
                 assertThat(Duration.between(calls.get(i), calls.get(i + 2)))
                         .as("calls %d to %d of %s", i, i + 2, calls)

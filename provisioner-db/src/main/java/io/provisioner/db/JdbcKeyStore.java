@@ -240,7 +240,7 @@ public final class JdbcKeyStore implements KeyStore {
     /** The job of the owner's canonical spelling: a failure may be recorded under the request's spelling. */
     private void updateJob(String operation, OwnerRef owner, Update update) {
         Tx.inTransaction(ds, operation + " " + owner.key(), c -> {
-            jobs.upsert(c, owners.canonical(c, owner).orElse(owner), update, clock.instant());
+            jobs.upsert(c, owners.canonicalOrSame(c, owner), update, clock.instant());
             return null;
         });
     }

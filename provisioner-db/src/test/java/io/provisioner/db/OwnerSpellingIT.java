@@ -68,6 +68,18 @@ class OwnerSpellingIT {
     }
 
     @Test
+    void aFailureRecordedUnderAnotherSpellingLandsOnTheCanonicalJob() {
+        store.load(new OwnerRef("teacher", "7"));
+
+        store.markRetrying(new OwnerRef("teacher", "007"), 1, "HTTP 500", java.time.Instant.now());
+
+        ProvisioningQueries queries = new ProvisioningQueries(schema.ds, schema.name, schema.ownerTables());
+        assertThat(queries.job(new OwnerRef("teacher", "7")))
+                .hasValueSatisfying(j -> assertThat(j.status()).isEqualTo("retrying"));
+        assertThat(queries.job(new OwnerRef("teacher", "007"))).isEmpty();
+    }
+
+    @Test
     void anIdTheColumnTypeRejectsOrWouldCutIsAnOwnerThatDoesNotExist() {
         assertThat(store.load(new OwnerRef("teacher", "abc")).ownerExists()).isFalse();
         assertThat(store.load(new OwnerRef("teacher", "99999999999999999999999"))

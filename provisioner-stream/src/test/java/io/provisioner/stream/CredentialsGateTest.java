@@ -73,6 +73,22 @@ class CredentialsGateTest {
     }
 
     @Test
+    void countsThePausesEachRecordCausedAcrossResumes() {
+        CredentialsPause refused =
+                new CredentialsPause(new CredentialsException(403, "POST /keys answered 403"), "p.requests-0@7");
+
+        for (int pause = 1; pause <= 3; pause++) {
+            handler.handle(new StreamsException(refused));
+            assertThat(gate.paused()).isTrue();
+            await().atMost(Duration.ofSeconds(10)).until(() -> !gate.paused()); // the probe was accepted
+        }
+
+        assertThat(gate.pausesFor("p.requests-0@7")).isEqualTo(CredentialsGate.MAX_PAUSES_PER_RECORD);
+        assertThat(gate.pausesFor("p.requests-0@8")).isZero();
+        assertThat(gate.pausesFor(null)).isZero();
+    }
+
+    @Test
     void otherFailuresReplaceTheThreadUntilTheyRepeatTooOften() {
         RuntimeException bug = new IllegalStateException("bug");
 

@@ -63,6 +63,11 @@ public final class OwnerTables {
                 .map(canonical -> new OwnerRef(owner.ownerType(), canonical));
     }
 
+    /** {@link #canonical}, or the owner as given when its type has no table or its id is rejected. */
+    public OwnerRef canonicalOrSame(Connection c, OwnerRef owner) throws SQLException {
+        return quotedByType.containsKey(owner.ownerType()) ? canonical(c, owner).orElse(owner) : owner;
+    }
+
     /**
      * Whether the row of an owner given in its canonical spelling ({@link #canonical}) exists. Needs a
      * connection with auto-commit off.
