@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
             StatusCommand.class,
             RotateCommand.class,
             ReconcileCommand.class,
+            ImportKeysCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class ProvisionerCli {
