@@ -82,7 +82,7 @@ final class ImportKeysCommand implements Callable<Integer> {
             KeyImporter importer = new KeyImporter(
                     api,
                     limiter(config, ds, schema),
-                    new KeyAdoptionQueries(ds, schema, Pipeline.ownerTables(config)),
+                    KeyImporter.Lookups.of(new KeyAdoptionQueries(ds, schema, Pipeline.ownerTables(config))),
                     (owner, key, secret, limits) -> store.saveCreated(owner, key, secret, limits, 0, null),
                     config.keyNames(),
                     config.limits()::forOwnerType,

@@ -63,6 +63,13 @@ class AdoptionIT {
             assertThat(migrated.exit()).as(migrated.err()).isZero();
             assertThat(migrated.out()).contains("table ai_provider_keys -> ai_provider_keys_legacy");
 
+            PipelineFixture.CliRun noColumns = f.cli("import-keys", "--query", "select 'teacher' as owner_type");
+            assertThat(noColumns.exit()).isEqualTo(ProvisionerCli.USAGE);
+            assertThat(noColumns.err()).contains("the --query result has no column owner_id, api_key");
+            PipelineFixture.CliRun badSql = f.cli("import-keys", "--query", "select * from nowhere_legacy");
+            assertThat(badSql.exit()).isEqualTo(ProvisionerCli.USAGE);
+            assertThat(badSql.err()).contains("--query failed", "nowhere_legacy");
+
             PipelineFixture.CliRun dryRun = f.cli("import-keys", "--query", query, "--dry-run");
             assertThat(dryRun.out()).contains("dry run, nothing changed", "would_import", "not_on_openrouter");
             assertThat(f.activeKeys()).isZero();

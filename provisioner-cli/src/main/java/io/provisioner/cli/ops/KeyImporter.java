@@ -33,6 +33,37 @@ public final class KeyImporter {
         void save(OwnerRef owner, ApiKey key, Secret secret, KeyLimits limits);
     }
 
+    /** What the database knows; {@code KeyAdoptionQueries} in production. */
+    public interface Lookups {
+        /** The owner with its row's {@code id::text}; empty when there is no such row. */
+        Optional<OwnerRef> canonical(OwnerRef owner);
+
+        /** The hash of the owner's active key, if it has one. */
+        Optional<String> activeKeyHash(OwnerRef owner);
+
+        /** Whom a hash is stored for, revoked or not. */
+        Optional<OwnerRef> ownerOfHash(String hash);
+
+        static Lookups of(KeyAdoptionQueries q) {
+            return new Lookups() {
+                @Override
+                public Optional<OwnerRef> canonical(OwnerRef owner) {
+                    return q.canonical(owner);
+                }
+
+                @Override
+                public Optional<String> activeKeyHash(OwnerRef owner) {
+                    return q.activeKey(owner).map(k -> k.hash());
+                }
+
+                @Override
+                public Optional<OwnerRef> ownerOfHash(String hash) {
+                    return q.ownerOfHash(hash);
+                }
+            };
+        }
+    }
+
     /** What happened to one row; {@code detail} names hashes and reasons, never a secret. */
     public record Result(ImportRow row, String owner, ImportOutcome outcome, String keyHash, String detail) {}
 
@@ -40,7 +71,7 @@ public final class KeyImporter {
 
     private final KeysApi api;
     private final RateLimiter limiter;
-    private final KeyAdoptionQueries queries;
+    private final Lookups queries;
     private final Store store;
     private final KeyNames names;
     private final Function<String, KeyLimits> limits;
@@ -50,7 +81,7 @@ public final class KeyImporter {
     public KeyImporter(
             KeysApi api,
             RateLimiter limiter,
-            KeyAdoptionQueries queries,
+            Lookups queries,
             Store store,
             KeyNames names,
             Function<String, KeyLimits> limitsByOwnerType,
@@ -96,7 +127,7 @@ public final class KeyImporter {
                     "no " + row.ownerType() + " row has this id");
         }
         String key = owner.get().key();
-        Optional<String> active = queries.activeKey(owner.get()).map(k -> k.hash());
+        Optional<String> active = queries.activeKeyHash(owner.get());
         if (active.isPresent()) {
             return result(row, key, ImportOutcome.SKIPPED_HAS_KEY, active.get(), "has an active key already");
         }
