@@ -3,7 +3,6 @@ package io.provisioner.cli;
 import com.zaxxer.hikari.HikariDataSource;
 import io.provisioner.core.config.ProvisionerConfig;
 import io.provisioner.db.Database;
-import io.provisioner.db.LegacySchemaException;
 import io.provisioner.db.MigrationResult;
 import io.provisioner.db.Migrator;
 import java.io.PrintWriter;
@@ -50,11 +49,6 @@ final class MigrateCommand implements Callable<Integer> {
                     schema, result.applied(), result.currentVersion());
             out.flush();
             return ProvisionerCli.OK;
-        } catch (LegacySchemaException e) {
-            PrintWriter err = spec.commandLine().getErr();
-            err.println("error: " + e.getMessage());
-            err.flush();
-            return ProvisionerCli.USAGE;
         }
     }
 }
