@@ -3,6 +3,7 @@ package io.provisioner.cli;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.zaxxer.hikari.HikariDataSource;
 import io.provisioner.cli.ops.ImportOutcome;
+import io.provisioner.cli.ops.ImportRow;
 import io.provisioner.cli.ops.ImportSource;
 import io.provisioner.cli.ops.KeyImporter;
 import io.provisioner.cli.ops.KeyImporter.Result;
@@ -67,26 +68,12 @@ final class ImportKeysCommand implements Callable<Integer> {
         String schema = Pipeline.schemaOf(config);
         try (HikariDataSource ds = Database.open(config.requireDatabase(), "import-keys", 2);
                 OpenRouterClient api = OpenRouterClient.create(config.openRouter())) {
-            List<io.provisioner.cli.ops.ImportRow> rows;
-            try {
-                rows = ImportSource.read(
-                        ds,
-                        query,
-                        e -> new UsageException(
-                                "--query failed: " + Tx.sanitized(e).getMessage()));
-            } catch (ImportSource.BadQueryException e) {
-                throw new UsageException(e.getMessage());
-            }
-            JdbcKeyStore store = new JdbcKeyStore(
-                    ds, schema, config.requireCipher(), Pipeline.ownerTables(config), Clock.systemUTC());
-            KeyImporter importer = new KeyImporter(
-                    api,
-                    limiter(config, ds, schema),
-                    KeyImporter.Lookups.of(new KeyAdoptionQueries(ds, schema, Pipeline.ownerTables(config))),
-                    (owner, key, secret, limits) -> store.saveCreated(owner, key, secret, limits, 0, null),
-                    config.keyNames(),
-                    config.limits()::forOwnerType,
-                    dryRun);
+            KeyAdoptionQueries queries = new KeyAdoptionQueries(ds, schema, Pipeline.ownerTables(config));
+            queries.notReady().ifPresent(problem -> {
+                throw new UsageException(problem);
+            });
+            List<ImportRow> rows = readRows(ds);
+            KeyImporter importer = importer(config, ds, schema, api, queries);
             PrintWriter err = spec.commandLine().getErr();
             int[] done = {0};
             List<Result> results = importer.run(rows, r -> progress(err, ++done[0], rows.size()));
@@ -98,6 +85,41 @@ final class ImportKeysCommand implements Callable<Integer> {
             out.flush();
             return results.stream().allMatch(r -> r.outcome().fine()) ? ProvisionerCli.OK : ProvisionerCli.FAILURE;
         }
+    }
+
+    private List<ImportRow> readRows(HikariDataSource ds) {
+        try {
+            return ImportSource.read(ds, query, ImportKeysCommand::queryFailed);
+        } catch (ImportSource.BadQueryException e) {
+            throw new UsageException(e.getMessage());
+        }
+    }
+
+    private KeyImporter importer(
+            ProvisionerConfig config, HikariDataSource ds, String schema, OpenRouterClient api, KeyAdoptionQueries q) {
+        JdbcKeyStore store =
+                new JdbcKeyStore(ds, schema, config.requireCipher(), Pipeline.ownerTables(config), Clock.systemUTC());
+        return new KeyImporter(
+                api,
+                limiter(config, ds, schema),
+                KeyImporter.Lookups.of(q),
+                (owner, key, secret, limits) -> store.saveCreated(owner, key, secret, limits, 0, null),
+                config.keyNames(),
+                config.limits()::forOwnerType,
+                dryRun);
+    }
+
+    /**
+     * The server's first line, except for a value the query could not convert or store (SQLSTATE class 22,
+     * 23): that message quotes the value, which may be a key.
+     */
+    static UsageException queryFailed(java.sql.SQLException e) {
+        String state = e.getSQLState() == null ? "" : e.getSQLState();
+        if (state.startsWith("22") || state.startsWith("23")) {
+            return new UsageException("--query failed on a value (SQLSTATE " + state
+                    + "); the server's message is not shown since it quotes the value, which may be a key");
+        }
+        return new UsageException("--query failed: " + Tx.sanitized(e).getMessage());
     }
 
     /** The same limiter as the pipeline's, so that together they stay under OR_DELAY_MS. */

@@ -59,6 +59,9 @@ class AdoptionIT {
             assertThat(refused.err())
                     .contains("ai_key_provision_jobs has another shape", "missing column updated_at")
                     .contains("Nothing was changed", "--rename-legacy");
+            PipelineFixture.CliRun notMigrated = f.cli("import-keys", "--query", query);
+            assertThat(notMigrated.exit()).isEqualTo(ProvisionerCli.USAGE);
+            assertThat(notMigrated.err()).contains("run `provisioner migrate --rename-legacy` first");
             PipelineFixture.CliRun migrated = f.cli("migrate", "--rename-legacy");
             assertThat(migrated.exit()).as(migrated.err()).isZero();
             assertThat(migrated.out()).contains("table ai_provider_keys -> ai_provider_keys_legacy");
@@ -69,6 +72,13 @@ class AdoptionIT {
             PipelineFixture.CliRun badSql = f.cli("import-keys", "--query", "select * from nowhere_legacy");
             assertThat(badSql.exit()).isEqualTo(ProvisionerCli.USAGE);
             assertThat(badSql.err()).contains("--query failed", "nowhere_legacy");
+            PipelineFixture.CliRun badValue = f.cli(
+                    "import-keys",
+                    "--query",
+                    "select owner_type, api_key::uuid as owner_id, api_key from " + f.schema
+                            + ".ai_provider_keys_legacy");
+            assertThat(badValue.exit()).isEqualTo(ProvisionerCli.USAGE);
+            assertThat(badValue.err()).contains("SQLSTATE 22P02").doesNotContain("sk-or-v1");
 
             PipelineFixture.CliRun dryRun = f.cli("import-keys", "--query", query, "--dry-run");
             assertThat(dryRun.out()).contains("dry run, nothing changed", "would_import", "not_on_openrouter");

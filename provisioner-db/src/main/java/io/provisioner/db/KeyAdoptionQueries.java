@@ -2,8 +2,10 @@ package io.provisioner.db;
 
 import io.provisioner.core.events.OwnerRef;
 import io.provisioner.core.ports.StoredKey;
+import io.provisioner.db.internal.ContractShapes;
 import io.provisioner.db.internal.KeyRows;
 import io.provisioner.db.internal.OwnerTables;
+import io.provisioner.db.internal.ShapeInspector;
 import io.provisioner.db.internal.SqlNames;
 import io.provisioner.db.internal.Tx;
 import java.sql.PreparedStatement;
@@ -22,6 +24,7 @@ public final class KeyAdoptionQueries {
     private final OwnerTables owners;
     private final KeyRows keys;
     private final String keyTable;
+    private final String schema;
 
     /** @param ownerTables owner type to table, e.g. {@code "organization" -> "public.organizations"} */
     public KeyAdoptionQueries(DataSource ds, String schema, Map<String, String> ownerTables) {
@@ -29,6 +32,26 @@ public final class KeyAdoptionQueries {
         this.owners = new OwnerTables(ownerTables);
         this.keys = new KeyRows(schema);
         this.keyTable = SqlNames.qualify(schema, "ai_provider_keys");
+        this.schema = schema;
+    }
+
+    /**
+     * Why keys cannot be stored here yet: the provisioner's tables are missing, or the schema still holds
+     * objects of another shape (see {@link Migrator}); empty when {@code migrate} has run.
+     */
+    public Optional<String> notReady() {
+        return Tx.inTransaction(ds, "inspect schema " + schema, c -> {
+            if (ShapeInspector.relation(c, schema, ContractShapes.KEYS).isEmpty()
+                    || ShapeInspector.relation(c, schema, ContractShapes.JOBS).isEmpty()) {
+                return Optional.of(schema + "." + ContractShapes.KEYS + " or " + ContractShapes.JOBS
+                        + " does not exist: run `provisioner migrate` first");
+            }
+            if (!ShapeInspector.mismatches(c, schema).isEmpty()) {
+                return Optional.of(schema + " still holds objects of another shape (the edge function's): run"
+                        + " `provisioner migrate --rename-legacy` first");
+            }
+            return Optional.empty();
+        });
     }
 
     /**
