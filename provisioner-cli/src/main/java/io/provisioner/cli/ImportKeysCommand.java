@@ -2,6 +2,7 @@ package io.provisioner.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.zaxxer.hikari.HikariDataSource;
+import io.provisioner.cli.ops.ImportLookups;
 import io.provisioner.cli.ops.ImportOutcome;
 import io.provisioner.cli.ops.ImportRow;
 import io.provisioner.cli.ops.ImportSource;
@@ -102,7 +103,7 @@ final class ImportKeysCommand implements Callable<Integer> {
         return new KeyImporter(
                 api,
                 limiter(config, ds, schema),
-                KeyImporter.Lookups.of(q),
+                ImportLookups.of(q),
                 (owner, key, secret, limits) -> store.saveCreated(owner, key, secret, limits, 0, null),
                 config.keyNames(),
                 config.limits()::forOwnerType,

@@ -9,12 +9,9 @@ import io.provisioner.core.ports.KeyLimits;
 import io.provisioner.core.ports.KeysApi;
 import io.provisioner.core.ports.RateLimiter;
 import io.provisioner.db.ActiveKeyExistsException;
-import io.provisioner.db.KeyAdoptionQueries;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -33,37 +30,6 @@ public final class KeyImporter {
         void save(OwnerRef owner, ApiKey key, Secret secret, KeyLimits limits);
     }
 
-    /** What the database knows; {@code KeyAdoptionQueries} in production. */
-    public interface Lookups {
-        /** The owner with its row's {@code id::text}; empty when there is no such row. */
-        Optional<OwnerRef> canonical(OwnerRef owner);
-
-        /** The hash of the owner's active key, if it has one. */
-        Optional<String> activeKeyHash(OwnerRef owner);
-
-        /** Whom a hash is stored for, revoked or not. */
-        Optional<OwnerRef> ownerOfHash(String hash);
-
-        static Lookups of(KeyAdoptionQueries q) {
-            return new Lookups() {
-                @Override
-                public Optional<OwnerRef> canonical(OwnerRef owner) {
-                    return q.canonical(owner);
-                }
-
-                @Override
-                public Optional<String> activeKeyHash(OwnerRef owner) {
-                    return q.activeKey(owner).map(k -> k.hash());
-                }
-
-                @Override
-                public Optional<OwnerRef> ownerOfHash(String hash) {
-                    return q.ownerOfHash(hash);
-                }
-            };
-        }
-    }
-
     /** What happened to one row; {@code detail} names hashes and reasons, never a secret. */
     public record Result(ImportRow row, String owner, ImportOutcome outcome, String keyHash, String detail) {}
 
@@ -71,17 +37,17 @@ public final class KeyImporter {
 
     private final KeysApi api;
     private final RateLimiter limiter;
-    private final Lookups queries;
+    private final ImportLookups queries;
     private final Store store;
     private final KeyNames names;
     private final Function<String, KeyLimits> limits;
     private final boolean dryRun;
-    private Map<String, ApiKey> listed;
+    private final KeyFinder finder;
 
     public KeyImporter(
             KeysApi api,
             RateLimiter limiter,
-            Lookups queries,
+            ImportLookups queries,
             Store store,
             KeyNames names,
             Function<String, KeyLimits> limitsByOwnerType,
@@ -93,6 +59,7 @@ public final class KeyImporter {
         this.names = names;
         this.limits = limitsByOwnerType;
         this.dryRun = dryRun;
+        this.finder = new KeyFinder(api, this::permit, queries, names);
     }
 
     /** Imports every row in order, telling {@code progress} after each. */
@@ -131,7 +98,7 @@ public final class KeyImporter {
         if (active.isPresent()) {
             return result(row, key, ImportOutcome.SKIPPED_HAS_KEY, active.get(), "has an active key already");
         }
-        Result found = find(row, owner.get());
+        Result found = finder.find(row, owner.get());
         if (found.outcome() != ImportOutcome.WOULD_IMPORT || dryRun) {
             return found;
         }
@@ -151,59 +118,6 @@ public final class KeyImporter {
         return Optional.empty();
     }
 
-    /** The key on OpenRouter, as a WOULD_IMPORT result with its hash, or the reason it cannot be adopted. */
-    private Result find(ImportRow row, OwnerRef owner) throws InterruptedException {
-        String secret = row.apiKey().reveal();
-        Optional<ApiKey> byHash = Optional.empty();
-        if (row.keyHash() != null && !row.keyHash().isBlank()) {
-            permit();
-            byHash = api.get(row.keyHash().trim());
-            if (byHash.isPresent() && !labelFits(byHash.get(), secret)) {
-                return result(
-                        row,
-                        owner.key(),
-                        ImportOutcome.NOT_ON_OPENROUTER,
-                        row.keyHash(),
-                        "key_hash names a key whose label does not fit api_key");
-            }
-        }
-        List<ApiKey> candidates = byHash.isPresent() ? List.of(byHash.get()) : byLabel(secret);
-        if (candidates.isEmpty()) {
-            return result(
-                    row,
-                    owner.key(),
-                    ImportOutcome.NOT_ON_OPENROUTER,
-                    row.keyHash(),
-                    "no key on OpenRouter has this hash or a label that fits the key");
-        }
-        if (candidates.size() > 1) {
-            return result(
-                    row,
-                    owner.key(),
-                    ImportOutcome.AMBIGUOUS,
-                    null,
-                    candidates.size() + " keys have labels that fit the key; give key_hash");
-        }
-        return vet(row, owner, candidates.get(0));
-    }
-
-    private Result vet(ImportRow row, OwnerRef owner, ApiKey key) {
-        Optional<OwnerRef> named = names.ownerOf(key.name());
-        Optional<OwnerRef> storedFor = queries.ownerOfHash(key.hash());
-        if (storedFor.isPresent() || (named.isPresent() && !named.get().equals(owner))) {
-            return result(
-                    row,
-                    owner.key(),
-                    ImportOutcome.KEY_OF_ANOTHER_OWNER,
-                    key.hash(),
-                    "the key is " + (storedFor.isPresent() ? "stored for " + storedFor.get() : "named " + key.name()));
-        }
-        if (key.disabled()) {
-            return result(row, owner.key(), ImportOutcome.DISABLED, key.hash(), "disabled on OpenRouter");
-        }
-        return result(row, owner.key(), ImportOutcome.WOULD_IMPORT, key.hash(), "found as " + key.label());
-    }
-
     private Result adopt(ImportRow row, OwnerRef owner, String hash) throws InterruptedException {
         KeyLimits wanted = limits.apply(owner.ownerType());
         permit();
@@ -216,35 +130,13 @@ public final class KeyImporter {
         return result(row, owner.key(), ImportOutcome.IMPORTED, hash, "renamed to " + renamed.name());
     }
 
-    private List<ApiKey> byLabel(String secret) throws InterruptedException {
-        if (listed == null) {
-            listed = new LinkedHashMap<>();
-            for (int offset = 0; ; offset += KeysApi.PAGE_SIZE) {
-                permit();
-                List<ApiKey> page = api.list(offset, true);
-                page.forEach(k -> listed.putIfAbsent(k.hash(), k));
-                if (page.size() < KeysApi.PAGE_SIZE) {
-                    break;
-                }
-            }
-        }
-        return listed.values().stream()
-                .filter(k -> KeyLabels.matches(k.label(), secret))
-                .toList();
-    }
-
-    /** A hash identifies the key; its label, when OpenRouter gives one, must still fit the secret. */
-    private static boolean labelFits(ApiKey key, String secret) {
-        return key.label() == null || KeyLabels.matches(key.label(), secret);
-    }
-
-    private void permit() throws InterruptedException {
+    void permit() throws InterruptedException {
         while (!limiter.acquire(PERMIT_WAIT)) {
             // the shared bucket is busy with the pipeline's calls: wait our turn
         }
     }
 
-    private static Result result(ImportRow row, String owner, ImportOutcome outcome, String hash, String detail) {
+    static Result result(ImportRow row, String owner, ImportOutcome outcome, String hash, String detail) {
         return new Result(row, owner, outcome, hash, detail);
     }
 }

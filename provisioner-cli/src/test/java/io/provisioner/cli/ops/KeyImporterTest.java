@@ -128,7 +128,7 @@ class KeyImporterTest {
     }
 
     private KeyImporter importer(KeyNames names, boolean dryRun) {
-        KeyImporter.Lookups lookups = new KeyImporter.Lookups() {
+        ImportLookups lookups = new ImportLookups() {
             @Override
             public Optional<OwnerRef> canonical(OwnerRef owner) {
                 // the owner table holds teacher 7; its id::text drops leading zeros
