@@ -94,6 +94,27 @@ class LegacyMigrationIT {
         assertThat(Migrator.migrate(schema.ds, schema.name).applied()).isZero();
     }
 
+    /** An identity column and an index named like one of ours: both must move, or ours would not be created. */
+    @Test
+    void renameLegacyMovesIdentitySequencesAndIndexesNamedLikeOurs() throws SQLException {
+        schema.exec("drop view " + schema.name + ".v_ai_provider_keys_public");
+        schema.exec("drop table " + schema.name + ".ai_provider_keys");
+        schema.exec("create table " + schema.name + ".ai_provider_keys (id bigint generated always as identity"
+                + " primary key, owner_type text, owner_id text, secret text not null)");
+        schema.exec("create unique index ai_provider_keys_one_active_per_owner on " + schema.name
+                + ".ai_provider_keys (owner_type, owner_id)");
+
+        Migrator.migrate(schema.ds, schema.name, true);
+
+        assertThat(exists("ai_provider_keys_legacy_id_seq")).isTrue();
+        assertThat(exists("ai_provider_keys_legacy_one_active_per_owner")).isTrue();
+        assertThat(strings("select indrelid::regclass::text from pg_index where indexrelid = '" + schema.name
+                                + ".ai_provider_keys_one_active_per_owner'::regclass")
+                        .get(0))
+                .isEqualTo(schema.name + ".ai_provider_keys");
+        assertThat(columns("ai_provider_keys")).contains("encrypted_key");
+    }
+
     @Test
     void renameLegacyRefusesWhenALegacyNameIsTakenAndChangesNothing() throws SQLException {
         schema.exec("create table " + schema.name + ".ai_provider_keys_legacy (id int)");
