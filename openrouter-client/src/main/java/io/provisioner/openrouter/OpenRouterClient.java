@@ -136,6 +136,18 @@ public final class OpenRouterClient implements KeysApi, AutoCloseable {
     }
 
     @Override
+    public ApiKey rename(String hash, String name, KeyLimits limits) {
+        ObjectNode body = Json.MAPPER.createObjectNode().put("name", Objects.requireNonNull(name, "name"));
+        putLimits(body, limits);
+        return calls.execute(
+                "PATCH /keys/{hash}",
+                request(url("keys", hash)).patch(json(body)).build(),
+                KeyParser::one,
+                null,
+                false);
+    }
+
+    @Override
     public boolean delete(String hash) {
         return calls.execute(
                 "DELETE /keys/{hash}", request(url("keys", hash)).delete().build(), root -> true, () -> false, false);

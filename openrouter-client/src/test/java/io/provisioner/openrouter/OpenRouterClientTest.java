@@ -314,6 +314,24 @@ class OpenRouterClientTest {
     }
 
     @Test
+    void renamePatchesNameLimitAndResetInOneCall() {
+        SimKey key = simulator.addKey("edge-function teacher 1", null, null);
+
+        ApiKey renamed = client.rename(key.hash(), "teacher:1", new KeyLimits(new BigDecimal("50"), LimitReset.DAILY));
+
+        assertThat(renamed.name()).isEqualTo("teacher:1");
+        assertThat(renamed.limit()).isEqualByComparingTo("50");
+        assertThat(simulator.requests()).hasSize(1);
+        SimRequest request = simulator.requests().get(0);
+        assertThat(request.method()).isEqualTo("PATCH");
+        assertThat(json(request.body()).get("name").asText()).isEqualTo("teacher:1");
+        assertThat(json(request.body()).get("limit_reset").asText()).isEqualTo("daily");
+        SimKey stored = simulator.key(key.hash()).orElseThrow();
+        assertThat(stored.name()).isEqualTo("teacher:1");
+        assertThat(stored.limit()).isEqualByComparingTo("50");
+    }
+
+    @Test
     void updateLimitsOfAnUnknownKeyIsFatal() {
         assertThatThrownBy(() -> client.updateLimits("0000unknown", LIMITS)).isInstanceOf(FatalException.class);
     }

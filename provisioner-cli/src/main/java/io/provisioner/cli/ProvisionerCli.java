@@ -1,12 +1,16 @@
 package io.provisioner.cli;
 
 import io.provisioner.core.config.ConfigException;
+import io.provisioner.db.LegacySchemaException;
 import java.io.PrintWriter;
 import java.util.ServiceLoader;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The {@code provisioner} executable. Exit codes: 0 success, 1 failure, 2 bad usage or configuration. */
+/**
+ * The {@code provisioner} executable. Exit codes: 0 success, 1 failure, 2 bad usage or configuration (also
+ * database objects of another shape, which {@code migrate}, {@code run} and {@code dev} refuse to touch).
+ */
 @Command(
         name = "provisioner",
         mixinStandardHelpOptions = true,
@@ -24,6 +28,7 @@ import picocli.CommandLine.Command;
             StatusCommand.class,
             RotateCommand.class,
             ReconcileCommand.class,
+            ImportKeysCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class ProvisionerCli {
@@ -68,7 +73,7 @@ public final class ProvisionerCli {
 
     private static int handle(Exception e, CommandLine cmd, CommandLine.ParseResult parsed) {
         PrintWriter err = cmd.getErr();
-        if (e instanceof ConfigException || e instanceof UsageException) {
+        if (e instanceof ConfigException || e instanceof UsageException || e instanceof LegacySchemaException) {
             err.println("error: " + e.getMessage());
             err.flush();
             return USAGE;

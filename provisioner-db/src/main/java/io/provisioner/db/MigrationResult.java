@@ -1,10 +1,21 @@
 package io.provisioner.db;
 
+import java.util.List;
+
 /**
  * What {@link Migrator#migrate} did.
  *
  * @param applied migrations applied by this run (0 when the schema was up to date)
  * @param currentVersion the schema's version afterwards, e.g. {@code "3"}
  * @param schema the schema migrated
+ * @param renamed one line per legacy object renamed to {@code <name>_legacy} (with {@code --rename-legacy})
  */
-public record MigrationResult(int applied, String currentVersion, String schema) {}
+public record MigrationResult(int applied, String currentVersion, String schema, List<String> renamed) {
+    public MigrationResult {
+        renamed = List.copyOf(renamed);
+    }
+
+    public MigrationResult(int applied, String currentVersion, String schema) {
+        this(applied, currentVersion, schema, List.of());
+    }
+}

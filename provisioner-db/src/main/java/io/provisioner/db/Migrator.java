@@ -1,6 +1,12 @@
 package io.provisioner.db;
 
+import io.provisioner.db.internal.ContractShapes;
+import io.provisioner.db.internal.LegacyRenamer;
+import io.provisioner.db.internal.ShapeInspector;
 import io.provisioner.db.internal.SqlNames;
+import io.provisioner.db.internal.Tx;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
@@ -16,6 +22,11 @@ import org.slf4j.LoggerFactory;
  * {@code provisioner_schema_history}, so a user's own Flyway history is never touched; a schema that
  * already holds the user's tables is baselined at version 0 and then migrated. Idempotent, and safe to
  * run from several instances at once (Flyway takes an advisory lock).
+ *
+ * <p>Objects of the contract's names with another shape (the edge function's, see {@link ShapeInspector}
+ * for what counts) stop it before anything is changed, with a {@link LegacySchemaException}; with
+ * {@code renameLegacy} they are renamed to {@code <name>_legacy} first (the public view too when the keys
+ * table is renamed, since it reads that table).
  */
 public final class Migrator {
 
@@ -26,13 +37,45 @@ public final class Migrator {
 
     private Migrator() {}
 
+    static final String ADVICE = "Run `provisioner migrate --rename-legacy` to rename them to <name>_legacy and"
+            + " create the provisioner's, then adopt the existing keys with `provisioner import-keys`"
+            + " (docs/migrating-from-edge-function.md).";
+
+    /** As {@link #migrate(DataSource, String, boolean)} without renaming: objects of another shape stop it. */
+    public static MigrationResult migrate(DataSource ds, String schema) {
+        return migrate(ds, schema, false);
+    }
+
     /**
      * @param schema the schema of the source tables (default {@code public}); created when missing
+     * @param renameLegacy rename objects of another shape to {@code <name>_legacy} instead of stopping
      * @throws IllegalArgumentException when the schema is not a plain identifier
+     * @throws LegacySchemaException when objects have another shape and {@code renameLegacy} is false, or
+     *     their {@code _legacy} names are taken; nothing was changed
      * @throws FlywayException when a migration fails
      */
-    public static MigrationResult migrate(DataSource ds, String schema) {
+    public static MigrationResult migrate(DataSource ds, String schema, boolean renameLegacy) {
         SqlNames.requireSchema(schema);
+        List<String> renamed = Tx.inTransaction(ds, "inspect schema " + schema, c -> {
+            List<ShapeMismatch> legacy = ShapeInspector.mismatches(c, schema);
+            if (legacy.isEmpty()) {
+                return List.<String>of();
+            }
+            if (!renameLegacy) {
+                throw new LegacySchemaException(schema, legacy, ADVICE);
+            }
+            List<ShapeMismatch> all = withDependentView(c, schema, legacy);
+            List<String> taken = LegacyRenamer.clashes(c, schema, all);
+            if (!taken.isEmpty()) {
+                throw new LegacySchemaException(
+                        schema,
+                        all,
+                        "Cannot rename: " + String.join(", ", taken) + " exist(s) already; drop or"
+                                + " rename them first.");
+            }
+            return LegacyRenamer.rename(c, schema, all);
+        });
+        renamed.forEach(r -> LOG.info("Renamed legacy {}", r));
         Flyway flyway = flyway(ds, schema);
         MigrateResult result = flyway.migrate();
         MigrationInfo current = flyway.info().current();
@@ -44,7 +87,22 @@ public final class Migrator {
                 schema,
                 result.migrationsExecuted,
                 version);
-        return new MigrationResult(result.migrationsExecuted, version, schema);
+        return new MigrationResult(result.migrationsExecuted, version, schema, renamed);
+    }
+
+    /** The view reads the keys table by identity: when that table is renamed, the view goes with it. */
+    private static List<ShapeMismatch> withDependentView(
+            java.sql.Connection c, String schema, List<ShapeMismatch> legacy) throws java.sql.SQLException {
+        boolean keysRenamed = legacy.stream().anyMatch(m -> m.object().equals(ContractShapes.KEYS));
+        boolean viewListed = legacy.stream().anyMatch(m -> m.object().equals(ContractShapes.VIEW));
+        if (!keysRenamed
+                || viewListed
+                || ShapeInspector.relation(c, schema, ContractShapes.VIEW).isEmpty()) {
+            return legacy;
+        }
+        List<ShapeMismatch> all = new ArrayList<>(legacy);
+        all.add(new ShapeMismatch(ContractShapes.VIEW, List.of("reads the legacy " + ContractShapes.KEYS)));
+        return all;
     }
 
     static Flyway flyway(DataSource ds, String schema) {

@@ -41,9 +41,9 @@ class MigratorIT {
 
         MigrationResult second = Migrator.migrate(schema.ds, schema.name);
 
-        assertThat(first.applied()).isEqualTo(3);
+        assertThat(first.applied()).isEqualTo(4);
         assertThat(second.applied()).isZero();
-        assertThat(second.currentVersion()).isEqualTo(first.currentVersion()).isEqualTo("3");
+        assertThat(second.currentVersion()).isEqualTo(first.currentVersion()).isEqualTo("4");
         assertThat(objects()).isEqualTo(objectsAfterFirst);
         assertThat(objectsAfterFirst.stream().map(o -> o.substring(0, o.indexOf(':'))))
                 .contains(

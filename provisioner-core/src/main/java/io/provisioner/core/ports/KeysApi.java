@@ -29,6 +29,16 @@ public interface KeysApi {
     /** {@code PATCH /keys/{hash}} with the new limit and reset. */
     ApiKey updateLimits(String hash, KeyLimits limits);
 
+    /**
+     * {@code PATCH /keys/{hash}} with a new name and the limit and reset: adopts a key made elsewhere (the
+     * edge function's) under the pipeline's naming scheme. Implementations that cannot rename throw
+     * {@link UnsupportedOperationException}.
+     */
+    default ApiKey rename(String hash, String name, KeyLimits limits) {
+        throw new UnsupportedOperationException(
+                "rename is not supported by " + getClass().getSimpleName());
+    }
+
     /** {@code DELETE /keys/{hash}}; false when the key was already gone (404). */
     boolean delete(String hash);
 

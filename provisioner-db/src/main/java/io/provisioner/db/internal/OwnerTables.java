@@ -112,6 +112,31 @@ public final class OwnerTables {
         return true;
     }
 
+    /**
+     * The database's own text form of the owner row's id ({@code id::text}), e.g. a uuid in lower case;
+     * empty when there is no such row. Needs a connection with auto-commit off, as {@link #exists}.
+     */
+    public java.util.Optional<String> canonicalId(Connection c, OwnerRef owner) throws SQLException {
+        String sql = "select id::text from " + table(owner.ownerType()) + " where id = cast(? as "
+                + idType(c, owner.ownerType()) + ")";
+        Savepoint savepoint = c.setSavepoint();
+        java.util.Optional<String> found;
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, owner.ownerId());
+            try (ResultSet rs = ps.executeQuery()) {
+                found = rs.next() ? java.util.Optional.of(rs.getString(1)) : java.util.Optional.empty();
+            }
+        } catch (SQLException e) {
+            if (!isRejectedValue(e)) {
+                throw e;
+            }
+            c.rollback(savepoint);
+            found = java.util.Optional.empty();
+        }
+        c.releaseSavepoint(savepoint);
+        return found;
+    }
+
     /** The existence query for a table whose {@code id} has the given SQL type. */
     static String existsSql(String quotedTable, String idType) {
         return "select 1 from " + quotedTable + " where id = cast(? as " + idType + ")";

@@ -1,0 +1,175 @@
+package io.provisioner.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.zaxxer.hikari.HikariDataSource;
+import io.provisioner.core.config.Secret;
+import io.provisioner.core.events.Json;
+import io.provisioner.core.events.OwnerRef;
+import io.provisioner.db.Database;
+import io.provisioner.db.JdbcKeyStore;
+import io.provisioner.simulator.SimKey;
+import io.provisioner.testing.EdgeFunctionSchema;
+import io.provisioner.testing.Infra;
+import io.provisioner.testing.SharedInfra;
+import java.math.BigDecimal;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * The switch-over from the edge function, as its user does it: migrate refuses the edge function's
+ * tables, --rename-legacy moves them aside, import-keys adopts the keys the owners have, and the first
+ * start's snapshot provisions only the owners without one.
+ */
+@ExtendWith(SharedInfra.class)
+class AdoptionIT {
+
+    /** OR_KEY_NAME_PREFIX is left empty: the pipeline's creates do not apply it yet. */
+    private static final String PREFIX = "";
+
+    @Test
+    void importedOwnersKeepTheirKeysAndOnlyOwnersWithoutOneGetANewKey(Infra infra) throws Exception {
+        try (PipelineFixture f = new PipelineFixture(infra)) {
+            try (Connection c = infra.connect()) {
+                EdgeFunctionSchema.create(c, f.schema);
+            }
+            List<Legacy> adopted = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                adopted.add(legacyOwner(f, i == 0 ? "organization" : "teacher", i % 2 == 0));
+            }
+            Legacy lost = legacyOwnerWithKey(f, "teacher", "sk-or-v1-0000000000000000lost", null);
+            insertLegacyKey(f, "teacher", UUID.randomUUID().toString(), "sk-or-v1-abc0000000000000gone", null);
+            String newTeacher = f.insertTeacher();
+            String query = "select owner_type, case when owner_type = 'organization' then upper(owner_id::text)"
+                    + " else owner_id::text end as owner_id, api_key, key_hash from " + f.schema
+                    + ".ai_provider_keys_legacy order by created_at";
+
+            PipelineFixture.CliRun refused = f.cli("migrate");
+            assertThat(refused.exit()).isEqualTo(ProvisionerCli.USAGE);
+            assertThat(refused.err())
+                    .contains("ai_key_provision_jobs has another shape", "missing column updated_at")
+                    .contains("Nothing was changed", "--rename-legacy");
+            PipelineFixture.CliRun notMigrated = f.cli("import-keys", "--query", query);
+            assertThat(notMigrated.exit()).isEqualTo(ProvisionerCli.USAGE);
+            assertThat(notMigrated.err()).contains("run `provisioner migrate --rename-legacy` first");
+            PipelineFixture.CliRun migrated = f.cli("migrate", "--rename-legacy");
+            assertThat(migrated.exit()).as(migrated.err()).isZero();
+            assertThat(migrated.out()).contains("table ai_provider_keys -> ai_provider_keys_legacy");
+
+            PipelineFixture.CliRun noColumns = f.cli("import-keys", "--query", "select 'teacher' as owner_type");
+            assertThat(noColumns.exit()).isEqualTo(ProvisionerCli.USAGE);
+            assertThat(noColumns.err()).contains("the --query result has no column owner_id, api_key");
+            PipelineFixture.CliRun badSql = f.cli("import-keys", "--query", "select * from nowhere_legacy");
+            assertThat(badSql.exit()).isEqualTo(ProvisionerCli.USAGE);
+            assertThat(badSql.err()).contains("--query failed", "nowhere_legacy");
+            PipelineFixture.CliRun badValue = f.cli(
+                    "import-keys",
+                    "--query",
+                    "select owner_type, api_key::uuid as owner_id, api_key from " + f.schema
+                            + ".ai_provider_keys_legacy");
+            assertThat(badValue.exit()).isEqualTo(ProvisionerCli.USAGE);
+            assertThat(badValue.err()).contains("SQLSTATE 22P02").doesNotContain("sk-or-v1");
+
+            PipelineFixture.CliRun dryRun = f.cli("import-keys", "--query", query, "--dry-run");
+            assertThat(dryRun.out()).contains("dry run, nothing changed", "would_import", "not_on_openrouter");
+            assertThat(f.activeKeys()).isZero();
+            assertThat(f.simulator.count("PATCH", "/api/v1/keys/")).isZero();
+
+            PipelineFixture.CliRun imported = f.cli("import-keys", "--query", query, "--json");
+            assertThat(imported.exit()).as("some rows were not adopted").isEqualTo(ProvisionerCli.FAILURE);
+            JsonNode counts = Json.MAPPER.readTree(imported.out()).get("counts");
+            assertThat(counts.get("imported").asInt()).isEqualTo(4);
+            assertThat(counts.get("not_on_openrouter").asInt()).isEqualTo(1);
+            assertThat(counts.get("owner_missing").asInt()).isEqualTo(1);
+            assertThat(imported.err()).contains("import-keys: 6/6 rows done");
+            try (HikariDataSource ds = Database.open(f.config().requireDatabase(), "adoption-it", 2)) {
+                JdbcKeyStore store = new JdbcKeyStore(
+                        ds, f.schema, f.config().requireCipher(), Pipeline.ownerTables(f.config()), Clock.systemUTC());
+                for (Legacy l : adopted) {
+                    assertThat(store.decryptActiveKey(l.owner()).map(Secret::reveal))
+                            .contains(l.key().secret());
+                }
+            }
+            for (Legacy l : adopted) {
+                SimKey key = f.simulator.key(l.key().hash()).orElseThrow();
+                assertThat(key.name()).isEqualTo(PREFIX + l.owner().key());
+                assertThat(key.limit())
+                        .isEqualByComparingTo(
+                                new BigDecimal(l.owner().ownerType().equals("teacher") ? "50" : "200"));
+                assertThat(key.limitReset()).isEqualTo("daily");
+                assertThat(imported.out() + imported.err())
+                        .doesNotContain(l.key().secret());
+            }
+
+            PipelineFixture.CliRun again = f.cli("import-keys", "--query", query, "--json");
+            JsonNode againCounts = Json.MAPPER.readTree(again.out()).get("counts");
+            assertThat(againCounts.get("skipped_has_key").asInt()).isEqualTo(4);
+            assertThat(againCounts.has("imported")).isFalse();
+            assertThat(f.simulator.count("PATCH", "/api/v1/keys/")).isEqualTo(4);
+
+            f.start();
+            List<String> everyone =
+                    new ArrayList<>(List.of(newTeacher, lost.owner().key()));
+            adopted.forEach(l -> everyone.add(l.owner().key()));
+            await().atMost(Duration.ofMinutes(3))
+                    .pollInterval(Duration.ofMillis(500))
+                    .until(() -> f.activeKeys() == everyone.size());
+            await().atMost(Duration.ofMinutes(1)).until(() -> f.streamLag() == 0);
+            for (String owner : everyone) {
+                assertThat(f.simulator.liveKeysNamed(PREFIX + owner))
+                        .as("keys of %s", owner)
+                        .hasSize(1);
+            }
+            assertThat(f.createsNamed(PREFIX + newTeacher)).hasSize(1);
+            assertThat(f.createsNamed(PREFIX + lost.owner().key())).hasSize(1);
+            assertThat(f.simulator.count("POST", "/api/v1/keys")).isEqualTo(2);
+        }
+    }
+
+    /** An owner with the key the edge function gave it: on OpenRouter under its own name, plaintext in its table. */
+    private record Legacy(OwnerRef owner, SimKey key) {}
+
+    private static Legacy legacyOwner(PipelineFixture f, String type, boolean withHash) throws Exception {
+        SimKey key = f.simulator.addKey("edge-function " + type, null, null);
+        return legacyOwnerWithKey(f, type, key.secret(), withHash ? key.hash() : null, key);
+    }
+
+    private static Legacy legacyOwnerWithKey(PipelineFixture f, String type, String secret, String hash)
+            throws Exception {
+        return legacyOwnerWithKey(f, type, secret, hash, null);
+    }
+
+    private static Legacy legacyOwnerWithKey(PipelineFixture f, String type, String secret, String hash, SimKey key)
+            throws Exception {
+        String id = UUID.randomUUID().toString();
+        try (Connection c = f.infra.connect();
+                Statement st = c.createStatement()) {
+            st.execute("insert into " + f.schema + "." + type + "s (id, name) values ('" + id + "', 'legacy')");
+        }
+        insertLegacyKey(f, type, id, secret, hash);
+        return new Legacy(new OwnerRef(type, id), key);
+    }
+
+    private static void insertLegacyKey(PipelineFixture f, String type, String id, String secret, String hash)
+            throws Exception {
+        try (Connection c = f.infra.connect();
+                PreparedStatement ps = c.prepareStatement("insert into " + f.schema
+                        + ".ai_provider_keys (owner_type, owner_id, api_key, key_hash) values (?, ?::uuid, ?, ?)")) {
+            ps.setString(1, type);
+            ps.setString(2, id);
+            ps.setString(3, secret);
+            ps.setString(4, hash);
+            ps.executeUpdate();
+        }
+    }
+}

@@ -1,0 +1,131 @@
+package io.provisioner.db;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.zaxxer.hikari.HikariDataSource;
+import io.provisioner.core.config.DatabaseConfig;
+import io.provisioner.core.config.Secret;
+import io.provisioner.testing.Infra;
+import io.provisioner.testing.SharedInfra;
+import io.provisioner.testing.TestNames;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * The roles and default privileges of a Supabase database, created as supabase/postgres's initial schema
+ * script does: after {@code migrate}, anon and authenticated read nothing, service_role reads everything.
+ */
+@ExtendWith(SharedInfra.class)
+class SupabaseRolesIT {
+
+    private static final List<String> GUARDED =
+            List.of("ai_key_provision_jobs", "ai_provider_keys", "v_ai_provider_keys_public");
+
+    private TestSchema schema;
+
+    @BeforeEach
+    void createSupabaseRoles(Infra infra) throws SQLException {
+        schema = TestSchema.create(infra);
+        createRole("anon", "nologin noinherit");
+        createRole("authenticated", "nologin noinherit");
+        createRole("service_role", "nologin noinherit bypassrls");
+        schema.exec("grant usage on schema " + schema.name + " to anon, authenticated, service_role");
+        for (String kind : List.of("tables", "functions", "sequences")) {
+            schema.exec("alter default privileges in schema " + schema.name + " grant all on " + kind
+                    + " to anon, authenticated, service_role");
+        }
+    }
+
+    @AfterEach
+    void dropSchema() throws SQLException {
+        schema.close();
+    }
+
+    @Test
+    void anonAndAuthenticatedReadNothingServiceRoleReadsEverything() throws SQLException {
+        Migrator.migrate(schema.ds, schema.name);
+        givenOneJobAndOneKey();
+
+        for (String role : List.of("anon", "authenticated")) {
+            for (String object : GUARDED) {
+                assertThatThrownBy(() -> countAs(schema.ds, role, object))
+                        .as("%s reads %s", role, object)
+                        .isInstanceOf(SQLException.class)
+                        .hasMessageContaining("permission denied for");
+            }
+        }
+        for (String object : GUARDED) {
+            assertThat(countAs(schema.ds, "service_role", object))
+                    .as("service_role reads %s", object)
+                    .isEqualTo(1);
+        }
+    }
+
+    /** Supabase's default privileges are the creating role's: a dedicated owner leaves service_role out. */
+    @Test
+    void serviceRoleReadsWhenADedicatedRoleRunsMigrate(Infra infra) throws SQLException {
+        String owner = TestNames.unique("prov_owner");
+        schema.exec("create role " + owner + " login password 'owner-pw'");
+        schema.exec("alter schema " + schema.name + " owner to " + owner);
+        try (HikariDataSource ownerDs = Database.open(
+                new DatabaseConfig(
+                        withoutCredentials(infra.jdbcUrl()), Optional.of(owner), Optional.of(new Secret("owner-pw"))),
+                owner,
+                2)) {
+            Migrator.migrate(ownerDs, schema.name);
+            givenOneJobAndOneKey();
+
+            for (String object : GUARDED) {
+                assertThat(countAs(schema.ds, "service_role", object))
+                        .as("service_role reads %s", object)
+                        .isEqualTo(1);
+                assertThatThrownBy(() -> countAs(schema.ds, "anon", object)).isInstanceOf(SQLException.class);
+            }
+        } finally {
+            schema.exec("alter schema " + schema.name + " owner to current_user");
+            schema.exec("reassign owned by " + owner + " to current_user");
+            schema.exec("drop owned by " + owner);
+            schema.exec("drop role " + owner);
+        }
+    }
+
+    /** The URL's own user and password would win over the ones given apart. */
+    private static String withoutCredentials(String jdbcUrl) {
+        return jdbcUrl.replaceAll("(?<=[?&])(user|password)=[^&]*&?", "").replaceAll("[?&]$", "");
+    }
+
+    private void givenOneJobAndOneKey() throws SQLException {
+        schema.exec("insert into " + schema.name
+                + ".ai_key_provision_jobs (owner_type, owner_id) values ('teacher', 't1')");
+        schema.exec("insert into " + schema.name + ".ai_provider_keys (owner_type, owner_id, key_hash, encrypted_key)"
+                + " values ('teacher', 't1', 'h1', 'v1:x')");
+    }
+
+    private long countAs(HikariDataSource ds, String role, String object) throws SQLException {
+        try (Connection c = ds.getConnection();
+                Statement st = c.createStatement()) {
+            st.execute("set role " + role);
+            try (ResultSet rs = st.executeQuery("select count(*) from " + schema.name + "." + object)) {
+                rs.next();
+                return rs.getLong(1);
+            } finally {
+                st.execute("reset role");
+            }
+        }
+    }
+
+    private void createRole(String role, String options) throws SQLException {
+        schema.exec("do $$ begin create role " + role + " " + options + ";"
+                + " exception when duplicate_object then null; end $$");
+        schema.exec("alter role " + role + " " + options);
+    }
+}
