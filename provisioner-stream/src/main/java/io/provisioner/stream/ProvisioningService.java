@@ -157,6 +157,7 @@ public final class ProvisioningService {
     private Outcome revoke(OwnerRef owner, OwnerState state, Instant inFlightSince, int attempt) {
         String hash = state.activeKey().map(StoredKey::hash).orElse(null);
         if (hash != null) {
+            requireStillGone(owner, hash);
             delete(hash);
         }
         if (inFlightSince != null) {
@@ -166,6 +167,19 @@ public final class ProvisioningService {
             store.markRevoked(owner, hash, attempt);
         }
         return new Outcome.Revoked(hash);
+    }
+
+    /**
+     * Re-reads the owner right before its stored key is deleted: a worker that stalled after reading "row
+     * gone" must not delete the key of a row inserted again meanwhile (and kept by another worker).
+     */
+    private void requireStillGone(OwnerRef owner, String hash) {
+        OwnerState now = store.load(owner);
+        if (now.ownerExists()) {
+            throw new AttemptSupersededException(
+                    owner + " exists again; its key is not deleted",
+                    now.activeKey().map(StoredKey::hash).orElse(null));
+        }
     }
 
     private Outcome keep(OwnerRef owner, StoredKey key, Optional<JobState> job, int attempt) {

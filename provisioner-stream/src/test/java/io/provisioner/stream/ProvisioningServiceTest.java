@@ -73,6 +73,21 @@ class ProvisioningServiceTest {
         assertThat(api.callsOf("POST")).isEqualTo(1);
     }
 
+    @Test
+    void zombieThatReadTheRowGoneDoesNotDeleteTheKeyOfTheRowInsertedAgain() {
+        ApiKey key = api.seed(TEACHER.key(), LIMITS);
+        store.seedKey(TEACHER, key, LIMITS).removeOwner(TEACHER);
+        // the zombie read "row gone, key stored", then stalled while the row was inserted again
+        store.afterNextLoad(() -> store.addOwner(TEACHER));
+
+        Outcome zombie = service.handle(REQUEST, 1);
+
+        assertThat(zombie).isEqualTo(new Outcome.Unchanged(key.hash()));
+        assertThat(api.keys()).containsExactly(key);
+        assertThat(store.activeKey(TEACHER))
+                .hasValueSatisfying(k -> assertThat(k.hash()).isEqualTo(key.hash()));
+    }
+
     @ParameterizedTest
     @ValueSource(ints = {400, 401, 403, 404, 422, 429})
     void createTheServerDidNotActOnLeavesNoIntentAndTheNextAttemptListsNothing(int status) {
