@@ -1,0 +1,172 @@
+package io.provisioner.cli.bench;
+
+import io.provisioner.cli.Components;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+/** Latency from commit to stored key, cdc-bridge throughput, memory with many requests waiting. */
+final class FlowScenarios {
+    private static final double MIB = 1024 * 1024;
+    private final BenchContext ctx;
+
+    FlowScenarios(BenchContext ctx) {
+        this.ctx = ctx;
+    }
+
+    /** 5 owners a second, each its own autocommitted INSERT, at 20/s allowed. */
+    List<Figure> latency() throws Exception {
+        int owners = ctx.sizes.latencyOwners();
+        double[] ours;
+        double[] arrivals = new double[owners];
+        try (BenchPipeline p = ctx.pipeline("latency", Map.of("OR_RATE_PER_SEC", "20"))) {
+            p.start(0);
+            RateScenarios.warmUp(p);
+            long t0 = System.nanoTime();
+            for (int i = 0; i < owners; i++) {
+                arrivals[i] = i * 0.2;
+                long due = t0 + (long) (arrivals[i] * 1e9);
+                Thread.sleep(Math.max(0, (due - System.nanoTime()) / 1_000_000));
+                p.insertOne("owner " + i);
+            }
+            RateScenarios.require(
+                    BenchContext.awaitKeys(p, owners + 1, Duration.ofMinutes(2)), "latency", p.storedKeys(), owners);
+            ours = p.latencies();
+        }
+        double[] seed = SeedSchedule.latencies(arrivals);
+        String scenario = "latency, row commit to stored key, 5 owners/s";
+        boolean q = ctx.sizes.quick();
+        List<Figure> out = new ArrayList<>();
+        out.add(quantile(scenario, "p50", ours, seed, 0.50, q ? "" : "<= 0.15"));
+        out.add(quantile(scenario, "p95", ours, seed, 0.95, ""));
+        out.add(quantile(scenario, "p99", ours, seed, 0.99, q ? "" : "<= 0.5"));
+        out.add(quantile(scenario, "max", ours, seed, 1.0, ""));
+        return out;
+    }
+
+    private static Figure quantile(String scenario, String name, double[] ours, double[] seed, double p, String t) {
+        return new Figure(scenario, name, "s", SeedSchedule.quantile(ours, p), SeedSchedule.quantile(seed, p), t);
+    }
+
+    /** cdc-bridge alone: rows inserted in one statement until each is a record on the requests topic. */
+    List<Figure> cdc() throws Exception {
+        int rows = ctx.sizes.cdcRows();
+        double perSecond;
+        try (BenchPipeline p = ctx.pipeline("cdc", Map.of());
+                KafkaConsumer<byte[], byte[]> reader = reader(p)) {
+            p.start(EnumSet.of(Components.CDC), 0);
+            p.insertOne("warmup");
+            RateScenarios.require(
+                    BenchContext.await(() -> count(reader, p) >= 1, Duration.ofMinutes(3)), "cdc warm-up", 0, 1);
+            long t0 = System.nanoTime();
+            p.insertOwners(rows);
+            RateScenarios.require(
+                    BenchContext.await(() -> count(reader, p) >= rows + 1, Duration.ofMinutes(5)),
+                    "cdc",
+                    count(reader, p),
+                    rows + 1);
+            perSecond = rows / ((System.nanoTime() - t0) / 1e9);
+        }
+        return List.of(new Figure(
+                "cdc-bridge alone, INSERT to requests topic",
+                "rows per second",
+                "1/s",
+                perSecond,
+                SeedSchedule.RATE,
+                ctx.sizes.quick() ? "" : ">= 5000"));
+    }
+
+    /**
+     * Every component at 20/s while {@code waitingRequests} requests wait on the requests topic: heap
+     * used after a full GC (this JVM: the pipeline and, with the embedded servers, the broker), the growth
+     * over the same figure before the pipeline started, and the process's resident set.
+     */
+    List<Figure> memory() throws Exception {
+        int waiting = ctx.sizes.waitingRequests();
+        double baseline;
+        double heap;
+        double rss;
+        try (BenchPipeline p = ctx.pipeline("memory", Map.of("OR_RATE_PER_SEC", "20"));
+                KafkaConsumer<byte[], byte[]> reader = reader(p)) {
+            baseline = heapAfterGc();
+            p.start(0);
+            p.insertOwners(waiting);
+            RateScenarios.require(
+                    BenchContext.await(() -> count(reader, p) >= waiting, Duration.ofMinutes(5)),
+                    "memory",
+                    count(reader, p),
+                    waiting);
+            heap = heapAfterGc();
+            rss = rss();
+        }
+        String scenario = "memory, " + waiting + " requests waiting, 20/s";
+        boolean q = ctx.sizes.quick();
+        return List.of(
+                new Figure(scenario, "heap after GC, whole JVM", "MiB", heap / MIB, Double.NaN, ""),
+                new Figure(
+                        scenario,
+                        "heap growth since the pipeline started",
+                        "MiB",
+                        (heap - baseline) / MIB,
+                        Double.NaN,
+                        q ? "" : "<= 256"),
+                new Figure(scenario, "resident set, whole JVM", "MiB", rss / MIB, Double.NaN, ""));
+    }
+
+    private static KafkaConsumer<byte[], byte[]> reader(BenchPipeline p) {
+        Map<String, Object> props = new HashMap<>(p.kafkaProperties());
+        props.put("enable.auto.commit", "false");
+        props.put("isolation.level", "read_committed");
+        props.put("max.poll.records", "5000");
+        props.put("client.id", "bench-reader-" + UUID.randomUUID());
+        return new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    }
+
+    private final Map<KafkaConsumer<?, ?>, long[]> counted = new HashMap<>();
+
+    /** Records read so far from the requests topic (all partitions, from the beginning). */
+    private long count(KafkaConsumer<byte[], byte[]> reader, BenchPipeline p) {
+        long[] n = counted.computeIfAbsent(reader, r -> new long[1]);
+        if (reader.assignment().isEmpty()) {
+            List<TopicPartition> parts = reader.partitionsFor(p.requestsTopic()).stream()
+                    .map(i -> new TopicPartition(i.topic(), i.partition()))
+                    .toList();
+            reader.assign(parts);
+            reader.seekToBeginning(parts);
+        }
+        n[0] += reader.poll(Duration.ofMillis(100)).count();
+        return n[0];
+    }
+
+    private static double heapAfterGc() throws InterruptedException {
+        for (int i = 0; i < 2; i++) {
+            System.gc();
+            Thread.sleep(200);
+        }
+        return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+    }
+
+    /** VmRSS of this process in bytes (Linux), NaN elsewhere. */
+    private static double rss() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Double.parseDouble(line.replaceAll("[^0-9]", "")) * 1024;
+                }
+            }
+        } catch (Exception e) {
+            return Double.NaN;
+        }
+        return Double.NaN;
+    }
+}
