@@ -32,7 +32,9 @@ final class BenchPipeline implements AutoCloseable {
 
     private final String schema;
     private final Map<String, String> settings;
-    private final MeterRegistry registry = new SimpleMeterRegistry();
+    /** One registry per instance: a registry gets its meter filters from the one Pipeline that fills it. */
+    private final List<MeterRegistry> registries = new ArrayList<>();
+
     private final List<Pipeline> instances = new ArrayList<>();
     private final com.zaxxer.hikari.HikariDataSource ds;
 
@@ -100,6 +102,8 @@ final class BenchPipeline implements AutoCloseable {
     }
 
     private Pipeline newInstance(int i, Set<Components> components) {
+        MeterRegistry registry = new SimpleMeterRegistry();
+        registries.add(registry);
         return new Pipeline(
                 config(i),
                 components,
@@ -148,7 +152,8 @@ final class BenchPipeline implements AutoCloseable {
 
     /** OpenRouter calls the instances made, by HTTP status ({@code provisioner_api_calls_total}). */
     double apiCalls(String status) {
-        return registry.find("provisioner.api.calls").counters().stream()
+        return registries.stream()
+                .flatMap(r -> r.find("provisioner.api.calls").counters().stream())
                 .filter(c -> status == null || status.equals(c.getId().getTag("status")))
                 .mapToDouble(Counter::count)
                 .sum();
