@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
             RunCommand.class,
             MigrateCommand.class,
             DevUnavailableCommand.class,
+            BenchUnavailableCommand.class,
             ConfigCommand.class,
             SimulatorCommand.class,
             LagCommand.class,

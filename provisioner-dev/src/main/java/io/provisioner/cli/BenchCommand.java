@@ -29,9 +29,24 @@ public final class BenchCommand implements CliExtension {
     @Spec
     CommandSpec spec;
 
+    /**
+     * The table is the output: the components' WARN lines (429s are the point of one scenario) and the
+     * registries' notices would bury it. PROVISIONER_LOG_LEVEL keeps them.
+     */
+    private static void quietLogs() {
+        DevCommand.quietLogs();
+        if (ConfigOptions.environment.containsKey("PROVISIONER_LOG_LEVEL")) {
+            return;
+        }
+        if (org.slf4j.LoggerFactory.getILoggerFactory() instanceof ch.qos.logback.classic.LoggerContext ctx) {
+            ctx.getLogger("io.provisioner").setLevel(ch.qos.logback.classic.Level.ERROR);
+            ctx.getLogger("io.micrometer").setLevel(ch.qos.logback.classic.Level.ERROR);
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
-        DevCommand.quietLogs();
+        quietLogs();
         PrintWriter out = spec.commandLine().getOut();
         out.println((quick ? "quick" : "full") + " benchmark; scenarios:");
         out.flush();
