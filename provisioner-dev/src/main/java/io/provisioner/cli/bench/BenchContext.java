@@ -33,7 +33,7 @@ final class BenchContext {
 
     /** Waits until {@code owners} keys are stored, or {@code timeout}; returns whether they were. */
     static boolean awaitKeys(BenchPipeline p, long owners, Duration timeout) throws Exception {
-        return await(() -> p.storedKeys() >= owners, timeout);
+        return await(() -> p.tables().storedKeys() >= owners, timeout);
     }
 
     interface Check {

@@ -8,12 +8,8 @@ import io.provisioner.cli.Pipeline;
 import io.provisioner.core.config.ConfigSource;
 import io.provisioner.core.config.ProvisionerConfig;
 import io.provisioner.db.Database;
-import io.provisioner.db.Migrator;
 import java.nio.file.Files;
-import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashMap;
@@ -21,7 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import javax.sql.DataSource;
 
 /**
  * One scenario's pipeline, isolated like the integration tests isolate theirs: its own schema (owner
@@ -37,6 +32,7 @@ final class BenchPipeline implements AutoCloseable {
 
     private final List<Pipeline> instances = new ArrayList<>();
     private final com.zaxxer.hikari.HikariDataSource ds;
+    private final BenchTables tables;
 
     BenchPipeline(String schema, Map<String, String> base, Map<String, String> scenario) throws SQLException {
         this.schema = schema;
@@ -52,27 +48,8 @@ final class BenchPipeline implements AutoCloseable {
                         .requireDatabase(),
                 "bench-" + schema,
                 4);
-        createTables();
-    }
-
-    private void createTables() throws SQLException {
-        try (Connection c = ds.getConnection();
-                Statement s = c.createStatement()) {
-            s.execute("drop schema if exists " + schema + " cascade");
-            s.execute("create schema " + schema);
-            for (String t : List.of("organizations", "teachers")) {
-                s.execute("create table " + schema + "." + t + " (id uuid primary key default gen_random_uuid(),"
-                        + " name text not null, inserted_at timestamptz not null default clock_timestamp())");
-            }
-            s.execute("create table " + schema + ".bench_stored (owner_type text, owner_id text,"
-                    + " stored_at timestamptz not null default clock_timestamp())");
-            s.execute("create function " + schema + ".bench_stored() returns trigger language plpgsql as $$ begin"
-                    + " insert into " + schema + ".bench_stored (owner_type, owner_id)"
-                    + " values (new.owner_type, new.owner_id); return new; end $$");
-        }
-        Migrator.migrate(ds, schema);
-        sql("create trigger bench_stored after insert on " + schema + ".ai_provider_keys"
-                + " for each row execute function " + schema + ".bench_stored()");
+        this.tables = new BenchTables(ds, schema);
+        tables.create();
     }
 
     ProvisionerConfig config(int instance) {
@@ -112,44 +89,6 @@ final class BenchPipeline implements AutoCloseable {
                         Map.of("application.id", schema + "-stream"), Map.of("group.id", schema + "-retry"), Map.of()));
     }
 
-    /** Inserts {@code n} owners (every fifth an organization) in one statement per table. */
-    void insertOwners(int n) throws SQLException {
-        int orgs = (n + 4) / 5;
-        sql("insert into " + schema + ".organizations (name) select 'org ' || g from generate_series(1, " + orgs
-                + ") g");
-        sql("insert into " + schema + ".teachers (name) select 'teacher ' || g from generate_series(1, " + (n - orgs)
-                + ") g");
-    }
-
-    /** Inserts one teacher named {@code name}, committed on return. */
-    void insertOne(String name) throws SQLException {
-        sql("insert into " + schema + ".teachers (name) values ('" + name + "')");
-    }
-
-    void sql(String sql) throws SQLException {
-        try (Connection c = ds.getConnection();
-                Statement s = c.createStatement()) {
-            s.execute(sql);
-        }
-    }
-
-    double number(String sql) throws SQLException {
-        try (Connection c = ds.getConnection();
-                Statement s = c.createStatement();
-                ResultSet rs = s.executeQuery(sql.replace("{s}", schema))) {
-            rs.next();
-            return rs.getDouble(1);
-        }
-    }
-
-    long storedKeys() throws SQLException {
-        return (long) number("select count(*) from {s}.ai_provider_keys where revoked_at is null");
-    }
-
-    long deadJobs() throws SQLException {
-        return (long) number("select count(*) from {s}.ai_key_provision_jobs where status = 'dead'");
-    }
-
     /** OpenRouter calls the instances made, by HTTP status ({@code provisioner_api_calls_total}). */
     double apiCalls(String status) {
         return registries.stream()
@@ -159,42 +98,9 @@ final class BenchPipeline implements AutoCloseable {
                 .sum();
     }
 
-    /** When each key row was inserted (database clock), ascending. */
-    List<java.time.Instant> storedTimes() throws SQLException {
-        List<java.time.Instant> out = new ArrayList<>();
-        try (Connection c = ds.getConnection();
-                Statement s = c.createStatement();
-                ResultSet rs = s.executeQuery("select stored_at from " + schema + ".bench_stored order by 1")) {
-            while (rs.next()) {
-                out.add(rs.getTimestamp(1).toInstant());
-            }
-        }
-        return out;
-    }
-
-    /**
-     * Seconds from each owner row's insert (its {@code inserted_at}, {@code clock_timestamp()} of an
-     * autocommitted INSERT: its commit, within microseconds) to its key row's insert, both on the
-     * database's clock; rows named {@code warmup} left out. Ascending.
-     */
-    double[] latencies() throws SQLException {
-        List<Double> out = new ArrayList<>();
-        String sql = "select extract(epoch from b.stored_at - o.inserted_at) from (select 'organization' t, id,"
-                + " name, inserted_at from " + schema + ".organizations union all select 'teacher', id, name,"
-                + " inserted_at from " + schema + ".teachers) o join " + schema + ".bench_stored b"
-                + " on b.owner_type = o.t and b.owner_id = o.id::text where o.name <> 'warmup' order by 1";
-        try (Connection c = ds.getConnection();
-                Statement s = c.createStatement();
-                ResultSet rs = s.executeQuery(sql)) {
-            while (rs.next()) {
-                out.add(rs.getDouble(1));
-            }
-        }
-        return out.stream().mapToDouble(Double::doubleValue).toArray();
-    }
-
-    DataSource dataSource() {
-        return ds;
+    /** The scenario's tables: owners to insert, keys and times to read. */
+    BenchTables tables() {
+        return tables;
     }
 
     String schema() {
@@ -224,7 +130,7 @@ final class BenchPipeline implements AutoCloseable {
                 "drop publication if exists " + schema + "_pub",
                 "drop schema if exists " + schema + " cascade")) {
             try {
-                sql(drop);
+                tables.sql(drop);
             } catch (SQLException e) {
                 // left behind on a server of the user's: named bench_*, harmless, dropped by hand
             }

@@ -7,13 +7,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /** Latency from commit to stored key, cdc-bridge throughput, memory with many requests waiting. */
 final class FlowScenarios {
@@ -37,11 +32,14 @@ final class FlowScenarios {
                 arrivals[i] = i * 0.2;
                 long due = t0 + (long) (arrivals[i] * 1e9);
                 Thread.sleep(Math.max(0, (due - System.nanoTime()) / 1_000_000));
-                p.insertOne("owner " + i);
+                p.tables().insertOne("owner " + i);
             }
             RateScenarios.require(
-                    BenchContext.awaitKeys(p, owners + 1, Duration.ofMinutes(2)), "latency", p.storedKeys(), owners);
-            ours = p.latencies();
+                    BenchContext.awaitKeys(p, owners + 1, Duration.ofMinutes(2)),
+                    "latency",
+                    p.tables().storedKeys(),
+                    owners);
+            ours = p.tables().latencies();
         }
         double[] seed = SeedSchedule.latencies(arrivals);
         String scenario = "latency, row commit to stored key, 5 owners/s";
@@ -63,17 +61,17 @@ final class FlowScenarios {
         int rows = ctx.sizes.cdcRows();
         double perSecond;
         try (BenchPipeline p = ctx.pipeline("cdc", Map.of());
-                KafkaConsumer<byte[], byte[]> reader = reader(p)) {
+                TopicCounter reader = new TopicCounter(p.kafkaProperties(), p.requestsTopic())) {
             p.start(EnumSet.of(Components.CDC), 0);
-            p.insertOne("warmup");
+            p.tables().insertOne("warmup");
             RateScenarios.require(
-                    BenchContext.await(() -> count(reader, p) >= 1, Duration.ofMinutes(3)), "cdc warm-up", 0, 1);
+                    BenchContext.await(() -> reader.count() >= 1, Duration.ofMinutes(3)), "cdc warm-up", 0, 1);
             long t0 = System.nanoTime();
-            p.insertOwners(rows);
+            p.tables().insertOwners(rows);
             RateScenarios.require(
-                    BenchContext.await(() -> count(reader, p) >= rows + 1, Duration.ofMinutes(5)),
+                    BenchContext.await(() -> reader.count() >= rows + 1, Duration.ofMinutes(5)),
                     "cdc",
-                    count(reader, p),
+                    reader.count(),
                     rows + 1);
             perSecond = rows / ((System.nanoTime() - t0) / 1e9);
         }
@@ -97,14 +95,14 @@ final class FlowScenarios {
         double heap;
         double rss;
         try (BenchPipeline p = ctx.pipeline("memory", Map.of("OR_RATE_PER_SEC", "20"));
-                KafkaConsumer<byte[], byte[]> reader = reader(p)) {
+                TopicCounter reader = new TopicCounter(p.kafkaProperties(), p.requestsTopic())) {
             baseline = heapAfterGc();
             p.start(0);
-            p.insertOwners(waiting);
+            p.tables().insertOwners(waiting);
             RateScenarios.require(
-                    BenchContext.await(() -> count(reader, p) >= waiting, Duration.ofMinutes(5)),
+                    BenchContext.await(() -> reader.count() >= waiting, Duration.ofMinutes(5)),
                     "memory",
-                    count(reader, p),
+                    reader.count(),
                     waiting);
             heap = heapAfterGc();
             rss = rss();
@@ -121,31 +119,6 @@ final class FlowScenarios {
                         Double.NaN,
                         q ? "" : "<= 256"),
                 new Figure(scenario, "resident set, whole JVM", "MiB", rss / MIB, Double.NaN, ""));
-    }
-
-    private static KafkaConsumer<byte[], byte[]> reader(BenchPipeline p) {
-        Map<String, Object> props = new HashMap<>(p.kafkaProperties());
-        props.put("enable.auto.commit", "false");
-        props.put("isolation.level", "read_committed");
-        props.put("max.poll.records", "5000");
-        props.put("client.id", "bench-reader-" + UUID.randomUUID());
-        return new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-    }
-
-    private final Map<KafkaConsumer<?, ?>, long[]> counted = new HashMap<>();
-
-    /** Records read so far from the requests topic (all partitions, from the beginning). */
-    private long count(KafkaConsumer<byte[], byte[]> reader, BenchPipeline p) {
-        long[] n = counted.computeIfAbsent(reader, r -> new long[1]);
-        if (reader.assignment().isEmpty()) {
-            List<TopicPartition> parts = reader.partitionsFor(p.requestsTopic()).stream()
-                    .map(i -> new TopicPartition(i.topic(), i.partition()))
-                    .toList();
-            reader.assign(parts);
-            reader.seekToBeginning(parts);
-        }
-        n[0] += reader.poll(Duration.ofMillis(100)).count();
-        return n[0];
     }
 
     private static double heapAfterGc() throws InterruptedException {

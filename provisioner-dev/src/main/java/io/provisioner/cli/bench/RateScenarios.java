@@ -22,8 +22,12 @@ final class RateScenarios {
             p.start(instances - 1);
             warmUp(p);
             int before = ctx.creates().size();
-            p.insertOwners(owners);
-            require(BenchContext.awaitKeys(p, owners + 1, timeout(owners, rate)), name, p.storedKeys(), owners + 1);
+            p.tables().insertOwners(owners);
+            require(
+                    BenchContext.awaitKeys(p, owners + 1, timeout(owners, rate)),
+                    name,
+                    p.tables().storedKeys(),
+                    owners + 1);
             List<Instant> all = ctx.creates();
             creates = all.subList(before, all.size());
         }
@@ -60,12 +64,13 @@ final class RateScenarios {
             double callsBefore = p.apiCalls(null);
             double refusedBefore = p.apiCalls("429");
             ctx.simulator.allowRate(allowed);
-            p.insertOwners(owners);
-            BenchContext.await(() -> p.storedKeys() + p.deadJobs() >= owners + 1, ctx.sizes.adaptTimeout());
-            List<Instant> stored = p.storedTimes();
+            p.tables().insertOwners(owners);
+            BenchContext.await(
+                    () -> p.tables().storedKeys() + p.tables().deadJobs() >= owners + 1, ctx.sizes.adaptTimeout());
+            List<Instant> stored = p.tables().storedTimes();
             share = BenchContext.perSecond(stored.subList(1, stored.size())) / allowed;
             share429 = (p.apiCalls("429") - refusedBefore) / Math.max(1, p.apiCalls(null) - callsBefore);
-            dead = p.deadJobs();
+            dead = p.tables().deadJobs();
         }
         String scenario = "429 adaptation: 20/s configured, server allows 10/s";
         boolean q = ctx.sizes.quick();
@@ -81,10 +86,14 @@ final class RateScenarios {
         List<Instant> stored;
         try (BenchPipeline p = ctx.pipeline("capacity", Map.of("OR_RATE_PER_SEC", "10000"))) {
             ctx.simulator.setLatency(Duration.ZERO);
-            p.insertOwners(owners);
+            p.tables().insertOwners(owners);
             p.start(0);
-            require(BenchContext.awaitKeys(p, owners, timeout(owners, 20)), "capacity", p.storedKeys(), owners);
-            stored = p.storedTimes();
+            require(
+                    BenchContext.awaitKeys(p, owners, timeout(owners, 20)),
+                    "capacity",
+                    p.tables().storedKeys(),
+                    owners);
+            stored = p.tables().storedTimes();
         }
         return List.of(new Figure(
                 "capacity: rate limit off, simulator latency 0, 1 instance",
@@ -97,8 +106,12 @@ final class RateScenarios {
 
     /** One owner provisioned end to end: every component is up and the group has settled. */
     static void warmUp(BenchPipeline p) throws Exception {
-        p.insertOne("warmup");
-        require(BenchContext.awaitKeys(p, 1, Duration.ofMinutes(3)), "warm-up", p.storedKeys(), 1);
+        p.tables().insertOne("warmup");
+        require(
+                BenchContext.awaitKeys(p, 1, Duration.ofMinutes(3)),
+                "warm-up",
+                p.tables().storedKeys(),
+                1);
     }
 
     private static Duration timeout(int owners, double rate) {
