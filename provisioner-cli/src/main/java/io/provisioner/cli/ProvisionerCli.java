@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
             RunCommand.class,
             MigrateCommand.class,
             DevUnavailableCommand.class,
+            BenchUnavailableCommand.class,
             ConfigCommand.class,
             SimulatorCommand.class,
             LagCommand.class,

@@ -43,6 +43,15 @@ class ProvisionerCliTest {
     }
 
     @Test
+    void benchInTheRuntimeJarExitsTwoPointingToTheLauncher() {
+        int code = run(Map.of(), "bench", "--quick");
+        assertThat(code).isEqualTo(2);
+        assertThat(err.toString().strip())
+                .startsWith("error: the benchmark is not part of this jar")
+                .contains("./provisioner bench");
+    }
+
+    @Test
     void missingDatabaseUrlExitsTwoNamingIt() {
         int code = run(Map.of(), "migrate");
         assertThat(code).isEqualTo(2);

@@ -97,7 +97,7 @@ public final class DevCommand implements CliExtension {
     }
 
     /** The demo prints its own progress; the components' INFO lines and the embedded broker's chatter would bury it. */
-    private static void quietLogs() {
+    static void quietLogs() {
         if (ConfigOptions.environment.containsKey("PROVISIONER_LOG_LEVEL")) {
             return;
         }

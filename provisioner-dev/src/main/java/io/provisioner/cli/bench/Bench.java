@@ -1,0 +1,81 @@
+package io.provisioner.cli.bench;
+
+import io.provisioner.cli.dev.DevEnvironment;
+import io.provisioner.simulator.OpenRouterSimulator;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code provisioner bench}'s scenarios, one after the other, each on a pipeline of its own: on the
+ * embedded servers of {@code provisioner dev}, or on the servers {@code DATABASE_URL} and {@code
+ * KAFKA_BOOTSTRAP_SERVERS} name when both are set. The OpenRouter double is always the simulator.
+ */
+public final class Bench {
+    private final List<Figure> figures = new ArrayList<>();
+    private final Map<String, String> about = new LinkedHashMap<>();
+
+    private interface Scenario {
+        List<Figure> run() throws Exception;
+    }
+
+    public static Bench run(Map<String, String> userEnv, boolean quick, PrintWriter progress) throws Exception {
+        Bench bench = new Bench();
+        boolean external = userEnv.containsKey("DATABASE_URL") && userEnv.containsKey("KAFKA_BOOTSTRAP_SERVERS");
+        bench.about.putAll(Machine.describe(quick, external));
+        try (DevEnvironment env = external ? null : DevEnvironment.start();
+                OpenRouterSimulator sim = external ? OpenRouterSimulator.start() : null) {
+            OpenRouterSimulator simulator = external ? sim : env.simulator();
+            Map<String, String> base = external ? new LinkedHashMap<>(userEnv) : env.settings(userEnv);
+            base.put("OPENROUTER_BASE_URL", simulator.baseUrl());
+            base.put("OPENROUTER_PROVISIONING_KEY", simulator.managementKey());
+            base.remove("OPENROUTER_PROVISIONING_KEY_FILE");
+            base.putIfAbsent("PROVISIONER_ENCRYPTION_KEY", randomKey());
+            base.put("PROVISIONER_HTTP_PORT", "0");
+            base.putIfAbsent("PROVISIONER_PARTITIONS", "3");
+            BenchContext ctx = new BenchContext(base, simulator, quick ? Sizes.quickRun() : Sizes.fullRun());
+            RateScenarios rate = new RateScenarios(ctx);
+            FlowScenarios flow = new FlowScenarios(ctx);
+            bench.step(progress, "rate, 1 instance, 20/s", () -> rate.rate(1, 20, ">= 0.98"));
+            bench.step(progress, "rate, 1 instance, 100/s", () -> rate.rate(1, 100, ">= 0.95"));
+            bench.step(progress, "rate, 3 instances, 20/s", () -> rate.rate(3, 20, ">= 0.95"));
+            bench.step(progress, "rate, 3 instances, 100/s", () -> rate.rate(3, 100, ""));
+            bench.step(progress, "latency at 5 owners/s", flow::latency);
+            bench.step(progress, "429 adaptation", rate::adaptation);
+            bench.step(progress, "capacity", rate::capacity);
+            bench.step(progress, "cdc-bridge", flow::cdc);
+            bench.step(progress, "memory", flow::memory);
+        }
+        return bench;
+    }
+
+    private void step(PrintWriter progress, String name, Scenario scenario) throws Exception {
+        long t0 = System.nanoTime();
+        progress.printf("  %-28s ", name);
+        progress.flush();
+        figures.addAll(scenario.run());
+        progress.printf("%.0f s%n", (System.nanoTime() - t0) / 1e9);
+        progress.flush();
+    }
+
+    private static String randomKey() {
+        byte[] key = new byte[32];
+        new java.security.SecureRandom().nextBytes(key);
+        return java.util.Base64.getEncoder().encodeToString(key);
+    }
+
+    public String markdown() {
+        return Report.markdown(figures);
+    }
+
+    public Map<String, String> about() {
+        return about;
+    }
+
+    public void writeJson(Path file) throws java.io.IOException {
+        Report.writeJson(file, figures, about);
+    }
+}
