@@ -116,25 +116,11 @@ public final class OwnerTables {
      * The database's own text form of the owner row's id ({@code id::text}), e.g. a uuid in lower case;
      * empty when there is no such row. Needs a connection with auto-commit off, as {@link #exists}.
      */
-    public java.util.Optional<String> canonicalId(Connection c, OwnerRef owner) throws SQLException {
-        String sql = "select id::text from " + table(owner.ownerType()) + " where id = cast(? as "
-                + idType(c, owner.ownerType()) + ")";
-        Savepoint savepoint = c.setSavepoint();
-        java.util.Optional<String> found;
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setString(1, owner.ownerId());
-            try (ResultSet rs = ps.executeQuery()) {
-                found = rs.next() ? java.util.Optional.of(rs.getString(1)) : java.util.Optional.empty();
-            }
-        } catch (SQLException e) {
-            if (!isRejectedValue(e)) {
-                throw e;
-            }
-            c.rollback(savepoint);
-            found = java.util.Optional.empty();
-        }
-        c.releaseSavepoint(savepoint);
-        return found;
+    public Optional<String> canonicalId(Connection c, OwnerRef owner) throws SQLException {
+        Optional<OwnerRef> canonical = canonical(c, owner);
+        return canonical.isPresent() && exists(c, canonical.get())
+                ? Optional.of(canonical.get().ownerId())
+                : Optional.empty();
     }
 
     /** The existence query for a table whose {@code id} has the given SQL type. */
