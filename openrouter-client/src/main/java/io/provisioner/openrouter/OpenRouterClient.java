@@ -125,19 +125,16 @@ public final class OpenRouterClient implements KeysApi, AutoCloseable {
 
     @Override
     public ApiKey updateLimits(String hash, KeyLimits limits) {
-        ObjectNode body = Json.MAPPER.createObjectNode();
-        putLimits(body, limits);
-        return calls.execute(
-                "PATCH /keys/{hash}",
-                request(url("keys", hash)).patch(json(body)).build(),
-                KeyParser::one,
-                null,
-                false);
+        return patch(hash, Json.MAPPER.createObjectNode(), limits);
     }
 
     @Override
     public ApiKey rename(String hash, String name, KeyLimits limits) {
-        ObjectNode body = Json.MAPPER.createObjectNode().put("name", Objects.requireNonNull(name, "name"));
+        return patch(hash, Json.MAPPER.createObjectNode().put("name", Objects.requireNonNull(name, "name")), limits);
+    }
+
+    /** {@code PATCH /keys/{hash}} with {@code body} plus the limit and its reset. */
+    private ApiKey patch(String hash, ObjectNode body, KeyLimits limits) {
         putLimits(body, limits);
         return calls.execute(
                 "PATCH /keys/{hash}",
