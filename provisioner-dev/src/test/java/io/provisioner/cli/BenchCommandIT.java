@@ -4,12 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
@@ -49,31 +48,9 @@ class BenchCommandIT {
 
     @Test
     void quickBenchPrintsAndWritesEveryScenarioWithNumbers() throws Exception {
-        Path jar = Path.of("target", "provisioner-dev.jar");
-        assertThat(jar).exists();
         Path json = Files.createTempFile("bench", ".json");
-        Path log = Files.createTempFile("bench", ".log");
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder pb = new ProcessBuilder(
-                        java, "-Xmx1g", "-jar", jar.toString(), "bench", "--quick", "--json", json.toString())
-                .redirectErrorStream(true)
-                .redirectOutput(log.toFile());
-        pb.environment()
-                .keySet()
-                .removeIf(k -> k.startsWith("OR_")
-                        || k.startsWith("CDC_")
-                        || k.startsWith("PROVISIONER_")
-                        || k.startsWith("DATABASE_")
-                        || k.startsWith("KAFKA_")
-                        || k.startsWith("OPENROUTER_"));
-        Process p = pb.start();
-        boolean finished = p.waitFor(8, TimeUnit.MINUTES);
-        if (!finished) {
-            p.destroyForcibly();
-        }
-        String out = Files.readString(log, StandardCharsets.UTF_8);
-        assertThat(finished).as("bench finished; output:%n%s", out).isTrue();
-        assertThat(p.exitValue()).as("exit code; output:%n%s", out).isZero();
+        String out =
+                DevJarRun.runAndExpectSuccess(Duration.ofMinutes(8), "bench", "--quick", "--json", json.toString());
         assertThat(out).contains("| scenario | figure | measured | seed (edge function) | measured / seed | target |");
         String number = "-?[0-9][0-9.e+-]*";
         for (String[] r : ROWS) {
@@ -92,6 +69,5 @@ class BenchCommandIT {
                 .containsExactlyElementsOf(
                         ROWS.stream().map(r -> r[0] + " / " + r[1]).toList());
         Files.deleteIfExists(json);
-        Files.deleteIfExists(log);
     }
 }

@@ -1,0 +1,51 @@
+package io.provisioner.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs the dev jar as a user runs it, in a process of its own with none of the provisioner's settings
+ * inherited from the test's environment; asserts that it finished in time and exited 0.
+ */
+final class DevJarRun {
+
+    private DevJarRun() {}
+
+    /** @return everything the process printed, stdout and stderr together */
+    static String runAndExpectSuccess(Duration timeout, String... args) throws IOException, InterruptedException {
+        Path jar = Path.of("target", "provisioner-dev.jar");
+        assertThat(jar).exists();
+        Path log = Files.createTempFile("dev-jar", ".log");
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g", "-jar", jar.toString()));
+        command.addAll(List.of(args));
+        ProcessBuilder pb =
+                new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment()
+                .keySet()
+                .removeIf(k -> k.startsWith("OR_")
+                        || k.startsWith("CDC_")
+                        || k.startsWith("PROVISIONER_")
+                        || k.startsWith("DATABASE_")
+                        || k.startsWith("KAFKA_")
+                        || k.startsWith("OPENROUTER_"));
+        Process p = pb.start();
+        boolean finished = p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        if (!finished) {
+            p.destroyForcibly();
+        }
+        String out = Files.readString(log, StandardCharsets.UTF_8);
+        Files.deleteIfExists(log);
+        assertThat(finished).as("%s finished; output:%n%s", args[0], out).isTrue();
+        assertThat(p.exitValue()).as("exit code; output:%n%s", out).isZero();
+        return out;
+    }
+}
