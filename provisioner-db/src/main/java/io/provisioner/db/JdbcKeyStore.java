@@ -87,8 +87,22 @@ public final class JdbcKeyStore implements KeyStore {
                 throw new AttemptSupersededException(
                         owner.key() + " has a stored key meanwhile; no attempt begun", active.get());
             }
+            if (!owners.exists(c, owner)) {
+                throw new AttemptSupersededException(owner.key() + " no longer exists; no attempt begun", null);
+            }
             jobs.upsert(c, owner, new Update("processing", attempt, null, null, Intent.SET), token);
             return token;
+        });
+    }
+
+    @Override
+    public Instant takeOverAttempt(OwnerRef owner, int attempt, Instant token) {
+        Objects.requireNonNull(token, "token");
+        Instant next = token.truncatedTo(ChronoUnit.MICROS).plus(1, ChronoUnit.MICROS);
+        return Tx.inTransaction(ds, "take over attempt " + owner.key(), c -> {
+            requireCurrent(c, owner, token, "take over an attempt");
+            jobs.upsert(c, owner, new Update("processing", attempt, null, null, Intent.SET), next);
+            return next;
         });
     }
 

@@ -147,6 +147,38 @@ class JdbcKeyStoreIT {
     }
 
     @Test
+    void attemptTakenOverForItsCleanUpCanNoLongerStoreItsKey() throws SQLException {
+        OwnerRef teacher = insertOwner("teachers", OwnerRef.TEACHER);
+        Instant zombie = store.beginAttempt(teacher, 1, null);
+
+        Instant cleaning = store.takeOverAttempt(teacher, 2, zombie);
+
+        assertThat(cleaning).isAfter(zombie);
+        assertThat(store.load(teacher).job().orElseThrow().attemptInFlightSince())
+                .as("the listing still looks back from the unknown attempt's moment")
+                .isEqualTo(cleaning);
+        assertThatThrownBy(() -> store.saveCreated(
+                        teacher, apiKey("late", teacher), new Secret("sk-or-v1-z"), LIMITS, 1, zombie))
+                .isInstanceOf(KeyConflictException.class);
+        assertThat(store.confirmAttempt(teacher, cleaning)).isEmpty();
+        assertThatThrownBy(() -> store.takeOverAttempt(teacher, 2, zombie))
+                .isInstanceOf(AttemptSupersededException.class);
+        assertThat(store.load(teacher).activeKey()).isEmpty();
+    }
+
+    @Test
+    void noAttemptBeginsForAnOwnerWhoseRowIsGone() throws SQLException {
+        OwnerRef org = insertOwner("organizations", OwnerRef.ORGANIZATION);
+        Instant loaded = store.load(org).job().orElseThrow().attemptInFlightSince();
+        schema.exec("delete from " + schema.name + ".organizations where id = '" + org.ownerId() + "'");
+
+        assertThatThrownBy(() -> store.beginAttempt(org, 1, loaded))
+                .isInstanceOfSatisfying(AttemptSupersededException.class, e -> assertThat(e.activeHash())
+                        .isNull());
+        assertThat(store.load(org).job().orElseThrow().attemptInFlight()).isFalse();
+    }
+
+    @Test
     void clearingAnIntentLeavesALaterAttemptsIntentAlone() throws SQLException {
         OwnerRef teacher = insertOwner("teachers", OwnerRef.TEACHER);
         JdbcKeyStore later = new JdbcKeyStore(

@@ -161,7 +161,7 @@ public final class ProvisioningService {
             delete(hash);
         }
         if (inFlightSince != null) {
-            leftovers.delete(owner, inFlightSince, hash);
+            leftovers.delete(owner, store.takeOverAttempt(owner, attempt, inFlightSince), hash);
         }
         if (hash != null || state.job().isPresent()) {
             store.markRevoked(owner, hash, attempt);
@@ -203,13 +203,15 @@ public final class ProvisioningService {
     }
 
     private Outcome create(OwnerRef owner, Instant inFlightSince, int attempt) {
-        // the clean-up runs under the unknown attempt's intent, each delete fenced by it; only once it is
-        // complete does the new intent replace it (compare-and-set), right before the create: a worker
-        // still finishing an older attempt can then neither delete nor store (its calls check the token)
+        // the unknown attempt's intent is taken over before its leftovers are deleted, so a worker still
+        // finishing it can no longer store the key this clean-up may be deleting; each delete is fenced by
+        // the new token, and the intent of the create replaces it (compare-and-set) right before the POST
+        Instant expected = inFlightSince;
         if (inFlightSince != null) {
-            leftovers.delete(owner, inFlightSince, null);
+            expected = store.takeOverAttempt(owner, attempt, inFlightSince);
+            leftovers.delete(owner, expected, null);
         }
-        Instant token = store.beginAttempt(owner, attempt, inFlightSince);
+        Instant token = store.beginAttempt(owner, attempt, expected);
         KeyLimits desired = limits.forOwnerType(owner.ownerType());
         Instant start = clock.instant();
         CreatedKey created = send(owner, desired, token);

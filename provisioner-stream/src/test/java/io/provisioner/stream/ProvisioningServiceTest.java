@@ -7,6 +7,8 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.provisioner.core.config.ConfigSource;
 import io.provisioner.core.config.KeyNames;
 import io.provisioner.core.config.ProvisionerConfig;
+import io.provisioner.core.config.Secret;
+import io.provisioner.core.errors.KeyConflictException;
 import io.provisioner.core.errors.ProvisioningException;
 import io.provisioner.core.errors.RetryableException;
 import io.provisioner.core.events.OwnerRef;
@@ -14,6 +16,7 @@ import io.provisioner.core.events.ProvisionRequest;
 import io.provisioner.core.ports.ApiKey;
 import io.provisioner.core.ports.KeyLimits;
 import io.provisioner.core.ports.LimitReset;
+import io.provisioner.core.ports.RateLimiter;
 import io.provisioner.stream.fakes.FakeKeysApi;
 import io.provisioner.stream.fakes.FakeKeysApi.Op;
 import io.provisioner.stream.fakes.InMemoryKeyStore;
@@ -22,8 +25,11 @@ import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -86,6 +92,62 @@ class ProvisioningServiceTest {
         assertThat(api.keys()).containsExactly(key);
         assertThat(store.activeKey(TEACHER))
                 .hasValueSatisfying(k -> assertThat(k.hash()).isEqualTo(key.hash()));
+    }
+
+    @Test
+    void zombieSavingWhileTheNewOwnerCleansUpAfterItIsRefusedAndTheOwnerKeepsALiveKey() {
+        // the zombie began an attempt and its POST took effect; it froze before storing the key
+        Instant zombieToken = store.beginAttempt(TEACHER, 1, null);
+        ApiKey zombieKey = api.create(TEACHER.key(), LIMITS).data();
+        List<String> zombieSave = new ArrayList<>();
+        // the partition's new owner lists (permit 1) and confirms; the zombie resumes and saves before the
+        // new owner's DELETE (permit 2) is sent
+        ProvisioningService newOwner = service(KeyNames.UNPREFIXED, onPermit(2, () -> {
+            try {
+                store.saveCreated(TEACHER, zombieKey, new Secret("sk-or-v1-zombie"), LIMITS, 1, zombieToken);
+                zombieSave.add("stored");
+            } catch (KeyConflictException refused) {
+                zombieSave.add("refused");
+            }
+        }));
+
+        newOwner.handle(REQUEST, 2);
+
+        String stored = store.activeKey(TEACHER).orElseThrow().hash();
+        assertThat(zombieSave).containsExactly("refused");
+        assertThat(api.keysNamed(TEACHER.key())).extracting(ApiKey::hash).containsExactly(stored);
+    }
+
+    @Test
+    void zombieThatReadTheRowBeforeItWasProvisionedAndDeletedCreatesNoKey() {
+        ProvisionRequest delete = ProvisionRequest.of(
+                TEACHER,
+                ProvisionRequest.Op.DELETE,
+                new ProvisionRequest.Source("public.teachers", 2L, 0L),
+                Instant.EPOCH);
+        // the zombie loads "row, no key, no intent", then stalls while another worker provisions the owner
+        // and, after the row is deleted, revokes its key: the intent is "none" again when the zombie resumes
+        store.afterNextLoad(() -> {
+            otherWorker.handle(REQUEST, 1);
+            store.removeOwner(TEACHER);
+            otherWorker.handle(delete, 1);
+        });
+
+        assertThatThrownBy(() -> service.handle(REQUEST, 1)).isInstanceOf(RetryableException.class);
+
+        assertThat(store.activeKey(TEACHER)).isEmpty();
+        assertThat(api.keysNamed(TEACHER.key())).isEmpty();
+    }
+
+    /** A limiter that runs {@code action} while handing out its {@code n}-th permit. */
+    private static RateLimiter onPermit(int n, Runnable action) {
+        AtomicInteger permits = new AtomicInteger();
+        return wait -> {
+            if (permits.incrementAndGet() == n) {
+                action.run();
+            }
+            return true;
+        };
     }
 
     @ParameterizedTest
@@ -152,11 +214,15 @@ class ProvisioningServiceTest {
     }
 
     private ProvisioningService service(KeyNames names) {
+        return service(names, new NoWaitRateLimiter());
+    }
+
+    private ProvisioningService service(KeyNames names, RateLimiter limiter) {
         ProvisionerConfig config = ProvisionerConfig.from(ConfigSource.load(Map.of(), Optional.empty()));
         return new ProvisioningService(
                 api,
                 store,
-                new NoWaitRateLimiter(),
+                limiter,
                 config.limits(),
                 names,
                 Clock.systemUTC(),

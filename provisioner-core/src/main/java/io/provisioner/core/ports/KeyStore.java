@@ -23,9 +23,22 @@ public interface KeyStore {
      * @return the attempt's token: {@link #saveCreated(OwnerRef, ApiKey, Secret, KeyLimits, int, Instant)}
      *     stores the key only while no later attempt (of this or another worker) has begun since
      * @throws io.provisioner.core.errors.AttemptSupersededException (nothing changed) when another worker
-     *     stored a key, began an attempt or cleared the intent since
+     *     stored a key, began an attempt or cleared the intent since, or the owner's row is gone (a worker
+     *     that stalled after reading the row must not create a key for an owner deleted meanwhile)
      */
     Instant beginAttempt(OwnerRef owner, int attempt, Instant expectedToken);
+
+    /**
+     * Takes over the intent {@code token} of an attempt whose outcome is unknown, before its leftover keys
+     * are deleted: a compare-and-set of the intent to {@code token} plus one microsecond. The stalled
+     * attempt can then no longer store its key (its token is stale, so its save is refused and it deletes
+     * its key itself), while a listing that looks back from the new token still covers the same moment.
+     *
+     * @return the new token, which fences the clean-up's deletes ({@link #confirmAttempt})
+     * @throws io.provisioner.core.errors.AttemptSupersededException (nothing changed) when the intent is no
+     *     longer {@code token}
+     */
+    Instant takeOverAttempt(OwnerRef owner, int attempt, Instant token);
 
     /**
      * Fences one side effect (a {@code DELETE} on OpenRouter) of the attempt that holds {@code token}:

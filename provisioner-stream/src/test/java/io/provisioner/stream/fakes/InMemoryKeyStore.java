@@ -108,8 +108,20 @@ public final class InMemoryKeyStore implements KeyStore {
             throw new AttemptSupersededException(
                     owner + " has a stored key", active.get(owner).hash());
         }
+        if (!owners.contains(owner)) {
+            throw new AttemptSupersededException(owner + " no longer exists", null);
+        }
         // strictly increasing, so two attempts never share a token even within one clock tick
-        Instant token = Instant.now().plusNanos(++attemptsBegun);
+        return setIntent(owner, attempt, Instant.now().plusNanos(++attemptsBegun));
+    }
+
+    @Override
+    public synchronized Instant takeOverAttempt(OwnerRef owner, int attempt, Instant token) {
+        requireCurrent(owner, token);
+        return setIntent(owner, attempt, token.plusNanos(1_000));
+    }
+
+    private Instant setIntent(OwnerRef owner, int attempt, Instant token) {
         Job j = jobs.get(owner);
         jobs.put(owner, new Job("processing", attempt, token, null, j == null ? null : j.nextAttemptAt()));
         return token;
