@@ -4,6 +4,7 @@ import io.provisioner.core.topics.RetryHeaders;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -65,7 +66,8 @@ final class RetryTopics implements AutoCloseable {
         RetryHeaders.put(h, RetryHeaders.DUE_AT, dueAt.toEpochMilli());
         Long timestamp = writtenAt == null ? null : writtenAt.toEpochMilli();
         producer.send(new ProducerRecord<>(topic, partition, timestamp, bytes(key), value(key), h));
-        return new Waiting(key, dueAt);
+        // the header carries epoch milliseconds, and record timestamps are milliseconds too
+        return new Waiting(key, dueAt.truncatedTo(ChronoUnit.MILLIS));
     }
 
     void flush() {
