@@ -176,6 +176,29 @@ public final class OpenRouterSimulator implements AutoCloseable {
         handler.setLatency(latency);
     }
 
+    /**
+     * Models OpenRouter allowing fewer calls than the client is configured for: from now on, calls to any
+     * endpoint beyond {@code callsPerSecond} in a sliding one-second window answer 429 with the error body,
+     * without {@code Retry-After} and without acting. 0 or negative: unlimited again.
+     */
+    public void allowRate(double callsPerSecond) {
+        allowRate(callsPerSecond, false);
+    }
+
+    /**
+     * As {@link #allowRate(double)}; with {@code sendRetryAfter} each refusal carries {@code Retry-After}
+     * in whole seconds (at least 1) until the window admits a call again. Below 1 call a second, one call
+     * acts per {@code 1 / callsPerSecond} seconds.
+     */
+    public void allowRate(double callsPerSecond, boolean sendRetryAfter) {
+        handler.rateGate().allow(callsPerSecond, sendRetryAfter);
+    }
+
+    /** How many calls {@link #allowRate} refused with 429 since the start or the last {@link #reset()}. */
+    public long rateLimitedCalls() {
+        return handler.rateGate().refused();
+    }
+
     /** Accepts only {@code key} from now on; other bearers get 401 with the error body. */
     public void setAcceptedManagementKey(String key) {
         handler.setAcceptedKey(key);
@@ -240,9 +263,13 @@ public final class OpenRouterSimulator implements AutoCloseable {
         }
     }
 
-    /** Forgets keys, requests and faults, and restores the start settings (key, no latency, not forbidden). */
+    /**
+     * Forgets keys, requests and faults, and restores the start settings (key, no latency, not forbidden,
+     * no rate limit).
+     */
     public void reset() {
         faults.clear();
+        handler.rateGate().reset();
         store.clear();
         requests.clear();
         handler.setLatency(Duration.ZERO);

@@ -25,6 +25,7 @@ final class SimHandler implements HttpHandler {
     private final KeysRoutes routes;
     private final Consumer<SimRequest> recorder;
     private final Clock clock;
+    private final RateGate rateGate = new RateGate(System::nanoTime);
     private volatile Duration latency = Duration.ZERO;
     private volatile String acceptedKey;
     private volatile boolean forbidden;
@@ -47,7 +48,7 @@ final class SimHandler implements HttpHandler {
             if (!pause.isZero()) {
                 Thread.sleep(pause.toMillis());
             }
-            Reply reply = authorize(exchange).orElseGet(() -> route(method, uri, body));
+            Reply reply = authorize(exchange).or(rateGate::refuse).orElseGet(() -> route(method, uri, body));
             send(exchange, reply);
             LOG.debug("{} {} -> {}", method, uri.getRawPath(), describe(reply));
         } catch (IOException e) {
@@ -116,6 +117,10 @@ final class SimHandler implements HttpHandler {
             throw new IllegalArgumentException("management key must not be empty");
         }
         this.acceptedKey = key;
+    }
+
+    RateGate rateGate() {
+        return rateGate;
     }
 
     String acceptedKey() {

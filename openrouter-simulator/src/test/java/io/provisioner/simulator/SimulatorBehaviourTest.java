@@ -151,6 +151,40 @@ class SimulatorBehaviourTest {
     }
 
     @Test
+    void callsBeyondTheAllowedRateAnswer429WithoutActing() throws IOException {
+        simulator.allowRate(0.01);
+
+        HttpResponse<String> first = http.post("{\"name\":\"teacher:1\"}");
+        HttpResponse<String> create = http.post("{\"name\":\"teacher:2\"}");
+        HttpResponse<String> list = http.get("/keys");
+
+        assertThat(first.statusCode()).isEqualTo(201);
+        assertThat(List.of(create, list)).allSatisfy(r -> {
+            assertThat(r.statusCode()).isEqualTo(429);
+            assertThat(SimHttp.json(r).at("/error/code").asInt()).isEqualTo(429);
+            assertThat(r.headers().firstValue("Retry-After")).isEmpty();
+        });
+        assertThat(simulator.liveKeys()).extracting(SimKey::name).containsExactly("teacher:1");
+        assertThat(simulator.rateLimitedCalls()).isEqualTo(2);
+    }
+
+    @Test
+    void allowedRateSendsRetryAfterWhenAskedAndIsLiftedByZero() throws IOException {
+        simulator.allowRate(0.01, true);
+        http.get("/keys");
+
+        HttpResponse<String> refused = http.post("{\"name\":\"teacher:1\"}");
+        simulator.allowRate(0);
+        HttpResponse<String> lifted = http.post("{\"name\":\"teacher:1\"}");
+
+        assertThat(refused.statusCode()).isEqualTo(429);
+        assertThat(Long.parseLong(refused.headers().firstValue("Retry-After").orElseThrow()))
+                .isBetween(1L, 100L);
+        assertThat(lifted.statusCode()).isEqualTo(201);
+        assertThat(simulator.liveKeys()).hasSize(1);
+    }
+
+    @Test
     void timeoutAfterCreateCreatesTheKeyAndNeverAnswers() {
         simulator.enqueueCreateFaults(Fault.timeoutAfterCreate(Duration.ofSeconds(30)));
 
