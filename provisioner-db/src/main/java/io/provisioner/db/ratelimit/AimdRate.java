@@ -8,8 +8,9 @@ import java.util.Locale;
  * increase, multiplicative decrease. A 429 halves the share the first time (or when the share is well
  * above the last one that drew a 429), else takes 10 % off, at most once a second, never below
  * {@link #FLOOR}; a {@code Retry-After} also pauses every call until it has passed. Without 429s the
- * share climbs back: fast ({@link #FAST_PER_SECOND}) up to 90 % of the share of the last 429, slowly
- * ({@link #SLOW_PER_SECOND}) above it, up to 1 (the configured rate, never more). Immutable; times are
+ * share climbs back, from a second after the decrease: fast ({@link #FAST_PER_SECOND}) up to 90 % of the
+ * share of the last 429, slowly ({@link #SLOW_PER_SECOND}) above it, up to 1 (the configured rate, never
+ * more). Immutable; times are
  * epoch milliseconds, so instances can share it.
  *
  * @param share the share at {@code since}
@@ -19,15 +20,19 @@ import java.util.Locale;
  */
 record AimdRate(double share, double ceiling, long decreasedAt, long pausedUntil) {
     static final double FLOOR = 0.05;
-    static final double FAST_PER_SECOND = 0.2;
+    static final double FAST_PER_SECOND = 0.05;
     static final double SLOW_PER_SECOND = 0.01;
     static final long HOLD_MILLIS = 1_000;
 
     static final AimdRate FULL = new AimdRate(1, 0, 0, 0);
 
-    /** The share at {@code now}: climbed from {@link #share} since the decrease or the pause, whichever is later. */
+    /**
+     * The share at {@code now}: climbed from {@link #share} since the pause, or since a second after the
+     * decrease (429s of calls made before it still arrive meanwhile), whichever is later.
+     */
     double shareAt(long now) {
-        double seconds = Math.max(0, now - Math.max(decreasedAt, pausedUntil)) / 1000.0;
+        long from = Math.max(decreasedAt == 0 ? 0 : decreasedAt + HOLD_MILLIS, pausedUntil);
+        double seconds = Math.max(0, now - from) / 1000.0;
         double fastTarget = Math.min(1, 0.9 * ceiling);
         double climbed;
         if (share < fastTarget) {

@@ -22,22 +22,23 @@ class AimdRateTest {
     void climbsFastToNinetyPercentOfTheLastRateLimitedShareThenSlowlyButNeverAboveOne() {
         AimdRate halved = AimdRate.FULL.after429(T0, null);
 
-        assertThat(halved.shareAt(T0 + 1_000)).isCloseTo(0.7, within(1e-9));
-        assertThat(halved.shareAt(T0 + 2_000)).isCloseTo(0.9, within(1e-9));
-        assertThat(halved.shareAt(T0 + 3_000)).isCloseTo(0.91, within(1e-9));
+        assertThat(halved.shareAt(T0 + 1_000)).as("no climb within a second").isEqualTo(0.5);
+        assertThat(halved.shareAt(T0 + 5_000)).isCloseTo(0.7, within(1e-9));
+        assertThat(halved.shareAt(T0 + 9_000)).isCloseTo(0.9, within(1e-9));
+        assertThat(halved.shareAt(T0 + 10_000)).isCloseTo(0.91, within(1e-9));
         assertThat(halved.shareAt(T0 + 3_600_000)).isEqualTo(1.0);
     }
 
     @Test
     void aRateLimitNearTheLastOneTakesOnlyTenPercentOffAndNeverGoesBelowTheFloor() {
         AimdRate first = AimdRate.FULL.after429(T0, null);
-        AimdRate second = first.after429(T0 + 1_000, null);
+        AimdRate second = first.after429(T0 + 3_000, null);
 
-        assertThat(second.shareAt(T0 + 1_000)).isCloseTo(0.7 * 0.9, within(1e-9));
+        assertThat(second.shareAt(T0 + 3_000)).isCloseTo(0.6 * 0.9, within(1e-9));
 
         AimdRate state = AimdRate.FULL;
         for (int i = 0; i < 100; i++) {
-            state = new AimdRate(state.share(), 0, T0 - AimdRate.HOLD_MILLIS, 0).after429(T0, null);
+            state = new AimdRate(state.share(), 0, T0 - 2 * AimdRate.HOLD_MILLIS, 0).after429(T0, null);
         }
         assertThat(state.shareAt(T0)).isEqualTo(AimdRate.FLOOR);
     }
