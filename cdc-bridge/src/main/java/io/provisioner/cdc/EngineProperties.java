@@ -95,7 +95,8 @@ final class EngineProperties {
                 "heartbeat.interval.ms", Long.toString(cdc.heartbeatInterval().toMillis()));
         p.setProperty("heartbeat.action.query", HEARTBEAT_QUERY);
         p.setProperty("message.prefix.exclude.list", HEARTBEAT_PREFIX);
-        p.setProperty("poll.interval.ms", "200");
+        // the engine waits this long for changes when idle: the wait is added to every row's latency
+        p.setProperty("poll.interval.ms", "10");
         return p;
     }
 

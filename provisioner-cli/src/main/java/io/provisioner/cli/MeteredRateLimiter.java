@@ -43,4 +43,9 @@ final class MeteredRateLimiter implements RateLimiter {
         (ok ? acquired : timedOut).record(waited);
         return ok;
     }
+
+    @Override
+    public void rateLimited(Duration retryAfterOrNull) {
+        delegate.rateLimited(retryAfterOrNull);
+    }
 }

@@ -212,7 +212,8 @@ public final class Pipeline implements AutoCloseable {
 
     private int poolSize() {
         return 2
-                + (components.contains(Components.PROVISIONER) ? 4 : 0)
+                // up to four stream threads, one connection each, and the sweep and probes beside them
+                + (components.contains(Components.PROVISIONER) ? 6 : 0)
                 + (components.contains(Components.CDC) ? 2 : 0);
     }
 

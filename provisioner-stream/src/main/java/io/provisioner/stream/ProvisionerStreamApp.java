@@ -84,7 +84,8 @@ public final class ProvisionerStreamApp implements AutoCloseable {
                 ProvisionerTopology.build(topics, config.retry(), service, clock, registry, gate),
                 properties,
                 new LeavingClientSupplier());
-        streams.setUncaughtExceptionHandler(new PauseOnCredentialsHandler(gate, clock, 10, Duration.ofMinutes(5)));
+        streams.setUncaughtExceptionHandler(new PauseOnCredentialsHandler(
+                gate, clock, 10 * StreamsProperties.streamThreads(config), Duration.ofMinutes(5)));
         this.clientMetrics = new KafkaStreamsMetrics(streams);
         clientMetrics.bindTo(registry);
     }

@@ -39,7 +39,10 @@ public final class ErrorClassifier {
         if (status == 401 || status == 403) {
             return new CredentialsException(status, text);
         }
-        if (status == 408 || status == 429 || status >= 500) {
+        if (status == 429) {
+            return new RateLimitedException(text, retryAfter);
+        }
+        if (status == 408 || status >= 500) {
             return new RetryableException(text, null, retryAfter, status == 408 || status >= 500);
         }
         if (FATAL_ON_CREATE.contains(status) || (status >= 400 && status < 500)) {

@@ -16,11 +16,16 @@ import javax.sql.DataSource;
  * The rate limiters of {@code OR_RATE_LIMITER}: a bucket of capacity one (a burst of a single call)
  * refilled greedily at the rate, so that calls never exceed it, in any window longer than one period,
  * by more than the one stored permit. Fractional rates work: 1000 / 1100 ms is one call per 1.1 s.
+ * Both adapt to OpenRouter's 429s ({@link AimdRate}): slower for a while, never faster than configured;
+ * the {@code postgres} one shares that state with every instance.
  */
 public final class RateLimiters {
 
     /** Rates above this are rejected: one permit per microsecond is no limit for an HTTP API. */
     static final double MAX_RATE = 1_000_000;
+
+    /** Tokens per call: a slowed-down rate takes a fraction of a call's spacing on credit. */
+    static final long UNITS = 1_000;
 
     /** The row of the one bucket a pipeline's instances share, whatever rate each is configured with. */
     static final long BUCKET_ID = 1;
@@ -33,12 +38,17 @@ public final class RateLimiters {
     }
 
     /** A local limiter on an injected time source and blocking strategy, for tests. */
-    static RateLimiter local(double permitsPerSecond, TimeMeter time, BlockingStrategy blocking) {
+    static BucketRateLimiter local(double permitsPerSecond, TimeMeter time, BlockingStrategy blocking) {
         Bucket bucket = Bucket.builder()
                 .addLimit(configuration(permitsPerSecond).getBandwidths()[0])
                 .withCustomTimePrecision(time)
                 .build();
-        return new BucketRateLimiter(bucket, blocking, "local rate limiter at " + permitsPerSecond + "/s");
+        return new BucketRateLimiter(
+                bucket,
+                blocking,
+                AdaptiveState.local(),
+                () -> time.currentTimeNanos() / 1_000_000,
+                "local rate limiter at " + permitsPerSecond + "/s");
     }
 
     /**
@@ -66,14 +76,19 @@ public final class RateLimiters {
                 .withImplicitConfigurationReplacement(version, TokensInheritanceStrategy.AS_IS)
                 .build(BUCKET_ID, () -> config);
         return new BucketRateLimiter(
-                bucket, BlockingStrategy.PARKING, "postgres rate limiter at " + permitsPerSecond + "/s");
+                bucket,
+                BlockingStrategy.PARKING,
+                new PostgresAdaptiveState(ds, schema),
+                System::currentTimeMillis,
+                "postgres rate limiter at " + permitsPerSecond + "/s");
     }
 
-    /** Capacity one, refilled greedily one permit per {@link #period}. */
+    /** Capacity one call ({@link #UNITS} tokens), refilled greedily one call per {@link #period}. */
     static BucketConfiguration configuration(double permitsPerSecond) {
         Duration period = period(permitsPerSecond);
         return BucketConfiguration.builder()
-                .addLimit(limit -> limit.capacity(1).refillGreedy(1, period).initialTokens(1))
+                .addLimit(limit ->
+                        limit.capacity(UNITS).refillGreedy(UNITS, period).initialTokens(UNITS))
                 .build();
     }
 

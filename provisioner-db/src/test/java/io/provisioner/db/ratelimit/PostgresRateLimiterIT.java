@@ -43,6 +43,29 @@ class PostgresRateLimiterIT {
         assertTwoInstancesShareOneBucket(infra, 5, 4, 5 + 1);
     }
 
+    /** A 429 seen by one instance slows the other: the pause of its Retry-After, then half the rate. */
+    @Test
+    void aRateLimitSeenByOneInstanceSlowsEveryInstance(Infra infra) throws Exception {
+        String schema = TestNames.unique("rl");
+        DatabaseConfig cfg = new DatabaseConfig(
+                infra.jdbcUrl(), Optional.of(infra.dbUser()), Optional.of(new Secret(infra.dbPassword())));
+        try (HikariDataSource a = Database.open(cfg, schema + "_a", 2);
+                HikariDataSource b = Database.open(cfg, schema + "_b", 2)) {
+            Migrator.migrate(a, schema);
+            RateLimiter first = RateLimiters.postgres(a, schema, RATE, 1_000);
+            assertThat(first.acquire(Duration.ofSeconds(1))).isTrue();
+
+            first.rateLimited(Duration.ofSeconds(3));
+            BucketRateLimiter second = (BucketRateLimiter) RateLimiters.postgres(b, schema, RATE, 2_000);
+
+            assertThat(second.acquire(Duration.ofSeconds(1)))
+                    .as("no permit while the server's Retry-After lasts")
+                    .isFalse();
+            assertThat(second.acquire(Duration.ofSeconds(10))).isTrue();
+            assertThat(second.share()).isBetween(0.5, 0.9);
+        }
+    }
+
     private static void assertTwoInstancesShareOneBucket(Infra infra, double rateA, double rateB, int most)
             throws Exception {
         String schema = TestNames.unique("rl");

@@ -91,4 +91,35 @@ class RateLimitersTest {
         assertThat(first).isTrue();
         assertThat(second).isFalse();
     }
+
+    @Test
+    void aRateLimitedAnswerSpacesTheNextCallsTwiceAsFar() throws Exception {
+        FakeTime time = new FakeTime();
+        RateLimiter limiter = RateLimiters.local(10, time, time);
+        limiter.acquire(Duration.ofSeconds(5));
+
+        limiter.rateLimited(null);
+        long start = time.nanos;
+        for (int i = 0; i < 5; i++) {
+            assertThat(limiter.acquire(Duration.ofSeconds(5))).isTrue();
+        }
+
+        // at the configured 10/s these five would take 0.4 to 0.5 s
+        assertThat(Duration.ofNanos(time.nanos - start)).isBetween(Duration.ofMillis(750), Duration.ofMillis(1000));
+    }
+
+    @Test
+    void retryAfterLetsNobodyCallBeforeIt() throws Exception {
+        FakeTime time = new FakeTime();
+        RateLimiter limiter = RateLimiters.local(10, time, time);
+        long start = time.nanos;
+
+        limiter.rateLimited(Duration.ofSeconds(2));
+        boolean tooSoon = limiter.acquire(Duration.ofSeconds(1));
+        boolean afterPause = limiter.acquire(Duration.ofSeconds(5));
+
+        assertThat(tooSoon).isFalse();
+        assertThat(afterPause).isTrue();
+        assertThat(Duration.ofNanos(time.nanos - start)).isGreaterThanOrEqualTo(Duration.ofSeconds(2));
+    }
 }

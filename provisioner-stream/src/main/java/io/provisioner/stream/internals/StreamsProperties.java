@@ -17,7 +17,19 @@ public final class StreamsProperties {
     /** Consumer session timeout unless {@code KAFKA_SESSION_TIMEOUT_MS} says otherwise (ms). */
     static final int SESSION_TIMEOUT_MS = 10_000;
 
+    /**
+     * Stream threads per instance at most: each makes its records' round trips (owner row, intent,
+     * permit, call, save, commit) one after another, so several overlap them. Partitions are spread over
+     * the threads; records of one partition, hence of one owner, stay on one thread, in order.
+     */
+    static final int MAX_STREAM_THREADS = 4;
+
     private StreamsProperties() {}
+
+    /** The stream threads of one instance: {@link #MAX_STREAM_THREADS}, fewer when there are fewer partitions. */
+    public static int streamThreads(ProvisionerConfig config) {
+        return Math.max(1, Math.min(MAX_STREAM_THREADS, config.kafka().partitions()));
+    }
 
     /**
      * @param permitWait the longest rate-limit wait per call, used to size {@code max.poll.interval.ms}
@@ -35,7 +47,7 @@ public final class StreamsProperties {
         // Forwards to results, retry and DLT topics and the offset commit are one transaction.
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
-        p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1);
+        p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, streamThreads(config));
         // a crashed instance's partitions wait for its session to expire: 10 s rather than the client's 45 s
         p.putIfAbsent(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, SESSION_TIMEOUT_MS);
         p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, config.throttle().batchSize());

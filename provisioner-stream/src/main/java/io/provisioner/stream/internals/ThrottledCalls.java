@@ -1,5 +1,6 @@
 package io.provisioner.stream.internals;
 
+import io.provisioner.core.errors.RateLimitedException;
 import io.provisioner.core.errors.RetryableException;
 import io.provisioner.core.ports.ApiKey;
 import io.provisioner.core.ports.KeyListing;
@@ -34,10 +35,15 @@ public final class ThrottledCalls {
         return api;
     }
 
-    /** Waits for a permit, then runs {@code call}. */
+    /** Waits for a permit, then runs {@code call}; a 429 tells the limiter to slow down. */
     public <T> T call(String operation, Supplier<T> call) {
         permit(operation);
-        return call.get();
+        try {
+            return call.get();
+        } catch (RateLimitedException e) {
+            limiter.rateLimited(e.retryAfter().orElse(null));
+            throw e;
+        }
     }
 
     /**

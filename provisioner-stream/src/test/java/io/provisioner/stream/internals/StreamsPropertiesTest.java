@@ -44,6 +44,26 @@ class StreamsPropertiesTest {
     }
 
     @Test
+    void spreadsPartitionsOverUpToFourStreamThreads() {
+        assertThat(threadsWith("6")).isEqualTo(4);
+        assertThat(threadsWith("2")).isEqualTo(2);
+        assertThat(threadsWith("1")).isEqualTo(1);
+    }
+
+    private static Object threadsWith(String partitions) {
+        ProvisionerConfig withPartitions = ProvisionerConfig.from(
+                ConfigSource.load(Map.of("PROVISIONER_PARTITIONS", partitions), Optional.empty()));
+        return StreamsProperties.of(
+                        withPartitions,
+                        "provisioner-stream",
+                        withPartitions.topics(),
+                        Duration.ZERO,
+                        new StreamMetrics(new SimpleMeterRegistry()),
+                        Map.of())
+                .get(StreamsConfig.NUM_STREAM_THREADS_CONFIG);
+    }
+
+    @Test
     void crashedInstanceIsReplacedAfterTenSecondsUnlessTheOperatorSaysOtherwise() {
         ProvisionerConfig tuned = ProvisionerConfig.from(
                 ConfigSource.load(Map.of("KAFKA_SESSION_TIMEOUT_MS", "30000"), Optional.empty()));
