@@ -2,9 +2,11 @@ package io.provisioner.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.jar.JarFile;
 import java.util.zip.ZipEntry;
 import org.junit.jupiter.api.Test;
@@ -33,5 +35,24 @@ class RuntimeJarIT {
                             "io/debezium/embedded/async/AsyncEmbeddedEngine.class");
         }
         assertThat(Files.size(JAR)).as("runtime jar size in bytes").isLessThan(150L * 1024 * 1024);
+    }
+
+    @Test
+    void standardOutputCarriesOnlyTheCommandsOwnOutput() throws Exception {
+        // what `--json` commands print must parse as it is: no logging library's start-up chatter on stdout
+        ProcessBuilder pb = new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-jar",
+                        JAR.toString(),
+                        "config")
+                .redirectError(ProcessBuilder.Redirect.DISCARD);
+        pb.environment().keySet().removeIf(k -> k.startsWith("OR_") || k.startsWith("PROVISIONER_"));
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+
+        assertThat(p.exitValue()).isZero();
+        assertThat(out).doesNotContain("logback").contains("OR_KEY_NAME_PREFIX");
+        assertThat(out.lines().findFirst().orElse("")).doesNotContain("|-");
     }
 }
