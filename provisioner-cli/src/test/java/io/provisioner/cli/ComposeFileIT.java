@@ -77,6 +77,13 @@ class ComposeFileIT {
                 assertThat(s.path("ports"))
                         .as("%s publishes /health and /metrics", service.getKey())
                         .isNotEmpty();
+                // every component reads the database at start (it migrates first), so it waits for migrate
+                assertThat(s.path("depends_on")
+                                .path("migrate")
+                                .path("condition")
+                                .asText())
+                        .as("%s starts after migrate completed", service.getKey())
+                        .isEqualTo("service_completed_successfully");
                 components.addAll(Components.parse(cmd.get(cmd.indexOf("--components") + 1)));
                 firstEnv = env;
             }
