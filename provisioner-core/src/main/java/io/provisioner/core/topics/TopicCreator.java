@@ -57,7 +57,13 @@ public final class TopicCreator {
                 missing.add(new NewTopic(topics.cdcOffsets().name(), 1, rf)
                         .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
             }
-            create(admin, missing);
+            // a topic created meanwhile (or not yet in the listing's metadata) exists after all: check it too
+            Set<String> existedAfterAll = create(admin, missing);
+            for (TopicSpec<?, ?> t : topics.all()) {
+                if (existedAfterAll.contains(t.name())) {
+                    present.add(t);
+                }
+            }
             warnAboutShortRetention(admin, topics, present);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -68,9 +74,12 @@ public final class TopicCreator {
         }
     }
 
-    private static void create(Admin admin, List<NewTopic> missing) throws InterruptedException, ExecutionException {
+    /** @return the names of the topics that turned out to exist already */
+    private static Set<String> create(Admin admin, List<NewTopic> missing)
+            throws InterruptedException, ExecutionException {
+        Set<String> existed = new java.util.HashSet<>();
         if (missing.isEmpty()) {
-            return;
+            return existed;
         }
         for (var e : admin.createTopics(missing).values().entrySet()) {
             try {
@@ -80,8 +89,10 @@ public final class TopicCreator {
                 if (!(ex.getCause() instanceof TopicExistsException)) {
                     throw ex;
                 }
+                existed.add(e.getKey());
             }
         }
+        return existed;
     }
 
     /** Reads {@code retention.ms} of existing topics; a topic that cannot be described is only logged. */
