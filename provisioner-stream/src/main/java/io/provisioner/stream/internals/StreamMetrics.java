@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.Timer;
 import io.provisioner.core.events.ProvisionRequest;
 import java.time.Clock;
 import java.util.List;
+import java.util.stream.IntStream;
 
 /**
  * The provisioner's meters, in Prometheus form: {@code provisioner_requests_total{outcome}} (created,
@@ -24,6 +25,8 @@ public final class StreamMetrics {
     public static final List<String> OUTCOMES =
             List.of("created", "unchanged", "updated", "revoked", "retried", "dead");
 
+    private static final int CONTRACT_TIERS = 7;
+
     private static final double[] LATENCY_BUCKETS = {0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800, 3600};
 
     private final MeterRegistry registry;
@@ -32,6 +35,8 @@ public final class StreamMetrics {
     public StreamMetrics(MeterRegistry registry) {
         this.registry = registry;
         OUTCOMES.forEach(o -> requests(o));
+        // the contract's tiers 1..7 exist from the start, so a dashboard's "retries per tier" has a series
+        IntStream.rangeClosed(1, CONTRACT_TIERS).forEach(t -> retries(t));
         deadLetters("fatal");
         this.e2e = DistributionSummary.builder("provisioner.e2e.latency")
                 .description("time from the row's commit in Postgres to its stored key (CDC requests only)")
@@ -62,11 +67,14 @@ public final class StreamMetrics {
     }
 
     public void retry(int tier) {
-        Counter.builder("provisioner.retries")
+        retries(tier).increment();
+    }
+
+    private Counter retries(int tier) {
+        return Counter.builder("provisioner.retries")
                 .description("requests sent to a retry topic, by tier")
                 .tag("tier", Integer.toString(tier))
-                .register(registry)
-                .increment();
+                .register(registry);
     }
 
     public void deadLetter(String reason) {
