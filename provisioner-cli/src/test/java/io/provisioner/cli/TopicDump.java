@@ -1,7 +1,9 @@
 package io.provisioner.cli;
 
 import io.provisioner.testing.Infra;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,11 +36,27 @@ final class TopicDump {
     }
 
     private static long scanTopic(Infra infra, String topic, SecretScan scan) {
+        List<ConsumerRecord<byte[], byte[]>> all = readAll(infra, topic, "read_uncommitted");
+        for (ConsumerRecord<byte[], byte[]> r : all) {
+            scan.scan("topic " + topic + " key", r.key());
+            scan.scan("topic " + topic + " value", r.value());
+            for (Header h : r.headers()) {
+                scan.scan(
+                        "topic " + topic + " header " + h.key(),
+                        h.key() + "="
+                                + new String(h.value() == null ? new byte[0] : h.value(), StandardCharsets.UTF_8));
+            }
+        }
+        return all.size();
+    }
+
+    /** Every record of {@code topic} written so far, read with the given {@code isolation.level}. */
+    static List<ConsumerRecord<byte[], byte[]>> readAll(Infra infra, String topic, String isolationLevel) {
         Map<String, Object> p = new HashMap<>();
         p.put("bootstrap.servers", infra.bootstrapServers());
-        p.put("isolation.level", "read_uncommitted");
+        p.put("isolation.level", isolationLevel);
         p.put("enable.auto.commit", "false");
-        long records = 0;
+        List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> c =
                 new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             List<TopicPartition> parts = c.partitionsFor(topic, Duration.ofSeconds(30)).stream()
@@ -49,21 +67,9 @@ final class TopicDump {
             Map<TopicPartition, Long> end = c.endOffsets(parts);
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             while (parts.stream().anyMatch(tp -> c.position(tp) < end.get(tp)) && System.nanoTime() < deadline) {
-                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
-                    records++;
-                    scan.scan("topic " + topic + " key", r.key());
-                    scan.scan("topic " + topic + " value", r.value());
-                    for (Header h : r.headers()) {
-                        scan.scan(
-                                "topic " + topic + " header " + h.key(),
-                                h.key() + "="
-                                        + new String(
-                                                h.value() == null ? new byte[0] : h.value(),
-                                                java.nio.charset.StandardCharsets.UTF_8));
-                    }
-                }
+                c.poll(Duration.ofMillis(200)).forEach(out::add);
             }
         }
-        return records;
+        return out;
     }
 }
