@@ -3,9 +3,12 @@ package io.provisioner.cli;
 import io.provisioner.cli.bench.Bench;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
@@ -26,8 +29,24 @@ public final class BenchCommand implements CliExtension {
     @Option(names = "--json", paramLabel = "FILE", description = "also write the figures to FILE as JSON")
     Path json;
 
+    @Option(
+            names = "--scenario",
+            paramLabel = "NAME",
+            split = ",",
+            description = "run only these scenarios (repeatable, or comma-separated): ${COMPLETION-CANDIDATES}",
+            completionCandidates = ScenarioNames.class)
+    List<String> scenarios = new ArrayList<>();
+
     @Spec
     CommandSpec spec;
+
+    /** The scenario names, for picocli's help and checking. */
+    static final class ScenarioNames implements Iterable<String> {
+        @Override
+        public java.util.Iterator<String> iterator() {
+            return Bench.SCENARIOS.iterator();
+        }
+    }
 
     /**
      * The table is the output: the components' WARN lines (429s are the point of one scenario) and the
@@ -46,11 +65,18 @@ public final class BenchCommand implements CliExtension {
 
     @Override
     public Integer call() throws Exception {
+        for (String name : scenarios) {
+            if (!Bench.SCENARIOS.contains(name)) {
+                throw new ParameterException(
+                        spec.commandLine(),
+                        "unknown scenario '" + name + "'; the scenarios are " + String.join(", ", Bench.SCENARIOS));
+            }
+        }
         quietLogs();
         PrintWriter out = spec.commandLine().getOut();
         out.println((quick ? "quick" : "full") + " benchmark; scenarios:");
         out.flush();
-        Bench bench = Bench.run(ConfigOptions.environment, quick, out);
+        Bench bench = Bench.run(ConfigOptions.environment, quick, scenarios, out);
         out.println();
         bench.about().forEach((k, v) -> out.printf("%s: %s%n", k, v));
         out.println();

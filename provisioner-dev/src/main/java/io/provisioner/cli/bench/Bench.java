@@ -22,7 +22,13 @@ public final class Bench {
         List<Figure> run() throws Exception;
     }
 
-    public static Bench run(Map<String, String> userEnv, boolean quick, PrintWriter progress) throws Exception {
+    /** The scenarios' names, in the order they run: {@code provisioner bench --scenario NAME} runs only some. */
+    public static final List<String> SCENARIOS = List.of(
+            "rate-1x20", "rate-1x100", "rate-3x20", "rate-3x100", "latency", "adaptation", "capacity", "cdc", "memory");
+
+    /** @param only names of {@link #SCENARIOS} to run; empty: all */
+    public static Bench run(Map<String, String> userEnv, boolean quick, List<String> only, PrintWriter progress)
+            throws Exception {
         Bench bench = new Bench();
         boolean external = userEnv.containsKey("DATABASE_URL") && userEnv.containsKey("KAFKA_BOOTSTRAP_SERVERS");
         bench.about.putAll(Machine.describe(quick, external));
@@ -39,15 +45,21 @@ public final class Bench {
             BenchContext ctx = new BenchContext(base, simulator, quick ? Sizes.quickRun() : Sizes.fullRun());
             RateScenarios rate = new RateScenarios(ctx);
             FlowScenarios flow = new FlowScenarios(ctx);
-            bench.step(progress, "rate, 1 instance, 20/s", () -> rate.rate(1, 20, ">= 0.98"));
-            bench.step(progress, "rate, 1 instance, 100/s", () -> rate.rate(1, 100, ">= 0.95"));
-            bench.step(progress, "rate, 3 instances, 20/s", () -> rate.rate(3, 20, ">= 0.95"));
-            bench.step(progress, "rate, 3 instances, 100/s", () -> rate.rate(3, 100, ""));
-            bench.step(progress, "latency at 5 owners/s", flow::latency);
-            bench.step(progress, "429 adaptation", rate::adaptation);
-            bench.step(progress, "capacity", rate::capacity);
-            bench.step(progress, "cdc-bridge", flow::cdc);
-            bench.step(progress, "memory", flow::memory);
+            Map<String, Scenario> all = new LinkedHashMap<>();
+            all.put("rate-1x20", () -> rate.rate(1, 20, ">= 0.98"));
+            all.put("rate-1x100", () -> rate.rate(1, 100, ">= 0.95"));
+            all.put("rate-3x20", () -> rate.rate(3, 20, ">= 0.95"));
+            all.put("rate-3x100", () -> rate.rate(3, 100, ""));
+            all.put("latency", flow::latency);
+            all.put("adaptation", rate::adaptation);
+            all.put("capacity", rate::capacity);
+            all.put("cdc", flow::cdc);
+            all.put("memory", flow::memory);
+            for (Map.Entry<String, Scenario> e : all.entrySet()) {
+                if (only.isEmpty() || only.contains(e.getKey())) {
+                    bench.step(progress, e.getKey(), e.getValue());
+                }
+            }
         }
         return bench;
     }
