@@ -42,6 +42,9 @@ public final class DevEnvironment implements AutoCloseable {
                 .setServerConfig("max_replication_slots", "10")
                 .setServerConfig("max_wal_senders", "10")
                 .setServerConfig("max_connections", "200")
+                // PostgreSQL's own default (zonky's is off): with it off, a commit reaches logical decoding
+                // only when the WAL writer flushes it, up to wal_writer_delay (200 ms) later
+                .setServerConfig("synchronous_commit", "on")
                 .start();
         EmbeddedKafka kafka = EmbeddedKafka.start(dir.resolve("kafka"));
         OpenRouterSimulator sim = OpenRouterSimulator.start();
