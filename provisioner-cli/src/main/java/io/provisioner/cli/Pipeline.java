@@ -21,6 +21,7 @@ import io.provisioner.db.ratelimit.RateLimiters;
 import io.provisioner.openrouter.OpenRouterClient;
 import io.provisioner.retry.RetryScheduler;
 import io.provisioner.stream.ProvisionerStreamApp;
+import io.provisioner.stream.internals.StreamsProperties;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -48,7 +49,7 @@ public final class Pipeline implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Pipeline.class);
     /** Part of the configured rate the sweep's listings may take: provisioning keeps the rest. */
-    static final double SWEEP_SHARE = 0.25;
+    static final double SWEEP_SHARE = 0.1;
 
     private final ProvisionerConfig config;
     private final Set<Components> components;
@@ -212,8 +213,8 @@ public final class Pipeline implements AutoCloseable {
 
     private int poolSize() {
         return 2
-                // up to four stream threads, one connection each, and the sweep and probes beside them
-                + (components.contains(Components.PROVISIONER) ? 6 : 0)
+                // a connection per stream thread, and the rate limiter, sweep and probes beside them
+                + (components.contains(Components.PROVISIONER) ? StreamsProperties.streamThreads(config) + 2 : 0)
                 + (components.contains(Components.CDC) ? 2 : 0);
     }
 

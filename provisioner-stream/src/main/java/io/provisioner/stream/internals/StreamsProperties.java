@@ -20,13 +20,15 @@ public final class StreamsProperties {
     /**
      * Stream threads per instance at most: each makes its records' round trips (owner row, intent,
      * permit, call, save, commit) one after another, so several overlap them. Partitions are spread over
-     * the threads; records of one partition, hence of one owner, stay on one thread, in order.
+     * the threads; records of one partition, hence of one owner, stay on one thread, in order. One
+     * thread per partition up to this many: a thread holding two partitions while another holds one
+     * carries twice the load and caps the whole instance at its pace.
      */
-    static final int MAX_STREAM_THREADS = 4;
+    static final int MAX_STREAM_THREADS = 8;
 
     private StreamsProperties() {}
 
-    /** The stream threads of one instance: {@link #MAX_STREAM_THREADS}, fewer when there are fewer partitions. */
+    /** The stream threads of one instance: one per partition, at most {@link #MAX_STREAM_THREADS}. */
     public static int streamThreads(ProvisionerConfig config) {
         return Math.max(1, Math.min(MAX_STREAM_THREADS, config.kafka().partitions()));
     }

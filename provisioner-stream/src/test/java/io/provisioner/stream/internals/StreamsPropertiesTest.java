@@ -44,8 +44,9 @@ class StreamsPropertiesTest {
     }
 
     @Test
-    void spreadsPartitionsOverUpToFourStreamThreads() {
-        assertThat(threadsWith("6")).isEqualTo(4);
+    void runsAStreamThreadPerPartitionUpToEight() {
+        assertThat(threadsWith("24")).isEqualTo(8);
+        assertThat(threadsWith("6")).isEqualTo(6);
         assertThat(threadsWith("2")).isEqualTo(2);
         assertThat(threadsWith("1")).isEqualTo(1);
     }
