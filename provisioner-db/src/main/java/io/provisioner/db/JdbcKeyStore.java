@@ -17,6 +17,7 @@ import io.provisioner.db.internal.JobRows.Intent;
 import io.provisioner.db.internal.JobRows.Update;
 import io.provisioner.db.internal.KeyRotation;
 import io.provisioner.db.internal.KeyRows;
+import io.provisioner.db.internal.OwnerStateRead;
 import io.provisioner.db.internal.OwnerTables;
 import io.provisioner.db.internal.SqlNames;
 import io.provisioner.db.internal.Tx;
@@ -47,6 +48,7 @@ public final class JdbcKeyStore implements KeyStore {
     private final Clock clock;
     private final JobRows jobs;
     private final KeyRows keys;
+    private final OwnerStateRead ownerState;
     private final String schema;
 
     /**
@@ -61,20 +63,13 @@ public final class JdbcKeyStore implements KeyStore {
         this.clock = Objects.requireNonNull(clock, "clock");
         this.jobs = new JobRows(schema);
         this.keys = new KeyRows(schema);
+        this.ownerState = new OwnerStateRead(schema, owners, jobs);
     }
 
     @Override
     public OwnerState load(OwnerRef owner) {
-        return Tx.inTransaction(ds, "load " + owner.key(), c -> {
-            // one spelling per owner: teacher:007 is teacher:7 and gets no key of its own
-            Optional<OwnerRef> canonical = owners.canonical(c, owner);
-            OwnerRef o = canonical.orElse(owner);
-            boolean exists = canonical.isPresent() && owners.exists(c, o);
-            if (exists) {
-                jobs.insertPending(c, o, clock.instant());
-            }
-            return new OwnerState(exists, keys.findActive(c, o), jobs.find(c, o), o);
-        });
+        // one statement reads it all; a transaction would add a commit round trip and no consistency
+        return Tx.autoCommit(ds, "load " + owner.key(), c -> ownerState.read(c, owner, clock.instant()));
     }
 
     @Override

@@ -51,8 +51,8 @@ public final class JobRows {
         }
     }
 
-    /** Inserts a {@code pending} row unless the owner has one already. */
-    public void insertPending(Connection c, OwnerRef owner, Instant now) throws SQLException {
+    /** Inserts a {@code pending} row unless the owner has one already; true when it did. */
+    public boolean insertPending(Connection c, OwnerRef owner, Instant now) throws SQLException {
         String sql = "insert into " + table + " (owner_type, owner_id, status, attempts, created_at, updated_at)"
                 + " values (?, ?, 'pending', 0, ?, ?) on conflict (owner_type, owner_id) do nothing";
         try (PreparedStatement ps = c.prepareStatement(sql)) {
@@ -60,7 +60,7 @@ public final class JobRows {
             ps.setString(2, owner.ownerId());
             Columns.setInstant(ps, 3, now);
             Columns.setInstant(ps, 4, now);
-            ps.executeUpdate();
+            return ps.executeUpdate() == 1;
         }
     }
 

@@ -52,12 +52,16 @@ public final class OwnerTables {
      * The owner in the database's own spelling of its id, {@code cast(cast(id as <type>) as text)} (the
      * same as {@code id::text} of its row: a uuid in lower case, a number without leading zeros, a
      * {@code char(n)} without its padding), whether or not the row exists; empty when the id is not a
-     * value of the column's type (such as {@code abc} for a bigint), or is too long for it. Needs a
-     * connection with auto-commit off: a rejected cast is rolled back to a savepoint so that the
-     * caller's transaction goes on.
+     * value of the column's type (such as {@code abc} for a bigint), or is too long for it. An id
+     * already in that spelling (a lower-case uuid, {@code 7} for a bigint) costs no round trip. In a
+     * transaction, a rejected cast is rolled back to a savepoint so that the transaction goes on.
      */
     public Optional<OwnerRef> canonical(Connection c, OwnerRef owner) throws SQLException {
         String type = idType(c, owner.ownerType());
+        Optional<String> known = CanonicalIds.ifCanonical(owner.ownerId(), type);
+        if (known.isPresent()) {
+            return Optional.of(owner);
+        }
         Optional<String> id = castToText(c, owner.ownerId(), type);
         return id.filter(canonical -> notTruncated(owner.ownerId(), canonical, type))
                 .map(canonical -> new OwnerRef(owner.ownerType(), canonical));
@@ -83,7 +87,8 @@ public final class OwnerTables {
     }
 
     private static Optional<String> castToText(Connection c, String id, String type) throws SQLException {
-        Savepoint savepoint = c.setSavepoint();
+        // auto-commit: the statement is its own transaction, nothing to roll back to
+        Savepoint savepoint = c.getAutoCommit() ? null : c.setSavepoint();
         Optional<String> out;
         try (PreparedStatement ps = c.prepareStatement("select cast(cast(? as " + type + ") as text)")) {
             ps.setString(1, id);
@@ -94,10 +99,14 @@ public final class OwnerTables {
             if (!isRejectedValue(e)) {
                 throw e;
             }
-            c.rollback(savepoint);
+            if (savepoint != null) {
+                c.rollback(savepoint);
+            }
             out = Optional.empty();
         }
-        c.releaseSavepoint(savepoint);
+        if (savepoint != null) {
+            c.releaseSavepoint(savepoint);
+        }
         return out;
     }
 
@@ -121,6 +130,14 @@ public final class OwnerTables {
         return canonical.isPresent() && exists(c, canonical.get())
                 ? Optional.of(canonical.get().ownerId())
                 : Optional.empty();
+    }
+
+    /**
+     * An SQL expression that is true when the row of the owner whose canonical id is the next parameter
+     * exists, for {@link OwnerStateRead}.
+     */
+    String existsExpression(Connection c, String ownerType) throws SQLException {
+        return "exists(" + existsSql(table(ownerType), idType(c, ownerType)) + ")";
     }
 
     /** The existence query for a table whose {@code id} has the given SQL type. */

@@ -31,6 +31,19 @@ public final class Tx {
         }
     }
 
+    /**
+     * Runs work in auto-commit mode: each statement its own transaction, no commit round trip. For reads
+     * that need no atomicity beyond one statement.
+     */
+    public static <T> T autoCommit(DataSource ds, String operation, SqlWork<T> work) {
+        try (Connection c = ds.getConnection()) {
+            c.setAutoCommit(true);
+            return work.run(c);
+        } catch (SQLException e) {
+            throw ErrorClassifier.sql(operation, sanitized(e));
+        }
+    }
+
     /** A copy of the exception whose message is only its first line; state, code and stack are kept. */
     public static SQLException sanitized(SQLException e) {
         String message = e.getMessage() == null ? "" : e.getMessage();

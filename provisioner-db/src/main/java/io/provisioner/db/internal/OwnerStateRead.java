@@ -1,0 +1,73 @@
+package io.provisioner.db.internal;
+
+import io.provisioner.core.events.OwnerRef;
+import io.provisioner.core.ports.JobState;
+import io.provisioner.core.ports.OwnerState;
+import io.provisioner.core.ports.StoredKey;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * Reads what is for one owner (row exists, active key, job) in one statement, so in one round trip and
+ * from one snapshot; the owner's first look inserts its {@code pending} job row. Stateless apart from
+ * the table names.
+ */
+public final class OwnerStateRead {
+
+    private final OwnerTables owners;
+    private final JobRows jobs;
+    private final String keysTable;
+    private final String jobsTable;
+
+    public OwnerStateRead(String schema, OwnerTables owners, JobRows jobs) {
+        this.owners = owners;
+        this.jobs = jobs;
+        this.keysTable = SqlNames.qualify(schema, "ai_provider_keys");
+        this.jobsTable = SqlNames.qualify(schema, "ai_key_provision_jobs");
+    }
+
+    /**
+     * @param c a connection in auto-commit mode or in a transaction
+     * @param requested the owner as the request spells it
+     */
+    public OwnerState read(Connection c, OwnerRef requested, Instant now) throws SQLException {
+        // one spelling per owner: teacher:007 is teacher:7 and gets no key of its own
+        Optional<OwnerRef> canonical = owners.canonical(c, requested);
+        OwnerRef o = canonical.orElse(requested);
+        String exists = canonical.isPresent()
+                ? owners.existsExpression(c, o.ownerType())
+                : "(cast(? as text) is null and false)";
+        String sql = "select " + exists + " as owner_exists, k." + KeyRows.COLUMNS.replace(", ", ", k.")
+                + ", j.status, j.attempts, j.attempt_started_at from (values (1)) one"
+                + " left join " + keysTable + " k on k.owner_type = ? and k.owner_id = ? and k.revoked_at is null"
+                + " left join " + jobsTable + " j on j.owner_type = ? and j.owner_id = ?";
+        boolean ownerExists;
+        Optional<StoredKey> key;
+        Optional<JobState> job;
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, o.ownerId());
+            ps.setString(2, o.ownerType());
+            ps.setString(3, o.ownerId());
+            ps.setString(4, o.ownerType());
+            ps.setString(5, o.ownerId());
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                ownerExists = rs.getBoolean("owner_exists");
+                key = rs.getString("key_hash") == null ? Optional.empty() : Optional.of(KeyRows.storedKey(rs));
+                String status = rs.getString("status");
+                job = status == null
+                        ? Optional.empty()
+                        : Optional.of(
+                                new JobState(status, rs.getInt("attempts"), Columns.instant(rs, "attempt_started_at")));
+            }
+        }
+        if (ownerExists && job.isEmpty()) {
+            job = jobs.insertPending(c, o, now) ? Optional.of(new JobState("pending", 0, null)) : jobs.find(c, o);
+        }
+        return new OwnerState(ownerExists, key, job, o);
+    }
+}
