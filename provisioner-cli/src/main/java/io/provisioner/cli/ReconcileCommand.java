@@ -41,7 +41,7 @@ import picocli.CommandLine.Spec;
 final class ReconcileCommand implements Callable<Integer> {
 
     /** Part of the configured rate that reconcile's calls may take; the pipeline keeps the rest. */
-    static final double SHARE = 0.5;
+    static final double SHARE = 0.1;
 
     @Mixin
     ConfigOptions options;
