@@ -93,8 +93,15 @@ class ProvisionerStreamAppIT {
                         ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG,
                         120_000));
         app.start();
+        // one request in flight: on a topic created a moment ago, a first batch answered with a retriable
+        // error while a later one is appended leaves an idempotent producer retrying an out-of-order
+        // sequence until its delivery timeout (KAFKA-14359)
         producer = new KafkaProducer<>(
-                Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, infra.bootstrapServers()),
+                Map.of(
+                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        infra.bootstrapServers(),
+                        ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION,
+                        1),
                 new StringSerializer(),
                 new ByteArraySerializer());
         await().atMost(PATIENCE).until(app::healthy);
