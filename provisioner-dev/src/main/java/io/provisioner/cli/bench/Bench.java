@@ -41,7 +41,8 @@ public final class Bench {
             base.remove("OPENROUTER_PROVISIONING_KEY_FILE");
             base.putIfAbsent("PROVISIONER_ENCRYPTION_KEY", randomKey());
             base.put("PROVISIONER_HTTP_PORT", "0");
-            base.putIfAbsent("PROVISIONER_PARTITIONS", "3");
+            // the contract's default, not the demo's 3: a bench of what a deployment gets
+            base.put("PROVISIONER_PARTITIONS", userEnv.getOrDefault("PROVISIONER_PARTITIONS", "6"));
             BenchContext ctx = new BenchContext(base, simulator, quick ? Sizes.quickRun() : Sizes.fullRun());
             RateScenarios rate = new RateScenarios(ctx);
             FlowScenarios flow = new FlowScenarios(ctx);

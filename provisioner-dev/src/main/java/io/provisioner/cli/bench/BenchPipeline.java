@@ -8,8 +8,10 @@ import io.provisioner.cli.Pipeline;
 import io.provisioner.core.config.ConfigSource;
 import io.provisioner.core.config.ProvisionerConfig;
 import io.provisioner.db.Database;
+import io.provisioner.stream.internals.StreamsProperties;
 import java.nio.file.Files;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashMap;
@@ -17,6 +19,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
+import org.apache.kafka.common.GroupState;
 
 /**
  * One scenario's pipeline, isolated like the integration tests isolate theirs: its own schema (owner
@@ -87,6 +92,45 @@ final class BenchPipeline implements AutoCloseable {
                 registry,
                 new Pipeline.Overrides(
                         Map.of("application.id", schema + "-stream"), Map.of("group.id", schema + "-retry"), Map.of()));
+    }
+
+    /**
+     * Waits until the provisioner's consumer group is stable with a member for every stream thread of
+     * every instance, every partition assigned, and has stayed so for two seconds: a rebalance inside a
+     * measured window would be measured as lost rate.
+     */
+    boolean awaitSettledGroup(Duration timeout) throws Exception {
+        String group = schema + "-stream";
+        ProvisionerConfig config = ProvisionerConfig.from(ConfigSource.load(settings, Optional.empty()));
+        int partitions = config.kafka().partitions();
+        int members = instances.size() * StreamsProperties.streamThreads(config);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        long settledSince = 0;
+        try (Admin admin = Admin.create(kafkaProperties())) {
+            while (System.nanoTime() < deadline) {
+                ConsumerGroupDescription d = admin.describeConsumerGroups(List.of(group))
+                        .describedGroups()
+                        .get(group)
+                        .get();
+                int assigned = d.members().stream()
+                        .mapToInt(m -> m.assignment().topicPartitions().stream()
+                                .filter(tp -> tp.topic().equals(requestsTopic()))
+                                .mapToInt(tp -> 1)
+                                .sum())
+                        .sum();
+                boolean settled =
+                        d.groupState() == GroupState.STABLE && d.members().size() == members && assigned == partitions;
+                if (!settled) {
+                    settledSince = 0;
+                } else if (settledSince == 0) {
+                    settledSince = System.nanoTime();
+                } else if (System.nanoTime() - settledSince > 2_000_000_000L) {
+                    return true;
+                }
+                Thread.sleep(200);
+            }
+        }
+        return false;
     }
 
     /** OpenRouter calls the instances made, by HTTP status ({@code provisioner_api_calls_total}). */

@@ -21,6 +21,9 @@ final class RateScenarios {
         try (BenchPipeline p = ctx.pipeline(name, Map.of("OR_RATE_PER_SEC", Double.toString(rate)))) {
             p.start(instances - 1);
             warmUp(p);
+            if (!p.awaitSettledGroup(Duration.ofMinutes(2))) {
+                throw new IllegalStateException("scenario " + name + ": the consumer group did not settle in 2 min");
+            }
             int before = ctx.creates().size();
             p.tables().insertOwners(owners);
             require(
