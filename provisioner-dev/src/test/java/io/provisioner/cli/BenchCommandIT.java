@@ -37,6 +37,7 @@ class BenchCommandIT {
             row("429 adaptation: 20/s configured, server allows 10/s", "calls answered 429"),
             row("429 adaptation: 20/s configured, server allows 10/s", "dead letters"),
             row("capacity: rate limit off, simulator latency 0, 1 instance", "provisions per second"),
+            row("capacity: rate limit off, simulator latency 0, 1 instance", "provisions per second, local limiter"),
             row("cdc-bridge alone, INSERT to requests topic", "rows per second"),
             row("memory, 200 requests waiting, 20/s", "heap after GC, whole JVM"),
             row("memory, 200 requests waiting, 20/s", "heap growth since the pipeline started"),
@@ -69,5 +70,14 @@ class BenchCommandIT {
                 .containsExactlyElementsOf(
                         ROWS.stream().map(r -> r[0] + " / " + r[1]).toList());
         Files.deleteIfExists(json);
+    }
+
+    @Test
+    void anUnknownScenarioIsRefusedBeforeAnythingStartsAndTheScenariosAreNamed() throws Exception {
+        DevJarRun.Result r = DevJarRun.run(Duration.ofMinutes(2), "bench", "--scenario", "rate-1x20,rate-2x20");
+
+        assertThat(r.exit()).as(r.out()).isEqualTo(ProvisionerCli.USAGE);
+        assertThat(r.out()).contains("unknown scenario 'rate-2x20'", "rate-1x20, rate-1x100", "capacity", "memory");
+        assertThat(r.out()).doesNotContain("benchmark; scenarios:");
     }
 }

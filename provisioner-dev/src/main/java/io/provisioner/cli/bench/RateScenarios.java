@@ -83,28 +83,44 @@ final class RateScenarios {
                 new Figure(scenario, "dead letters", "owners", dead, 0, q ? "" : "0"));
     }
 
-    /** The rate limit off (10000/s), the simulator answering at once, owners inserted before the start. */
+    /**
+     * The rate limit off (10000/s), the simulator answering at once, owners inserted before the start:
+     * once through the shared postgres bucket (every call still a row lock in Postgres), once with the
+     * local limiter (what one instance alone costs).
+     */
     List<Figure> capacity() throws Exception {
+        String scenario = "capacity: rate limit off, simulator latency 0, 1 instance";
+        String target = ctx.sizes.quick() ? "" : ">= 500 (goal 1000)";
+        return List.of(
+                new Figure(
+                        scenario,
+                        "provisions per second",
+                        "1/s",
+                        provisionsPerSecond("capacity", "postgres"),
+                        SeedSchedule.RATE,
+                        target),
+                new Figure(
+                        scenario,
+                        "provisions per second, local limiter",
+                        "1/s",
+                        provisionsPerSecond("capacitylocal", "local"),
+                        SeedSchedule.RATE,
+                        target));
+    }
+
+    private double provisionsPerSecond(String name, String limiter) throws Exception {
         int owners = ctx.sizes.capacityOwners();
-        List<Instant> stored;
-        try (BenchPipeline p = ctx.pipeline("capacity", Map.of("OR_RATE_PER_SEC", "10000"))) {
+        try (BenchPipeline p = ctx.pipeline(name, Map.of("OR_RATE_PER_SEC", "10000", "OR_RATE_LIMITER", limiter))) {
             ctx.simulator.setLatency(Duration.ZERO);
             p.tables().insertOwners(owners);
             p.start(0);
             require(
                     BenchContext.awaitKeys(p, owners, timeout(owners, 20)),
-                    "capacity",
+                    name,
                     p.tables().storedKeys(),
                     owners);
-            stored = p.tables().storedTimes();
+            return BenchContext.perSecond(p.tables().storedTimes());
         }
-        return List.of(new Figure(
-                "capacity: rate limit off, simulator latency 0, 1 instance",
-                "provisions per second",
-                "1/s",
-                BenchContext.perSecond(stored),
-                SeedSchedule.RATE,
-                ctx.sizes.quick() ? "" : ">= 500 (goal 1000)"));
     }
 
     /** One owner provisioned end to end: every component is up and the group has settled. */
