@@ -42,6 +42,35 @@ class RateLimitersTest {
         assertThat(RateLimiters.period(0.5)).isEqualTo(Duration.ofSeconds(2));
     }
 
+    /**
+     * OpenRouter counts arrivals: with each call arriving up to 30 ms after its permit, no 1-s window of
+     * arrivals holds more than the rate plus one, at 100/s as at 20/s, and at 20/s the full rate is kept.
+     */
+    @Test
+    void arrivalsUpTo30MsLateNeverPutMoreThanTheRatePlusOneIntoASecond() throws Exception {
+        for (double rate : new double[] {20, 100, 500}) {
+            FakeTime time = new FakeTime();
+            RateLimiter limiter = RateLimiters.local(rate, time, time);
+            List<Long> arrivals = new ArrayList<>();
+            for (int i = 0; i < 3 * (int) rate; i++) {
+                assertThat(limiter.acquire(Duration.ofSeconds(5))).isTrue();
+                // the first call of a window late, the others on time: the worst case for a window
+                arrivals.add(time.nanos + (i % (int) rate == 0 ? RateLimiters.ARRIVAL_JITTER.toNanos() : 0));
+            }
+            arrivals.sort(null);
+            int busiest = 0;
+            for (int i = 0, j = 0; i < arrivals.size(); i++) {
+                while (j < arrivals.size() && arrivals.get(j) < arrivals.get(i) + 1_000_000_000L) {
+                    j++;
+                }
+                busiest = Math.max(busiest, j - i);
+            }
+            assertThat(busiest).as("busiest second at %s/s", rate).isLessThanOrEqualTo((int) rate + 1);
+        }
+        assertThat(RateLimiters.spacedRate(20)).isEqualTo(20);
+        assertThat(RateLimiters.spacedRate(100)).isBetween(98.0, 98.1);
+    }
+
     @Test
     void rejectsRatesThatAreNotPositiveNumbers() {
         for (double bad : new double[] {0, -1, Double.NaN, Double.POSITIVE_INFINITY}) {
