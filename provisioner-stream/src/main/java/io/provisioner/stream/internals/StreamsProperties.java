@@ -11,7 +11,10 @@ import org.apache.kafka.streams.StreamsConfig;
 /** The Kafka Streams settings of the provisioner, derived from the configuration; overrides win. */
 public final class StreamsProperties {
 
-    /** Calls one request may make in the worst common case: list, delete, create, delete. */
+    /**
+     * Calls one request may make in the worst common case: list, delete, create, delete. A call made
+     * again after a 429 adds at most a permit wait and a quick answer: the doubling below covers it.
+     */
     static final int CALLS_PER_RECORD = 4;
 
     /** Consumer session timeout unless {@code KAFKA_SESSION_TIMEOUT_MS} says otherwise (ms). */

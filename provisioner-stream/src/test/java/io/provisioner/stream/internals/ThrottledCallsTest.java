@@ -1,0 +1,97 @@
+package io.provisioner.stream.internals;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.provisioner.core.errors.RateLimitedException;
+import io.provisioner.core.ports.RateLimiter;
+import io.provisioner.stream.fakes.FakeKeysApi;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.Test;
+
+class ThrottledCallsTest {
+
+    /** Grants every permit and records what the limiter was told. */
+    static final class RecordingLimiter implements RateLimiter {
+        final AtomicInteger permits = new AtomicInteger();
+        final List<Duration> rateLimited = new ArrayList<>();
+        volatile boolean deny;
+
+        @Override
+        public boolean acquire(Duration maxWait) {
+            if (deny) {
+                return false;
+            }
+            permits.incrementAndGet();
+            return true;
+        }
+
+        @Override
+        public void rateLimited(Duration retryAfterOrNull) {
+            rateLimited.add(retryAfterOrNull);
+        }
+    }
+
+    private final RecordingLimiter limiter = new RecordingLimiter();
+    private final ThrottledCalls calls = new ThrottledCalls(new FakeKeysApi(), limiter, Duration.ofSeconds(10));
+
+    /** Answers 429 (with {@code retryAfter}) {@code times} times, then "ok". */
+    private static Supplier<String> refusedThenOk(int times, Duration retryAfter, AtomicInteger made) {
+        return () -> {
+            if (made.incrementAndGet() <= times) {
+                throw (RateLimitedException) FakeKeysApi.http(429, retryAfter).get();
+            }
+            return "ok";
+        };
+    }
+
+    @Test
+    void a429IsMadeAgainOnTheNextPermitAfterTheLimiterWasToldToSlowDown() {
+        AtomicInteger made = new AtomicInteger();
+
+        String result = calls.call("POST /keys", refusedThenOk(2, null, made));
+
+        assertThat(result).isEqualTo("ok");
+        assertThat(made).hasValue(3);
+        assertThat(limiter.permits).as("a permit for every call made").hasValue(3);
+        assertThat(limiter.rateLimited).hasSize(2);
+    }
+
+    @Test
+    void theThird429InARowGoesToTheCaller() {
+        AtomicInteger made = new AtomicInteger();
+
+        assertThatThrownBy(() -> calls.call("POST /keys", refusedThenOk(3, null, made)))
+                .isInstanceOf(RateLimitedException.class);
+        assertThat(made).hasValue(1 + ThrottledCalls.RATE_LIMITED_RETRIES);
+        assertThat(limiter.rateLimited).hasSize(3);
+    }
+
+    @Test
+    void aRetryAfterBeyondThePermitWaitGoesToTheCallerAtOnceWithItsRetryAfter() {
+        AtomicInteger made = new AtomicInteger();
+
+        assertThatThrownBy(() -> calls.call("POST /keys", refusedThenOk(1, Duration.ofSeconds(60), made)))
+                .isInstanceOfSatisfying(RateLimitedException.class, e -> assertThat(e.retryAfter())
+                        .contains(Duration.ofSeconds(60)));
+        assertThat(made).hasValue(1);
+        assertThat(limiter.rateLimited).containsExactly(Duration.ofSeconds(60));
+    }
+
+    @Test
+    void noPermitAfterA429LeavesThe429ToTheCaller() {
+        AtomicInteger made = new AtomicInteger();
+        Supplier<String> call = () -> {
+            made.incrementAndGet();
+            limiter.deny = true;
+            throw (RateLimitedException) FakeKeysApi.http(429, null).get();
+        };
+
+        assertThatThrownBy(() -> calls.call("POST /keys", call)).isInstanceOf(RateLimitedException.class);
+        assertThat(made).hasValue(1);
+    }
+}
