@@ -80,6 +80,21 @@ class JdbcKeyStoreIT {
         assertThat(state.job()).contains(new JobState("succeeded", 1, null));
     }
 
+    /**
+     * A keys table kept from an older schema may allow a null hash: an active row without one is still
+     * the owner's key, not "no key" (which would create a key the one-active-key index then refuses, on
+     * every attempt).
+     */
+    @Test
+    void anActiveKeyRowWithoutAHashIsStillTheOwnersKey() throws SQLException {
+        OwnerRef teacher = insertOwner("teachers", OwnerRef.TEACHER);
+        schema.exec("alter table " + schema.name + ".ai_provider_keys alter column key_hash drop not null");
+        schema.exec("insert into " + schema.name + ".ai_provider_keys (owner_type, owner_id, encrypted_key)"
+                + " values ('teacher', '" + teacher.ownerId() + "', 'v1:legacy')");
+
+        assertThat(store.load(teacher).activeKey()).isPresent();
+    }
+
     @Test
     void refusesASecondActiveKeyForTheSameOwner() throws SQLException {
         OwnerRef teacher = insertOwner("teachers", OwnerRef.TEACHER);

@@ -42,7 +42,8 @@ public final class OwnerStateRead {
                 ? owners.existsExpression(c, o.ownerType())
                 : "(cast(? as text) is null and false)";
         String sql = "select " + exists + " as owner_exists, k." + KeyRows.COLUMNS.replace(", ", ", k.")
-                + ", j.status, j.attempts, j.attempt_started_at from (values (1)) one"
+                + ", j.status, j.attempts, j.attempt_started_at, k.owner_id is not null as has_key,"
+                + " j.owner_id is not null as has_job from (values (1)) one"
                 + " left join " + keysTable + " k on k.owner_type = ? and k.owner_id = ? and k.revoked_at is null"
                 + " left join " + jobsTable + " j on j.owner_type = ? and j.owner_id = ?";
         boolean ownerExists;
@@ -57,9 +58,10 @@ public final class OwnerStateRead {
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 ownerExists = rs.getBoolean("owner_exists");
-                key = rs.getString("key_hash") == null ? Optional.empty() : Optional.of(KeyRows.storedKey(rs));
+                // by the join columns: a key or job column may be null in a table an older schema created
+                key = rs.getBoolean("has_key") ? Optional.of(KeyRows.storedKey(rs)) : Optional.empty();
                 String status = rs.getString("status");
-                job = status == null
+                job = !rs.getBoolean("has_job")
                         ? Optional.empty()
                         : Optional.of(
                                 new JobState(status, rs.getInt("attempts"), Columns.instant(rs, "attempt_started_at")));
