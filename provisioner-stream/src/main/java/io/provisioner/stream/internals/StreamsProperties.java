@@ -11,10 +11,7 @@ import org.apache.kafka.streams.StreamsConfig;
 /** The Kafka Streams settings of the provisioner, derived from the configuration; overrides win. */
 public final class StreamsProperties {
 
-    /**
-     * Calls one request may make in the worst common case: list, delete, create, delete. A call made
-     * again after a 429 adds at most a permit wait and a quick answer: the doubling below covers it.
-     */
+    /** Calls one request may make in the worst common case: list, delete, create, delete. */
     static final int CALLS_PER_RECORD = 4;
 
     /** Consumer session timeout unless {@code KAFKA_SESSION_TIMEOUT_MS} says otherwise (ms). */
@@ -66,9 +63,14 @@ public final class StreamsProperties {
         return p;
     }
 
-    /** A whole poll's worth of records, each waiting for permits and calls, with room to spare. */
+    /**
+     * A whole poll's worth of records, each waiting for permits and calls, with room to spare. One call
+     * is a permit wait and the call, plus, after 429s, one more permit wait shared by its re-sends and
+     * the re-sent calls ({@link ThrottledCalls#RATE_LIMITED_RETRIES}).
+     */
     static int maxPollInterval(ProvisionerConfig config, Duration permitWait) {
-        long perCall = permitWait.toMillis() + config.openRouter().callTimeout().toMillis();
+        long callTimeout = config.openRouter().callTimeout().toMillis();
+        long perCall = 2 * permitWait.toMillis() + (1 + ThrottledCalls.RATE_LIMITED_RETRIES) * callTimeout;
         long needed = 2L * config.throttle().batchSize() * CALLS_PER_RECORD * perCall;
         return (int) Math.min(Integer.MAX_VALUE, Math.max(300_000L, needed));
     }

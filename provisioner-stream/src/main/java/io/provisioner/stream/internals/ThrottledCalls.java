@@ -9,32 +9,47 @@ import io.provisioner.core.ports.RateLimiter;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
  * Takes one {@link RateLimiter} permit, waiting at most {@code maxWait}, before every OpenRouter call.
  * When no permit comes in time the call is not made and a {@link RetryableException} is thrown, so a
  * stream thread never blocks longer than {@code max.poll.interval.ms} allows. A 429 (the server did not
- * act) slows the limiter down and the call is made again on the next, slower permit, up to
- * {@link #RATE_LIMITED_RETRIES} times, unless its {@code Retry-After} is longer than {@code maxWait}:
- * a throttled request is done within a permit's wait instead of a retry tier's backoff. Thread-safe.
+ * act) slows the limiter down and the call is made again, after its {@code Retry-After} and on the next,
+ * slower permit, up to {@link #RATE_LIMITED_RETRIES} times, as long as all that waiting fits into one
+ * {@code maxWait} from the first 429: a throttled request is done within a permit's wait instead of a
+ * retry tier's backoff. Thread-safe.
  */
 public final class ThrottledCalls {
 
     /** Calls made again at once after a 429, each on a new permit; the next 429 goes to the retry tier. */
     static final int RATE_LIMITED_RETRIES = 2;
 
+    /** Sleeps; a test's sleeper moves a fake clock instead. */
+    interface Sleeper {
+        void sleep(Duration duration) throws InterruptedException;
+    }
+
     private final KeysApi api;
     private final RateLimiter limiter;
     private final Duration maxWait;
+    private final Sleeper sleeper;
+    private final LongSupplier nanoTime;
 
     public ThrottledCalls(KeysApi api, RateLimiter limiter, Duration maxWait) {
+        this(api, limiter, maxWait, d -> Thread.sleep(d.toMillis(), d.toNanosPart() % 1_000_000), System::nanoTime);
+    }
+
+    ThrottledCalls(KeysApi api, RateLimiter limiter, Duration maxWait, Sleeper sleeper, LongSupplier nanoTime) {
         if (maxWait.isNegative()) {
             throw new IllegalArgumentException("permit wait must not be negative, was " + maxWait);
         }
         this.api = api;
         this.limiter = limiter;
         this.maxWait = maxWait;
+        this.sleeper = sleeper;
+        this.nanoTime = nanoTime;
     }
 
     public KeysApi api() {
@@ -45,19 +60,22 @@ public final class ThrottledCalls {
      * Waits for a permit, then runs {@code call}; a 429 tells the limiter to slow down, and the call is
      * made again on the next permit (at most {@link #RATE_LIMITED_RETRIES} times).
      *
-     * @throws RateLimitedException the last 429, when the retries are used up, its {@code Retry-After} is
-     *     beyond the permit wait, or no permit came in time after it
+     * @throws RateLimitedException the last 429, when the retries are used up, or its {@code Retry-After}
+     *     and the next permit do not fit into one permit wait from the first 429
      */
     public <T> T call(String operation, Supplier<T> call) {
         permit(operation);
+        long deadline = 0;
         for (int retries = 0; ; retries++) {
             try {
                 return call.get();
             } catch (RateLimitedException e) {
                 Duration retryAfter = e.retryAfter().orElse(null);
                 limiter.rateLimited(retryAfter);
-                boolean waitable = retryAfter == null || retryAfter.compareTo(maxWait) <= 0;
-                if (retries >= RATE_LIMITED_RETRIES || !waitable || !tryPermit()) {
+                if (retries == 0) {
+                    deadline = nanoTime.getAsLong() + maxWait.toNanos();
+                }
+                if (retries >= RATE_LIMITED_RETRIES || !permitAfter(retryAfter, deadline)) {
                     throw e;
                 }
             }
@@ -75,10 +93,20 @@ public final class ThrottledCalls {
         return keys.stream().filter(k -> name.equals(k.name())).toList();
     }
 
-    /** A permit within {@code maxWait} (the limiter waits out a {@code Retry-After} pause first). */
-    private boolean tryPermit() {
+    /**
+     * Waits out {@code retryAfter} here (not only through the limiter's shared pause, which another
+     * instance's state may not show yet), then a permit, both before {@code deadline}.
+     */
+    private boolean permitAfter(Duration retryAfter, long deadline) {
         try {
-            return limiter.acquire(maxWait);
+            if (retryAfter != null && !retryAfter.isZero() && !retryAfter.isNegative()) {
+                if (nanoTime.getAsLong() + retryAfter.toNanos() > deadline) {
+                    return false;
+                }
+                sleeper.sleep(retryAfter);
+            }
+            long left = deadline - nanoTime.getAsLong();
+            return left > 0 && limiter.acquire(Duration.ofNanos(left));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;

@@ -38,8 +38,8 @@ class StreamsPropertiesTest {
         assertThat(p).containsEntry("security.protocol", "SASL_SSL");
         assertThat(p).containsEntry(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         assertThat(p).containsEntry(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 20);
-        // 20 records x 4 calls x (10 s permit + 30 s call), doubled
-        assertThat((Integer) p.get(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG)).isEqualTo(6_400_000);
+        // 20 records x 4 calls x (2 x 10 s permit + 3 x 30 s call: the call and its two re-sends after 429s), doubled
+        assertThat((Integer) p.get(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG)).isEqualTo(17_600_000);
         assertThat(p).containsEntry(DeadLetterExceptionHandler.DLT_TOPIC_CONFIG, "provisioning.dlt");
     }
 

@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 
@@ -37,7 +38,19 @@ class ThrottledCallsTest {
     }
 
     private final RecordingLimiter limiter = new RecordingLimiter();
-    private final ThrottledCalls calls = new ThrottledCalls(new FakeKeysApi(), limiter, Duration.ofSeconds(10));
+    /** A clock that moves only when the calls sleep. */
+    private final AtomicLong nanos = new AtomicLong();
+
+    private final List<Duration> sleeps = new ArrayList<>();
+    private final ThrottledCalls calls = new ThrottledCalls(
+            new FakeKeysApi(),
+            limiter,
+            Duration.ofSeconds(10),
+            d -> {
+                sleeps.add(d);
+                nanos.addAndGet(d.toNanos());
+            },
+            nanos::get);
 
     /** Answers 429 (with {@code retryAfter}) {@code times} times, then "ok". */
     private static Supplier<String> refusedThenOk(int times, Duration retryAfter, AtomicInteger made) {
@@ -59,6 +72,27 @@ class ThrottledCallsTest {
         assertThat(made).hasValue(3);
         assertThat(limiter.permits).as("a permit for every call made").hasValue(3);
         assertThat(limiter.rateLimited).hasSize(2);
+    }
+
+    @Test
+    void theCallIsMadeAgainOnlyAfterItsRetryAfter() {
+        AtomicInteger made = new AtomicInteger();
+
+        String result = calls.call("POST /keys", refusedThenOk(1, Duration.ofSeconds(3), made));
+
+        assertThat(result).isEqualTo("ok");
+        assertThat(sleeps).containsExactly(Duration.ofSeconds(3));
+        assertThat(limiter.rateLimited).containsExactly(Duration.ofSeconds(3));
+    }
+
+    @Test
+    void retryAftersThatTogetherOutlastOnePermitWaitLeaveTheLast429ToTheCaller() {
+        AtomicInteger made = new AtomicInteger();
+
+        assertThatThrownBy(() -> calls.call("POST /keys", refusedThenOk(2, Duration.ofSeconds(6), made)))
+                .isInstanceOf(RateLimitedException.class);
+        assertThat(made).as("6 s + 6 s would pass the 10-s permit wait").hasValue(2);
+        assertThat(sleeps).containsExactly(Duration.ofSeconds(6));
     }
 
     @Test
