@@ -1,7 +1,6 @@
 package io.provisioner.db.internal;
 
 import java.math.BigInteger;
-import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
@@ -18,19 +17,17 @@ final class CanonicalIds {
 
     private CanonicalIds() {}
 
-    /** The id itself when it is its own canonical spelling for a column of {@code type}; empty: ask the database. */
-    static Optional<String> ifCanonical(String id, String type) {
-        boolean canonical =
-                switch (type) {
-                    case "uuid" -> UUID.matcher(id).matches();
-                    case "smallint" -> integerWithin(id, Short.MIN_VALUE, Short.MAX_VALUE);
-                    case "integer" -> integerWithin(id, Integer.MIN_VALUE, Integer.MAX_VALUE);
-                    case "bigint" -> integerWithin(id, Long.MIN_VALUE, Long.MAX_VALUE);
-                    // text to text is the identity; a NUL the server rejects, so the cast decides
-                    case "text" -> id.indexOf('\0') < 0;
-                    default -> false;
-                };
-        return canonical ? Optional.of(id) : Optional.empty();
+    /** Whether the id is its own canonical spelling for a column of {@code type}; false: ask the database. */
+    static boolean isCanonical(String id, String type) {
+        return switch (type) {
+            case "uuid" -> UUID.matcher(id).matches();
+            case "smallint" -> integerWithin(id, Short.MIN_VALUE, Short.MAX_VALUE);
+            case "integer" -> integerWithin(id, Integer.MIN_VALUE, Integer.MAX_VALUE);
+            case "bigint" -> integerWithin(id, Long.MIN_VALUE, Long.MAX_VALUE);
+            // text to text is the identity; a NUL the server rejects, so the cast decides
+            case "text" -> id.indexOf('\0') < 0;
+            default -> false;
+        };
     }
 
     private static boolean integerWithin(String id, long min, long max) {

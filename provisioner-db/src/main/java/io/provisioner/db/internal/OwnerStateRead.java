@@ -38,9 +38,8 @@ public final class OwnerStateRead {
         // one spelling per owner: teacher:007 is teacher:7 and gets no key of its own
         Optional<OwnerRef> canonical = owners.canonical(c, requested);
         OwnerRef o = canonical.orElse(requested);
-        String exists = canonical.isPresent()
-                ? owners.existsExpression(c, o.ownerType())
-                : "(cast(? as text) is null and false)";
+        // an id the column type rejects is no owner: no exists(...) to ask
+        String exists = canonical.isPresent() ? owners.existsExpression(c, o.ownerType()) : "false";
         String sql = "select " + exists + " as owner_exists, k." + KeyRows.COLUMNS.replace(", ", ", k.")
                 + ", j.status, j.attempts, j.attempt_started_at, k.owner_id is not null as has_key,"
                 + " j.owner_id is not null as has_job from (values (1)) one"
@@ -50,11 +49,14 @@ public final class OwnerStateRead {
         Optional<StoredKey> key;
         Optional<JobState> job;
         try (PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setString(1, o.ownerId());
-            ps.setString(2, o.ownerType());
-            ps.setString(3, o.ownerId());
-            ps.setString(4, o.ownerType());
-            ps.setString(5, o.ownerId());
+            int i = 1;
+            if (canonical.isPresent()) {
+                ps.setString(i++, o.ownerId());
+            }
+            for (int join = 0; join < 2; join++) {
+                ps.setString(i++, o.ownerType());
+                ps.setString(i++, o.ownerId());
+            }
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 ownerExists = rs.getBoolean("owner_exists");

@@ -58,8 +58,7 @@ public final class OwnerTables {
      */
     public Optional<OwnerRef> canonical(Connection c, OwnerRef owner) throws SQLException {
         String type = idType(c, owner.ownerType());
-        Optional<String> known = CanonicalIds.ifCanonical(owner.ownerId(), type);
-        if (known.isPresent()) {
+        if (CanonicalIds.isCanonical(owner.ownerId(), type)) {
             return Optional.of(owner);
         }
         Optional<String> id = castToText(c, owner.ownerId(), type);

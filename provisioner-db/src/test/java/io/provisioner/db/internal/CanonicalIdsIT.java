@@ -36,9 +36,9 @@ class CanonicalIdsIT {
             for (String[] each : cases) {
                 String type = each[0];
                 String id = each[1];
-                assertThat(CanonicalIds.ifCanonical(id, type))
+                assertThat(CanonicalIds.isCanonical(id, type))
                         .as(type + " " + id)
-                        .contains(id);
+                        .isTrue();
                 try (PreparedStatement ps = c.prepareStatement("select cast(cast(? as " + type + ") as text)")) {
                     ps.setString(1, id);
                     try (ResultSet rs = ps.executeQuery()) {
