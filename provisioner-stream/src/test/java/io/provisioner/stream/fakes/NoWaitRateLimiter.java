@@ -2,12 +2,18 @@ package io.provisioner.stream.fakes;
 
 import io.provisioner.core.ports.RateLimiter;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** Grants every permit at once, or none while {@link #deny(boolean)} is set; counts what it granted. */
+/**
+ * Grants every permit at once, or none while {@link #deny(boolean)} is set; counts what it granted and
+ * records each {@link #rateLimited} it was told.
+ */
 public final class NoWaitRateLimiter implements RateLimiter {
 
     private final AtomicInteger granted = new AtomicInteger();
+    private final List<Duration> rateLimited = new CopyOnWriteArrayList<>();
     private volatile boolean deny;
 
     public NoWaitRateLimiter deny(boolean value) {
@@ -17,6 +23,16 @@ public final class NoWaitRateLimiter implements RateLimiter {
 
     public int granted() {
         return granted.get();
+    }
+
+    /** The {@code Retry-After} of every 429 reported, null where there was none. */
+    public List<Duration> rateLimitedCalls() {
+        return rateLimited;
+    }
+
+    @Override
+    public void rateLimited(Duration retryAfterOrNull) {
+        rateLimited.add(retryAfterOrNull);
     }
 
     @Override

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.provisioner.core.errors.RateLimitedException;
-import io.provisioner.core.ports.RateLimiter;
 import io.provisioner.stream.fakes.FakeKeysApi;
+import io.provisioner.stream.fakes.NoWaitRateLimiter;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,28 +16,7 @@ import org.junit.jupiter.api.Test;
 
 class ThrottledCallsTest {
 
-    /** Grants every permit and records what the limiter was told. */
-    static final class RecordingLimiter implements RateLimiter {
-        final AtomicInteger permits = new AtomicInteger();
-        final List<Duration> rateLimited = new ArrayList<>();
-        volatile boolean deny;
-
-        @Override
-        public boolean acquire(Duration maxWait) {
-            if (deny) {
-                return false;
-            }
-            permits.incrementAndGet();
-            return true;
-        }
-
-        @Override
-        public void rateLimited(Duration retryAfterOrNull) {
-            rateLimited.add(retryAfterOrNull);
-        }
-    }
-
-    private final RecordingLimiter limiter = new RecordingLimiter();
+    private final NoWaitRateLimiter limiter = new NoWaitRateLimiter();
     /** A clock that moves only when the calls sleep. */
     private final AtomicLong nanos = new AtomicLong();
 
@@ -70,8 +49,8 @@ class ThrottledCallsTest {
 
         assertThat(result).isEqualTo("ok");
         assertThat(made).hasValue(3);
-        assertThat(limiter.permits).as("a permit for every call made").hasValue(3);
-        assertThat(limiter.rateLimited).hasSize(2);
+        assertThat(limiter.granted()).as("a permit for every call made").isEqualTo(3);
+        assertThat(limiter.rateLimitedCalls()).hasSize(2);
     }
 
     @Test
@@ -82,7 +61,7 @@ class ThrottledCallsTest {
 
         assertThat(result).isEqualTo("ok");
         assertThat(sleeps).containsExactly(Duration.ofSeconds(3));
-        assertThat(limiter.rateLimited).containsExactly(Duration.ofSeconds(3));
+        assertThat(limiter.rateLimitedCalls()).containsExactly(Duration.ofSeconds(3));
     }
 
     @Test
@@ -102,7 +81,7 @@ class ThrottledCallsTest {
         assertThatThrownBy(() -> calls.call("POST /keys", refusedThenOk(3, null, made)))
                 .isInstanceOf(RateLimitedException.class);
         assertThat(made).hasValue(1 + ThrottledCalls.RATE_LIMITED_RETRIES);
-        assertThat(limiter.rateLimited).hasSize(3);
+        assertThat(limiter.rateLimitedCalls()).hasSize(3);
     }
 
     @Test
@@ -113,7 +92,7 @@ class ThrottledCallsTest {
                 .isInstanceOfSatisfying(RateLimitedException.class, e -> assertThat(e.retryAfter())
                         .contains(Duration.ofSeconds(60)));
         assertThat(made).hasValue(1);
-        assertThat(limiter.rateLimited).containsExactly(Duration.ofSeconds(60));
+        assertThat(limiter.rateLimitedCalls()).containsExactly(Duration.ofSeconds(60));
     }
 
     @Test
@@ -121,7 +100,7 @@ class ThrottledCallsTest {
         AtomicInteger made = new AtomicInteger();
         Supplier<String> call = () -> {
             made.incrementAndGet();
-            limiter.deny = true;
+            limiter.deny(true);
             throw (RateLimitedException) FakeKeysApi.http(429, null).get();
         };
 
