@@ -13,6 +13,7 @@ import io.provisioner.testing.SharedInfra;
 import io.provisioner.testing.TestNames;
 import java.sql.Connection;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -63,6 +64,58 @@ class PostgresRateLimiterIT {
                     .isFalse();
             assertThat(second.acquire(Duration.ofSeconds(10))).isTrue();
             assertThat(second.share()).isBetween(0.5, 0.9);
+        }
+    }
+
+    /**
+     * One 429 with {@code Retry-After: 7200} for one owner: every instance pauses for the short shared
+     * pause only, {@code status} shows it while it lasts, and it is gone once it has ended, restarts
+     * included; a two-hour pause an older version stored holds nobody.
+     */
+    @Test
+    void aLongRetryAfterPausesEveryInstanceBrieflyIsShownAndEnds(Infra infra) throws Exception {
+        String schema = TestNames.unique("rl");
+        DatabaseConfig cfg = new DatabaseConfig(
+                infra.jdbcUrl(), Optional.of(infra.dbUser()), Optional.of(new Secret(infra.dbPassword())));
+        Duration sharedPause = Duration.ofSeconds(2);
+        try (HikariDataSource a = Database.open(cfg, schema + "_a", 2);
+                HikariDataSource b = Database.open(cfg, schema + "_b", 2)) {
+            Migrator.migrate(a, schema);
+            RateLimiter first = RateLimiters.postgres(a, schema, RATE, 1_000, sharedPause);
+            assertThat(first.acquire(Duration.ofSeconds(1))).isTrue();
+
+            first.rateLimited(Duration.ofHours(2));
+            Instant shownByStatus = RateLimiters.throttledUntil(b, schema).orElseThrow();
+            RateLimiter restarted = RateLimiters.postgres(b, schema, RATE, 2_000, sharedPause);
+            Instant shownByInstance = restarted.throttledUntil().orElseThrow();
+            boolean permit = restarted.acquire(Duration.ofSeconds(10));
+
+            assertThat(shownByStatus).isBefore(Instant.now().plus(sharedPause));
+            assertThat(shownByInstance).isEqualTo(shownByStatus);
+            assertThat(permit)
+                    .as("another instance calls again after the shared pause")
+                    .isTrue();
+            assertThat(RateLimiters.throttledUntil(b, schema))
+                    .as("the pause is over")
+                    .isEmpty();
+
+            try (Connection c = a.getConnection()) {
+                long now = System.currentTimeMillis();
+                c.createStatement()
+                        .execute("update " + schema + ".provisioner_rate_limit set state = convert_to('"
+                                + new AimdRate(
+                                                1,
+                                                0,
+                                                0,
+                                                now + Duration.ofHours(2).toMillis())
+                                        .encode()
+                                + "', 'UTF8') where id = " + PostgresAdaptiveState.ROW_ID);
+            }
+            RateLimiter afterUpgrade = RateLimiters.postgres(b, schema, RATE, 3_000, sharedPause);
+            assertThat(afterUpgrade.acquire(Duration.ofSeconds(1)))
+                    .as("a two-hour pause stored by an older version holds nobody")
+                    .isTrue();
+            assertThat(afterUpgrade.throttledUntil()).isEmpty();
         }
     }
 
