@@ -1,6 +1,7 @@
 package io.provisioner.db.ratelimit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.provisioner.core.config.DatabaseConfig;
@@ -21,6 +22,7 @@ import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.slf4j.Logger;
@@ -42,6 +44,71 @@ class PostgresRateLimiterIT {
     @Test
     void instancesAtDifferentRatesShareOneBucketAtTheNewestRate(Infra infra) throws Exception {
         assertTwoInstancesShareOneBucket(infra, 5, 4, 5 + 1);
+    }
+
+    /**
+     * A rolling change of the rate while a backlog drains: the instances at the old rate are
+     * running when one at the new rate starts (versions as in production: start times). No second may
+     * hold more than the larger rate plus one call, whichever way the rate changes.
+     */
+    @Test
+    void aRollingRateChangeWhileABacklogDrainsNeverExceedsTheLargerRatePlusOne(Infra infra) throws Exception {
+        for (double[] rates : new double[][] {{5, 4}, {4, 5}}) {
+            List<Long> permits = drainDuringRollingChange(infra, rates[0], rates[1], 60);
+            int max = maxInAnyOneSecondWindow(permits);
+            LOG.info(
+                    "rolling change {}/s -> {}/s: {} permits, at most {} in one second",
+                    rates[0],
+                    rates[1],
+                    permits.size(),
+                    max);
+            assertThat(max).isLessThanOrEqualTo((int) Math.max(rates[0], rates[1]) + 1);
+        }
+    }
+
+    private static List<Long> drainDuringRollingChange(Infra infra, double oldRate, double newRate, int backlog)
+            throws Exception {
+        String schema = TestNames.unique("rl");
+        DatabaseConfig cfg = new DatabaseConfig(
+                infra.jdbcUrl(), Optional.of(infra.dbUser()), Optional.of(new Secret(infra.dbPassword())));
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try (HikariDataSource a = Database.open(cfg, schema + "_a", 3);
+                HikariDataSource b = Database.open(cfg, schema + "_b", 3)) {
+            try {
+                Migrator.migrate(a, schema);
+                AtomicInteger left = new AtomicInteger(backlog);
+                List<Long> permits = Collections.synchronizedList(new ArrayList<>());
+                RateLimiter old = RateLimiters.postgres(a, schema, oldRate);
+                List<Future<?>> runs = new ArrayList<>();
+                for (int i = 0; i < 2; i++) {
+                    runs.add(pool.submit(() -> drain(old, left, permits)));
+                }
+                await().until(() -> permits.size() >= 10);
+                RateLimiter started = RateLimiters.postgres(b, schema, newRate);
+                for (int i = 0; i < 2; i++) {
+                    runs.add(pool.submit(() -> drain(started, left, permits)));
+                }
+                for (Future<?> run : runs) {
+                    run.get();
+                }
+                return new ArrayList<>(permits);
+            } finally {
+                try (Connection c = a.getConnection()) {
+                    c.createStatement().execute("drop schema if exists " + schema + " cascade");
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static Void drain(RateLimiter limiter, AtomicInteger left, List<Long> permits) throws InterruptedException {
+        while (left.get() > 0) {
+            if (limiter.acquire(Duration.ofSeconds(10)) && left.getAndDecrement() > 0) {
+                permits.add(System.nanoTime());
+            }
+        }
+        return null;
     }
 
     /** A 429 seen by one instance slows the other: the pause of its Retry-After, then half the rate. */
