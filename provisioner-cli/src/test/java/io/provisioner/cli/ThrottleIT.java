@@ -35,10 +35,11 @@ class ThrottleIT {
             f.env.put("OR_BACKOFF_MAX_MS", "8000"); // the shared pause: min(8 s, 1 min)
             PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             f.start(EnumSet.allOf(Components.class), registry);
-            String throttled = "teacher:" + UUID.randomUUID();
+            UUID throttledId = UUID.randomUUID();
+            String throttled = "teacher:" + throttledId;
             f.simulator.failCreatesFor(throttled, Fault.rateLimited(Duration.ofHours(2)));
             try (OpsHttpServer ops = new OpsHttpServer("127.0.0.1", 0, registry, f::health)) {
-                insertTeacher(f, throttled);
+                f.insertTeacher(throttledId);
                 await().atMost(WAIT).until(() -> f.health().get("provisioner").throttledUntil() != null);
 
                 HttpResponse<String> health = Scrape.get(ops.port(), "/health");
@@ -68,15 +69,6 @@ class ThrottleIT {
                         .isTrue();
                 assertThat(Scrape.get(ops.port(), "/health").body()).doesNotContain("throttled");
             }
-        }
-    }
-
-    private static void insertTeacher(PipelineFixture f, String owner) throws Exception {
-        try (var c = f.infra.connect();
-                var ps = c.prepareStatement("insert into " + f.schema + ".teachers values (?::uuid, ?, null)")) {
-            ps.setString(1, owner.substring("teacher:".length()));
-            ps.setString(2, "teacher under test");
-            ps.executeUpdate();
         }
     }
 }

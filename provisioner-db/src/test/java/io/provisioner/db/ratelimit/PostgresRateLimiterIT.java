@@ -68,6 +68,33 @@ class PostgresRateLimiterIT {
 
     private static List<Long> drainDuringRollingChange(Infra infra, double oldRate, double newRate, int backlog)
             throws Exception {
+        return onTwoInstances(infra, (a, b, schema, pool) -> {
+            AtomicInteger left = new AtomicInteger(backlog);
+            List<Long> permits = Collections.synchronizedList(new ArrayList<>());
+            RateLimiter old = RateLimiters.postgres(a, schema, oldRate);
+            List<Future<?>> runs = new ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                runs.add(pool.submit(() -> drain(old, left, permits)));
+            }
+            await().until(() -> permits.size() >= 10);
+            RateLimiter started = RateLimiters.postgres(b, schema, newRate);
+            for (int i = 0; i < 2; i++) {
+                runs.add(pool.submit(() -> drain(started, left, permits)));
+            }
+            for (Future<?> run : runs) {
+                run.get();
+            }
+            return new ArrayList<>(permits);
+        });
+    }
+
+    /** What runs on two instances (a pool each) of one pipeline, with four threads to run them on. */
+    private interface TwoInstances<T> {
+        T run(HikariDataSource a, HikariDataSource b, String schema, ExecutorService pool) throws Exception;
+    }
+
+    /** Runs {@code body} on a fresh migrated schema, dropped afterwards. */
+    private static <T> T onTwoInstances(Infra infra, TwoInstances<T> body) throws Exception {
         String schema = TestNames.unique("rl");
         DatabaseConfig cfg = new DatabaseConfig(
                 infra.jdbcUrl(), Optional.of(infra.dbUser()), Optional.of(new Secret(infra.dbPassword())));
@@ -76,22 +103,7 @@ class PostgresRateLimiterIT {
                 HikariDataSource b = Database.open(cfg, schema + "_b", 3)) {
             try {
                 Migrator.migrate(a, schema);
-                AtomicInteger left = new AtomicInteger(backlog);
-                List<Long> permits = Collections.synchronizedList(new ArrayList<>());
-                RateLimiter old = RateLimiters.postgres(a, schema, oldRate);
-                List<Future<?>> runs = new ArrayList<>();
-                for (int i = 0; i < 2; i++) {
-                    runs.add(pool.submit(() -> drain(old, left, permits)));
-                }
-                await().until(() -> permits.size() >= 10);
-                RateLimiter started = RateLimiters.postgres(b, schema, newRate);
-                for (int i = 0; i < 2; i++) {
-                    runs.add(pool.submit(() -> drain(started, left, permits)));
-                }
-                for (Future<?> run : runs) {
-                    run.get();
-                }
-                return new ArrayList<>(permits);
+                return body.run(a, b, schema, pool);
             } finally {
                 try (Connection c = a.getConnection()) {
                     c.createStatement().execute("drop schema if exists " + schema + " cascade");
@@ -141,13 +153,8 @@ class PostgresRateLimiterIT {
      */
     @Test
     void aLongRetryAfterPausesEveryInstanceBrieflyIsShownAndEnds(Infra infra) throws Exception {
-        String schema = TestNames.unique("rl");
-        DatabaseConfig cfg = new DatabaseConfig(
-                infra.jdbcUrl(), Optional.of(infra.dbUser()), Optional.of(new Secret(infra.dbPassword())));
         Duration sharedPause = Duration.ofSeconds(2);
-        try (HikariDataSource a = Database.open(cfg, schema + "_a", 2);
-                HikariDataSource b = Database.open(cfg, schema + "_b", 2)) {
-            Migrator.migrate(a, schema);
+        onTwoInstances(infra, (a, b, schema, pool) -> {
             RateLimiter first = RateLimiters.postgres(a, schema, RATE, 1_000, sharedPause);
             assertThat(first.acquire(Duration.ofSeconds(1))).isTrue();
 
@@ -183,53 +190,40 @@ class PostgresRateLimiterIT {
                     .as("a two-hour pause stored by an older version holds nobody")
                     .isTrue();
             assertThat(afterUpgrade.throttledUntil()).isEmpty();
-        }
+            return null;
+        });
     }
 
     private static void assertTwoInstancesShareOneBucket(Infra infra, double rateA, double rateB, int most)
             throws Exception {
-        String schema = TestNames.unique("rl");
-        DatabaseConfig cfg = new DatabaseConfig(
-                infra.jdbcUrl(), Optional.of(infra.dbUser()), Optional.of(new Secret(infra.dbPassword())));
-        ExecutorService pool = Executors.newFixedThreadPool(4);
-        try (HikariDataSource a = Database.open(cfg, schema + "_a", 3);
-                HikariDataSource b = Database.open(cfg, schema + "_b", 3)) {
-            try {
-                Migrator.migrate(a, schema);
-                RateLimiter first = RateLimiters.postgres(a, schema, rateA, 1_000);
-                RateLimiter second = RateLimiters.postgres(b, schema, rateB, 2_000);
-                long deadline = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+        onTwoInstances(infra, (a, b, schema, pool) -> {
+            RateLimiter first = RateLimiters.postgres(a, schema, rateA, 1_000);
+            RateLimiter second = RateLimiters.postgres(b, schema, rateB, 2_000);
+            long deadline = System.nanoTime() + Duration.ofSeconds(3).toNanos();
 
-                List<Future<List<Long>>> runs = new ArrayList<>();
-                for (RateLimiter limiter : List.of(first, first, second, second)) {
-                    runs.add(pool.submit(() -> acquireUntil(limiter, deadline)));
-                }
-                List<Long> all = new ArrayList<>();
-                List<Integer> perThread = new ArrayList<>();
-                for (Future<List<Long>> run : runs) {
-                    List<Long> times = run.get();
-                    perThread.add(times.size());
-                    all.addAll(times);
-                }
-
-                assertThat(perThread.get(0) + perThread.get(1))
-                        .as("permits of instance one")
-                        .isPositive();
-                assertThat(perThread.get(2) + perThread.get(3))
-                        .as("permits of instance two")
-                        .isPositive();
-                int max = maxInAnyOneSecondWindow(all);
-                LOG.info(
-                        "at {}/s and {}/s: {} permits in 3 s, at most {} in one second", rateA, rateB, all.size(), max);
-                assertThat(max).isLessThanOrEqualTo(most);
-            } finally {
-                try (Connection c = a.getConnection()) {
-                    c.createStatement().execute("drop schema if exists " + schema + " cascade");
-                }
+            List<Future<List<Long>>> runs = new ArrayList<>();
+            for (RateLimiter limiter : List.of(first, first, second, second)) {
+                runs.add(pool.submit(() -> acquireUntil(limiter, deadline)));
             }
-        } finally {
-            pool.shutdownNow();
-        }
+            List<Long> all = new ArrayList<>();
+            List<Integer> perThread = new ArrayList<>();
+            for (Future<List<Long>> run : runs) {
+                List<Long> times = run.get();
+                perThread.add(times.size());
+                all.addAll(times);
+            }
+
+            assertThat(perThread.get(0) + perThread.get(1))
+                    .as("permits of instance one")
+                    .isPositive();
+            assertThat(perThread.get(2) + perThread.get(3))
+                    .as("permits of instance two")
+                    .isPositive();
+            int max = maxInAnyOneSecondWindow(all);
+            LOG.info("at {}/s and {}/s: {} permits in 3 s, at most {} in one second", rateA, rateB, all.size(), max);
+            assertThat(max).isLessThanOrEqualTo(most);
+            return null;
+        });
     }
 
     private static List<Long> acquireUntil(RateLimiter limiter, long deadline) throws InterruptedException {
