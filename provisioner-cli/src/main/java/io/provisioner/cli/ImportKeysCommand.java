@@ -127,8 +127,13 @@ final class ImportKeysCommand implements Callable<Integer> {
     static RateLimiter limiter(ProvisionerConfig config, HikariDataSource ds, String schema) {
         double rate = config.throttle().ratePerSecond();
         return config.throttle().limiter() == ProvisionerConfig.RateLimiterKind.LOCAL
-                ? RateLimiters.local(rate)
-                : RateLimiters.postgres(ds, schema, rate);
+                ? RateLimiters.local(
+                        rate, RateLimiters.sharedPause(config.retry().maxDelay()))
+                : RateLimiters.postgres(
+                        ds,
+                        schema,
+                        rate,
+                        RateLimiters.sharedPause(config.retry().maxDelay()));
     }
 
     private void progress(PrintWriter err, int done, int total) {

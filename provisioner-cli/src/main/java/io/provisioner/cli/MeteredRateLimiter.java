@@ -4,6 +4,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.provisioner.core.ports.RateLimiter;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
 
 /**
  * Times every wait for a permit as the histogram {@code provisioner_rate_limit_wait_seconds{result}}
@@ -47,5 +49,10 @@ final class MeteredRateLimiter implements RateLimiter {
     @Override
     public void rateLimited(Duration retryAfterOrNull) {
         delegate.rateLimited(retryAfterOrNull);
+    }
+
+    @Override
+    public Optional<Instant> throttledUntil() {
+        return delegate.throttledUntil();
     }
 }

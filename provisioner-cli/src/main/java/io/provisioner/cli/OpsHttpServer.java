@@ -14,7 +14,7 @@ import java.util.stream.Collectors;
 
 /**
  * {@code /metrics} (Prometheus text) and {@code /health} (JSON; 200 when every component is up, 503
- * otherwise) on {@code PROVISIONER_HTTP_BIND:PROVISIONER_HTTP_PORT}.
+ * otherwise; a throttled component is up, with {@code "throttled":true} and its {@code "throttled_until"}) on {@code PROVISIONER_HTTP_BIND:PROVISIONER_HTTP_PORT}.
  */
 public final class OpsHttpServer implements AutoCloseable {
 
@@ -43,9 +43,17 @@ public final class OpsHttpServer implements AutoCloseable {
         String parts = h.entrySet().stream()
                 .map(e ->
                         "\"" + e.getKey() + "\":{\"status\":\"" + (e.getValue().up() ? "UP" : "DOWN")
-                                + "\",\"detail\":\"" + escape(e.getValue().detail()) + "\"}")
+                                + "\",\"detail\":\"" + escape(e.getValue().detail()) + "\"" + throttled(e.getValue())
+                                + "}")
                 .collect(Collectors.joining(","));
         return "{\"status\":\"" + (up ? "UP" : "DOWN") + "\",\"components\":{" + parts + "}}";
+    }
+
+    /** A component that OpenRouter's Retry-After pauses is throttled, with the time that ends, and still UP. */
+    private static String throttled(Pipeline.Health h) {
+        return h.throttledUntil() == null
+                ? ""
+                : ",\"throttled\":true,\"throttled_until\":\"" + h.throttledUntil() + "\"";
     }
 
     private static String escape(String s) {

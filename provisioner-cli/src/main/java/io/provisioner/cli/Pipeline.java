@@ -24,6 +24,7 @@ import io.provisioner.stream.ProvisionerStreamApp;
 import io.provisioner.stream.internals.StreamsProperties;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -128,6 +129,7 @@ public final class Pipeline implements AutoCloseable {
         OpenRouterClient api = OpenRouterClient.create(config.openRouter(), new MicrometerCallListener(registry));
         closeables.add(api);
         RateLimiter limiter = new MeteredRateLimiter(rateLimiter(), registry);
+        ThrottledGauge.register(registry, limiter);
         JdbcKeyStore store =
                 new JdbcKeyStore(dataSource, schema(), config.requireCipher(), ownerTables(config), Clock.systemUTC());
         stream =
@@ -206,9 +208,11 @@ public final class Pipeline implements AutoCloseable {
 
     /** The limiter of {@code OR_RATE_LIMITER}: with {@code postgres}, the bucket every instance and command shares. */
     public static RateLimiter rateLimiter(ProvisionerConfig config, DataSource ds) {
+        // one Retry-After pauses every caller briefly; the request that got it waits on alone
+        Duration sharedPause = RateLimiters.sharedPause(config.retry().maxDelay());
         return config.throttle().limiter() == ProvisionerConfig.RateLimiterKind.LOCAL
-                ? RateLimiters.local(config.throttle().ratePerSecond())
-                : RateLimiters.postgres(ds, schemaOf(config), config.throttle().ratePerSecond());
+                ? RateLimiters.local(config.throttle().ratePerSecond(), sharedPause)
+                : RateLimiters.postgres(ds, schemaOf(config), config.throttle().ratePerSecond(), sharedPause);
     }
 
     private int poolSize() {
@@ -246,7 +250,9 @@ public final class Pipeline implements AutoCloseable {
             out.put("cdc", new Health(cdc.isHealthy(), cdc.isActive() ? "active" : "standby"));
         }
         if (stream != null) {
-            out.put("provisioner", new Health(stream.healthy(), stream.healthDetail()));
+            Instant throttledUntil =
+                    limiter == null ? null : limiter.throttledUntil().orElse(null);
+            out.put("provisioner", new Health(stream.healthy(), stream.healthDetail(), throttledUntil));
         }
         if (retry != null) {
             out.put("retry", new Health(retry.healthy(), retry.healthy() ? "running" : "stopped"));
@@ -254,7 +260,15 @@ public final class Pipeline implements AutoCloseable {
         return out;
     }
 
-    public record Health(boolean up, String detail) {}
+    /**
+     * @param throttledUntil while OpenRouter's {@code Retry-After} pauses the component's calls, when that
+     *     pause ends; null when it is not throttled. A throttled component is still healthy.
+     */
+    public record Health(boolean up, String detail, Instant throttledUntil) {
+        public Health(boolean up, String detail) {
+            this(up, detail, null);
+        }
+    }
 
     public HikariDataSource dataSource() {
         return dataSource;

@@ -7,11 +7,14 @@ import io.provisioner.core.events.Json;
 import io.provisioner.db.Database;
 import io.provisioner.db.JobFailure;
 import io.provisioner.db.ProvisioningQueries;
+import io.provisioner.db.ratelimit.RateLimiters;
 import java.io.PrintWriter;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -19,11 +22,14 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code provisioner status}: job counts per status and the latest failures with their errors. */
+/**
+ * {@code provisioner status}: job counts per status, the latest failures with their errors, and the end of
+ * the pause a {@code Retry-After} imposes on every instance (read from the shared row), if one is in force.
+ */
 @Command(
         name = "status",
         mixinStandardHelpOptions = true,
-        description = "Job counts per status and the latest failures.")
+        description = "Job counts per status, the latest failures, and whether OpenRouter calls are throttled.")
 final class StatusCommand implements Callable<Integer> {
 
     private static final List<String> STATUSES =
@@ -38,13 +44,16 @@ final class StatusCommand implements Callable<Integer> {
             description = "latest failures to show (default ${DEFAULT-VALUE})")
     int failures;
 
-    @Option(names = "--json", description = "print one JSON document: {jobs: {status: count}, failures: [...]}")
+    @Option(
+            names = "--json",
+            description =
+                    "print one JSON document: {jobs: {status: count}, failures: [...], throttled_until: time|null}")
     boolean json;
 
     @Spec
     CommandSpec spec;
 
-    static String json(Map<String, Long> counts, List<JobFailure> latest) {
+    static String json(Map<String, Long> counts, List<JobFailure> latest, Optional<Instant> throttledUntil) {
         Map<String, Long> jobs = new LinkedHashMap<>();
         STATUSES.forEach(st -> jobs.put(st, counts.getOrDefault(st, 0L)));
         List<Map<String, Object>> failures = new ArrayList<>();
@@ -60,6 +69,7 @@ final class StatusCommand implements Callable<Integer> {
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("jobs", jobs);
         doc.put("failures", failures);
+        doc.put("throttled_until", throttledUntil.map(Instant::toString).orElse(null));
         try {
             return Json.MAPPER.writeValueAsString(doc);
         } catch (JsonProcessingException e) {
@@ -67,7 +77,12 @@ final class StatusCommand implements Callable<Integer> {
         }
     }
 
-    private static void text(PrintWriter out, Map<String, Long> counts, List<JobFailure> latest) {
+    private static void text(
+            PrintWriter out, Map<String, Long> counts, List<JobFailure> latest, Optional<Instant> throttledUntil) {
+        out.println(throttledUntil
+                .map(t -> "OpenRouter calls: throttled until " + t + " (a Retry-After pauses every instance)")
+                .orElse("OpenRouter calls: not throttled"));
+        out.println();
         out.println("jobs");
         for (String s : STATUSES) {
             out.printf("  %-11s %8d%n", s, counts.getOrDefault(s, 0L));
@@ -94,10 +109,11 @@ final class StatusCommand implements Callable<Integer> {
                     new ProvisioningQueries(ds, Pipeline.schemaOf(config), Pipeline.ownerTables(config));
             Map<String, Long> counts = q.countsByStatus();
             List<JobFailure> latest = q.latestFailures(failures);
+            Optional<Instant> throttledUntil = RateLimiters.throttledUntil(ds, Pipeline.schemaOf(config));
             if (json) {
-                out.println(json(counts, latest));
+                out.println(json(counts, latest, throttledUntil));
             } else {
-                text(out, counts, latest);
+                text(out, counts, latest, throttledUntil);
             }
             out.flush();
         }

@@ -22,7 +22,8 @@ class DeployFilesTest {
                         "ProvisionerDown",
                         "ProvisionerLagGrowing",
                         "ProvisionerDeadLetters",
-                        "ProvisionerManagementKeyRejected");
+                        "ProvisionerManagementKeyRejected",
+                        "ProvisionerThrottled");
     }
 
     @Test

@@ -9,6 +9,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -39,6 +40,23 @@ class OpsHttpServerTest {
             assertThat(down.statusCode()).isEqualTo(503);
             assertThat(down.body())
                     .contains("\"status\":\"DOWN\"", "rejects the management key", "\"cdc\":{\"status\":\"UP\"");
+        }
+    }
+
+    @Test
+    void aThrottledComponentIsReportedWithItsEndAndIsStillHealthy() throws Exception {
+        Instant until = Instant.parse("2026-12-04T22:00:30Z");
+        Map<String, Pipeline.Health> health = Map.of("provisioner", new Pipeline.Health(true, "RUNNING", until));
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        try (OpsHttpServer server = new OpsHttpServer("127.0.0.1", 0, registry, () -> health)) {
+            HttpResponse<String> r = get(server.port(), "/health");
+
+            assertThat(r.statusCode()).isEqualTo(200);
+            assertThat(r.body())
+                    .contains(
+                            "\"provisioner\":{\"status\":\"UP\"",
+                            "\"throttled\":true",
+                            "\"throttled_until\":\"2026-12-04T22:00:30Z\"");
         }
     }
 

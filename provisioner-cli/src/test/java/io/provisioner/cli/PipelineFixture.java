@@ -126,7 +126,11 @@ final class PipelineFixture implements AutoCloseable {
 
     /** Inserts one teacher with a fresh id; returns its record key {@code teacher:<id>}. */
     String insertTeacher() throws SQLException {
-        UUID id = UUID.randomUUID();
+        return insertTeacher(UUID.randomUUID());
+    }
+
+    /** Inserts the teacher {@code id}; returns its record key {@code teacher:<id>}. */
+    String insertTeacher(UUID id) throws SQLException {
         try (Connection c = infra.connect();
                 PreparedStatement ps = c.prepareStatement("insert into " + schema + ".teachers values (?, ?, null)")) {
             ps.setObject(1, id);

@@ -37,6 +37,7 @@ class ProvisionerConfigTest {
         assertThat(c.throttle().batchSize()).isEqualTo(5);
         assertThat(c.retry().maxAttempts()).isEqualTo(8);
         assertThat(c.retry().tierDelay(1)).isEqualTo(Duration.ofSeconds(30));
+        assertThat(c.retry().maxRetryAfter()).isEqualTo(Duration.ofHours(1));
         assertThat(c.limits().organization().limit()).isEqualByComparingTo("200");
         assertThat(c.limits().teacher().limit()).isEqualByComparingTo("50");
         assertThat(c.limits().teacher().reset()).isEqualTo(LimitReset.DAILY);
@@ -53,6 +54,14 @@ class ProvisionerConfigTest {
         assertThat(c.orphanGrace()).isEqualTo(Duration.ofMinutes(10));
         assertThat(c.dltRetention()).isEmpty();
         assertThat(c.keyNames().prefix()).isEmpty();
+    }
+
+    @Test
+    void maxRetryAfterIsADurationOfOneSecondToOneDay() {
+        assertThat(load(Map.of("OR_MAX_RETRY_AFTER", "10m")).retry().maxRetryAfter())
+                .isEqualTo(Duration.ofMinutes(10));
+        assertThatThrownBy(() -> load(Map.of("OR_MAX_RETRY_AFTER", "2d"))).hasMessageContaining("OR_MAX_RETRY_AFTER");
+        assertThatThrownBy(() -> load(Map.of("OR_MAX_RETRY_AFTER", "0"))).hasMessageContaining("OR_MAX_RETRY_AFTER");
     }
 
     @Test

@@ -56,8 +56,29 @@ class RetryPolicyTest {
 
     @Test
     void retryAfterBeyondEveryTierIsHonouredOnTheLastTier() {
-        RetryDecision d = defaults.afterRetryableFailure(1, Optional.of(Duration.ofHours(3)), now);
+        RetryPolicy patient = new RetryPolicy(8, Duration.ofSeconds(30), 2, Duration.ofHours(1), Duration.ofHours(6));
+        RetryDecision d = patient.afterRetryableFailure(1, Optional.of(Duration.ofHours(3)), now);
         assertThat(d).isEqualTo(new RetryDecision.Retry(7, now.plus(Duration.ofHours(3)), Duration.ofHours(3)));
+    }
+
+    @Test
+    void retryAfterBeyondTheCeilingIsCutToIt() {
+        RetryDecision threeHours = defaults.afterRetryableFailure(1, Optional.of(Duration.ofHours(3)), now);
+        RetryDecision twoBillionSeconds =
+                defaults.afterRetryableFailure(1, Optional.of(Duration.ofSeconds(2_000_000_000L)), now);
+
+        RetryDecision oneHour = new RetryDecision.Retry(7, now.plus(Duration.ofHours(1)), Duration.ofHours(1));
+        assertThat(threeHours).isEqualTo(oneHour);
+        assertThat(twoBillionSeconds).isEqualTo(oneHour);
+    }
+
+    @Test
+    void noPermitSpendsNoAttemptAndNeverDeadLetters() {
+        assertThat(defaults.afterNoPermit(now))
+                .isEqualTo(new RetryDecision.Retry(1, now.plusSeconds(30), Duration.ofSeconds(30)));
+        assertThat(new RetryPolicy(1, Duration.ofSeconds(30), 2, Duration.ofHours(1)).afterNoPermit(now))
+                .as("without a retry tier there is nowhere else to go")
+                .isInstanceOf(RetryDecision.DeadLetter.class);
     }
 
     @Test
@@ -77,5 +98,7 @@ class RetryPolicyTest {
                 .hasMessageContaining("maxAttempts");
         assertThatThrownBy(() -> new RetryPolicy(3, Duration.ofSeconds(10), 0.5, Duration.ofSeconds(20)))
                 .hasMessageContaining("multiplier");
+        assertThatThrownBy(() -> new RetryPolicy(3, Duration.ofSeconds(1), 2, Duration.ofSeconds(2), Duration.ZERO))
+                .hasMessageContaining("Retry-After");
     }
 }

@@ -59,7 +59,15 @@ public final class ProvisionerStreamApp implements AutoCloseable {
         this.topics = config.topics();
         Duration permitWait = ProvisioningService.DEFAULT_PERMIT_WAIT;
         ProvisioningService service = new ProvisioningService(
-                api, store, limiter, config.limits(), config.keyNames(), clock, registry, permitWait);
+                api,
+                store,
+                limiter,
+                config.limits(),
+                config.keyNames(),
+                clock,
+                registry,
+                permitWait,
+                config.retry().maxRetryAfter());
         this.properties = StreamsProperties.of(
                 config, APPLICATION_ID, topics, permitWait, new StreamMetrics(registry), streamsOverrides);
         // the gate is built first: the topology asks it how often a record paused processing

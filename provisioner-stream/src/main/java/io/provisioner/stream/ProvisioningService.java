@@ -19,6 +19,7 @@ import io.provisioner.core.ports.KeysApi;
 import io.provisioner.core.ports.OwnerState;
 import io.provisioner.core.ports.RateLimiter;
 import io.provisioner.core.ports.StoredKey;
+import io.provisioner.core.retry.RetryPolicy;
 import io.provisioner.stream.internals.LeftoverKeys;
 import io.provisioner.stream.internals.ThrottledCalls;
 import java.time.Clock;
@@ -84,7 +85,21 @@ public final class ProvisioningService {
             Clock clock,
             MeterRegistry registry,
             Duration permitWait) {
-        this.calls = new ThrottledCalls(api, limiter, permitWait);
+        this(api, store, limiter, limits, names, clock, registry, permitWait, RetryPolicy.DEFAULT_MAX_RETRY_AFTER);
+    }
+
+    /** @param maxRetryAfter the longest {@code Retry-After} honoured ({@code OR_MAX_RETRY_AFTER}) */
+    public ProvisioningService(
+            KeysApi api,
+            KeyStore store,
+            RateLimiter limiter,
+            Limits limits,
+            KeyNames names,
+            Clock clock,
+            MeterRegistry registry,
+            Duration permitWait,
+            Duration maxRetryAfter) {
+        this.calls = new ThrottledCalls(api, limiter, permitWait, maxRetryAfter);
         this.leftovers = new LeftoverKeys(calls, store, names);
         this.api = api;
         this.store = store;

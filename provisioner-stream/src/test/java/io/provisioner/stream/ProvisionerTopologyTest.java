@@ -48,6 +48,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class ProvisionerTopologyTest {
 
@@ -520,6 +522,52 @@ class ProvisionerTopologyTest {
         assertThat(api.calls()).isEmpty();
         assertThat(header(retryTopic(1).readRecord().headers(), RetryHeaders.ERROR_MESSAGE))
                 .contains("rate-limit permit");
+    }
+
+    @Test
+    void noPermitAtTheLastAttemptSpendsNoAttemptAndNeverDeadLetters() {
+        store.addOwner(TEACHER);
+        limiter.deny(true);
+        Headers headers = new RecordHeaders();
+        RetryHeaders.put(headers, RetryHeaders.ATTEMPT, 7);
+
+        requests.pipeInput(new TestRecord<>(TEACHER.key(), upsert(TEACHER), headers));
+
+        assertThat(api.calls()).isEmpty();
+        assertThat(dlt.isEmpty())
+                .as("nothing dead-lettered with zero calls made")
+                .isTrue();
+        TestRecord<String, byte[]> again = retryTopic(1).readRecord();
+        assertThat(header(again.headers(), RetryHeaders.ATTEMPT))
+                .as("the attempt that made no call is not counted")
+                .isEqualTo("7");
+        assertThat(store.job(TEACHER))
+                .hasValueSatisfying(j -> assertThat(j.status()).isEqualTo("retrying"));
+
+        limiter.deny(false);
+        redeliverAfter(Duration.ofSeconds(30), again);
+
+        assertThat(store.activeKey(TEACHER))
+                .as("the eighth attempt is made, and succeeds")
+                .isPresent();
+        assertThat(dlt.isEmpty()).isTrue();
+    }
+
+    @ParameterizedTest
+    @ValueSource(longs = {7_200, 2_000_000_000L, 10_000_000_000L})
+    void aRetryAfterBeyondOneHourIsCutToOneHourAndClearsTheIntent(long retryAfterSeconds) {
+        store.addOwner(TEACHER);
+        api.failNext(Op.CREATE, FakeKeysApi.http(429, Duration.ofSeconds(retryAfterSeconds)));
+
+        requests.pipeInput(TEACHER.key(), upsert(TEACHER));
+
+        TestRecord<String, byte[]> r = retryTopic(7).readRecord();
+        assertThat(header(r.headers(), RetryHeaders.DUE_AT))
+                .as("due after OR_MAX_RETRY_AFTER (1h), not after the server's " + retryAfterSeconds + " s")
+                .isEqualTo(millis(T0.plus(Duration.ofHours(1))));
+        assertThat(store.job(TEACHER)).hasValueSatisfying(j -> assertThat(j.inFlightSince())
+                .as("a 429 did not act: no intent is left for the next attempt to clean up")
+                .isNull());
     }
 
     private TestOutputTopic<String, byte[]> retryTopic(int tier) {

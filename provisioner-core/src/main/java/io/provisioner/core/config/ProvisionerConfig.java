@@ -114,6 +114,8 @@ public record ProvisionerConfig(
     static final Duration MAX_SWEEP = Duration.ofDays(7);
     static final Duration MAX_GRACE = Duration.ofDays(30);
     static final Duration MAX_DLT_RETENTION = Duration.ofDays(3650);
+    static final Duration MIN_RETRY_AFTER = Duration.ofSeconds(1);
+    static final Duration MAX_RETRY_AFTER = Duration.ofDays(1);
 
     /** Reads the environment. */
     public static ProvisionerConfig fromEnvironment() {
@@ -147,7 +149,12 @@ public record ProvisionerConfig(
                         rate(p),
                         p.choice(Settings.OR_RATE_LIMITER, RateLimiterKind.class),
                         p.intIn(Settings.OR_BATCH_SIZE, 1, 10_000)),
-                new RetryPolicy(maxAttempts, initial, multiplier, max),
+                new RetryPolicy(
+                        maxAttempts,
+                        initial,
+                        multiplier,
+                        max,
+                        p.durationIn(Settings.OR_MAX_RETRY_AFTER, MIN_RETRY_AFTER, MAX_RETRY_AFTER, false)),
                 new Limits(
                         new KeyLimits(limit(p, Settings.OR_ORG_LIMIT), reset),
                         new KeyLimits(limit(p, Settings.OR_TEACHER_LIMIT), reset)),

@@ -62,6 +62,12 @@ public final class Settings {
             "int",
             "3600000",
             "longest delay of any retry topic (ms, at least OR_BACKOFF_INITIAL_MS)");
+    public static final Setting OR_MAX_RETRY_AFTER = Setting.of(
+            "OR_MAX_RETRY_AFTER",
+            "duration",
+            "1h",
+            "longest Retry-After honoured for the request that got it (1s to 1d); a longer one is cut to it, with a"
+                    + " WARN; other calls pause at most min(OR_BACKOFF_MAX_MS, 60s) for it");
     public static final Setting OR_ORG_LIMIT = Setting.of(
             "OR_ORG_LIMIT",
             "decimal",
@@ -154,6 +160,7 @@ public final class Settings {
             OR_BACKOFF_INITIAL_MS,
             OR_BACKOFF_MULTIPLIER,
             OR_BACKOFF_MAX_MS,
+            OR_MAX_RETRY_AFTER,
             OR_ORG_LIMIT,
             OR_TEACHER_LIMIT,
             OR_LIMIT_RESET,

@@ -7,7 +7,9 @@ import java.util.Locale;
  * The share of the configured rate that OpenRouter currently accepts, adapted to its 429s: additive
  * increase, multiplicative decrease. A 429 halves the share the first time (or when the share is well
  * above the last one that drew a 429), else takes 10 % off, at most once a second, never below
- * {@link #FLOOR}; a {@code Retry-After} also pauses every call until it has passed. Without 429s the
+ * {@link #FLOOR}; a {@code Retry-After} also pauses every call briefly (the caller cuts it to at most
+ * {@link RateLimiters#MAX_SHARED_PAUSE}; a stored pause longer than that, left by an older version, is
+ * ignored, so no pause outlives its end or a restart by more). Without 429s the
  * share climbs back, from a second after the decrease: fast ({@link #FAST_PER_SECOND}) up to 90 % of the
  * share of the last 429, slowly ({@link #SLOW_PER_SECOND}) above it, up to 1 (the configured rate, never
  * more). Immutable; times are
@@ -46,11 +48,29 @@ record AimdRate(double share, double ceiling, long decreasedAt, long pausedUntil
         return Math.min(1, climbed);
     }
 
-    /** After a 429 seen at {@code now}, with the server's {@code Retry-After} or null. */
-    AimdRate after429(long now, Duration retryAfterOrNull) {
-        long paused = retryAfterOrNull == null
+    /**
+     * This state as seen at {@code now}: a pause that would last beyond {@link RateLimiters#MAX_SHARED_PAUSE}
+     * from now was not written by this version (an older one stored whole {@code Retry-After}s) and is
+     * dropped, so it neither holds calls nor the climb back.
+     */
+    AimdRate at(long now) {
+        if (pausedUntil - now <= RateLimiters.MAX_SHARED_PAUSE.toMillis()) {
+            return this;
+        }
+        return new AimdRate(share, ceiling, decreasedAt, 0);
+    }
+
+    /** After a 429 seen at {@code now}, with the pause it imposes on every caller (its cut {@code Retry-After}) or null. */
+    AimdRate after429(long now, Duration pauseOrNull) {
+        return at(now).decreasedAfter429(now, pauseOrNull);
+    }
+
+    private AimdRate decreasedAfter429(long now, Duration pauseOrNull) {
+        long paused = pauseOrNull == null
                 ? pausedUntil
-                : Math.max(pausedUntil, now + Math.max(0, retryAfterOrNull.toMillis()));
+                : Math.max(
+                        pausedUntil,
+                        now + Math.min(Math.max(0, pauseOrNull.toMillis()), RateLimiters.MAX_SHARED_PAUSE.toMillis()));
         if (decreasedAt != 0 && now - decreasedAt < HOLD_MILLIS) {
             return new AimdRate(share, ceiling, decreasedAt, paused);
         }

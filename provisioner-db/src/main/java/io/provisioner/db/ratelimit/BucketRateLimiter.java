@@ -5,6 +5,8 @@ import io.github.bucket4j.Bucket;
 import io.provisioner.core.errors.RetryableException;
 import io.provisioner.core.ports.RateLimiter;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
 import java.util.function.LongSupplier;
 
 /**
@@ -12,8 +14,9 @@ import java.util.function.LongSupplier;
  * configured rate. A permit that must be waited for is reserved at once and then waited for, so waiting
  * callers queue in arrival order and the rate holds however many wait. While OpenRouter answers 429 the
  * {@link AdaptiveState} lowers the share of that rate: each call then also takes the tokens of the slower
- * spacing on credit, which every caller of the bucket waits for. A {@code Retry-After} pauses calls until
- * it has passed. Thread-safe when the bucket is.
+ * spacing on credit, which every caller of the bucket waits for. A {@code Retry-After} pauses every
+ * caller for at most {@code maxPause} (the request that got it waits out the rest itself, or goes to a
+ * retry tier); {@link #throttledUntil} says until when. Thread-safe when the bucket is.
  */
 final class BucketRateLimiter implements RateLimiter {
 
@@ -21,14 +24,22 @@ final class BucketRateLimiter implements RateLimiter {
     private final BlockingStrategy blocking;
     private final AdaptiveState adaptive;
     private final LongSupplier nowMillis;
+    private final Duration maxPause;
     private final String description;
 
+    /** @param maxPause the longest pause a {@code Retry-After} imposes on every caller, at most {@link RateLimiters#MAX_SHARED_PAUSE} */
     BucketRateLimiter(
             Bucket bucket,
             BlockingStrategy blocking,
             AdaptiveState adaptive,
             LongSupplier nowMillis,
+            Duration maxPause,
             String description) {
+        if (maxPause.isNegative() || maxPause.compareTo(RateLimiters.MAX_SHARED_PAUSE) > 0) {
+            throw new IllegalArgumentException(
+                    "maxPause must be between 0 and " + RateLimiters.MAX_SHARED_PAUSE + ", was " + maxPause);
+        }
+        this.maxPause = maxPause;
         this.bucket = bucket;
         this.blocking = blocking;
         this.adaptive = adaptive;
@@ -66,12 +77,22 @@ final class BucketRateLimiter implements RateLimiter {
 
     @Override
     public void rateLimited(Duration retryAfterOrNull) {
-        adaptive.rateLimited(nowMillis.getAsLong(), retryAfterOrNull);
+        Duration pause =
+                retryAfterOrNull == null || retryAfterOrNull.compareTo(maxPause) <= 0 ? retryAfterOrNull : maxPause;
+        adaptive.rateLimited(nowMillis.getAsLong(), pause);
+    }
+
+    @Override
+    public Optional<Instant> throttledUntil() {
+        long now = nowMillis.getAsLong();
+        long until = adaptive.current().at(now).pausedUntil();
+        return until > now ? Optional.of(Instant.ofEpochMilli(until)) : Optional.empty();
     }
 
     /** The share of the rate now in force (1: the configured rate). */
     double share() {
-        return adaptive.current().shareAt(nowMillis.getAsLong());
+        long now = nowMillis.getAsLong();
+        return adaptive.current().at(now).shareAt(now);
     }
 
     private void takeSlowdownOnCredit() {
@@ -86,8 +107,8 @@ final class BucketRateLimiter implements RateLimiter {
 
     /** Waits out a {@code Retry-After} pause; false, without waiting, when it lasts beyond the deadline. */
     private boolean awaitPause(long deadline) throws InterruptedException {
-        long until = adaptive.current().pausedUntil();
         long now = nowMillis.getAsLong();
+        long until = adaptive.current().at(now).pausedUntil();
         if (until <= now) {
             return true;
         }

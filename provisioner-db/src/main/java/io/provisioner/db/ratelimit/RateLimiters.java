@@ -10,6 +10,8 @@ import io.github.bucket4j.postgresql.Bucket4jPostgreSQL;
 import io.provisioner.core.ports.RateLimiter;
 import io.provisioner.db.internal.SqlNames;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
 import javax.sql.DataSource;
 
 /**
@@ -30,15 +32,37 @@ public final class RateLimiters {
     /** The row of the one bucket a pipeline's instances share, whatever rate each is configured with. */
     static final long BUCKET_ID = 1;
 
+    /**
+     * The longest pause one {@code Retry-After} imposes on every caller of a limiter (the request that
+     * got it is held up to {@code OR_MAX_RETRY_AFTER}, but alone): one answer for one owner cannot stop
+     * the pipeline for longer.
+     */
+    public static final Duration MAX_SHARED_PAUSE = Duration.ofMinutes(1);
+
     private RateLimiters() {}
 
-    /** A limiter for this process only. */
+    /** The pause a {@code Retry-After} imposes on every caller: at most {@code OR_BACKOFF_MAX_MS} and a minute. */
+    public static Duration sharedPause(Duration backoffMax) {
+        return backoffMax.compareTo(MAX_SHARED_PAUSE) < 0 ? backoffMax : MAX_SHARED_PAUSE;
+    }
+
+    /** A limiter for this process only; a {@code Retry-After} pauses it for {@link #MAX_SHARED_PAUSE} at most. */
     public static RateLimiter local(double permitsPerSecond) {
-        return local(permitsPerSecond, TimeMeter.SYSTEM_NANOTIME, BlockingStrategy.PARKING);
+        return local(permitsPerSecond, MAX_SHARED_PAUSE);
+    }
+
+    /** A limiter for this process only; a {@code Retry-After} pauses it for {@code maxPause} at most. */
+    public static RateLimiter local(double permitsPerSecond, Duration maxPause) {
+        return local(permitsPerSecond, TimeMeter.SYSTEM_NANOTIME, BlockingStrategy.PARKING, maxPause);
     }
 
     /** A local limiter on an injected time source and blocking strategy, for tests. */
     static BucketRateLimiter local(double permitsPerSecond, TimeMeter time, BlockingStrategy blocking) {
+        return local(permitsPerSecond, time, blocking, MAX_SHARED_PAUSE);
+    }
+
+    static BucketRateLimiter local(
+            double permitsPerSecond, TimeMeter time, BlockingStrategy blocking, Duration maxPause) {
         Bucket bucket = Bucket.builder()
                 .addLimit(configuration(permitsPerSecond).getBandwidths()[0])
                 .withCustomTimePrecision(time)
@@ -48,6 +72,7 @@ public final class RateLimiters {
                 blocking,
                 AdaptiveState.local(),
                 () -> time.currentTimeNanos() / 1_000_000,
+                maxPause,
                 "local rate limiter at " + permitsPerSecond + "/s");
     }
 
@@ -60,11 +85,21 @@ public final class RateLimiters {
      * configuration it was given, and older instances then run at that rate too.
      */
     public static RateLimiter postgres(DataSource ds, String schema, double permitsPerSecond) {
-        return postgres(ds, schema, permitsPerSecond, System.currentTimeMillis());
+        return postgres(ds, schema, permitsPerSecond, MAX_SHARED_PAUSE);
+    }
+
+    /** As {@link #postgres(DataSource, String, double)}; a {@code Retry-After} pauses every instance for {@code maxPause} at most. */
+    public static RateLimiter postgres(DataSource ds, String schema, double permitsPerSecond, Duration maxPause) {
+        return postgres(ds, schema, permitsPerSecond, System.currentTimeMillis(), maxPause);
     }
 
     /** As {@link #postgres(DataSource, String, double)}; the higher {@code version} wins. */
     static RateLimiter postgres(DataSource ds, String schema, double permitsPerSecond, long version) {
+        return postgres(ds, schema, permitsPerSecond, version, MAX_SHARED_PAUSE);
+    }
+
+    static RateLimiter postgres(
+            DataSource ds, String schema, double permitsPerSecond, long version, Duration maxPause) {
         BucketConfiguration config = configuration(permitsPerSecond);
         ProxyManager<Long> proxies = Bucket4jPostgreSQL.selectForUpdateBasedBuilder(ds)
                 .table(SqlNames.qualify(schema, "provisioner_rate_limit"))
@@ -80,7 +115,19 @@ public final class RateLimiters {
                 BlockingStrategy.PARKING,
                 new PostgresAdaptiveState(ds, schema),
                 System::currentTimeMillis,
+                maxPause,
                 "postgres rate limiter at " + permitsPerSecond + "/s");
+    }
+
+    /**
+     * When the pause a {@code Retry-After} imposed on every instance of the pipeline that shares
+     * {@code <schema>.provisioner_rate_limit} ends, while one is in force: what {@code provisioner status}
+     * shows. Empty when none is, or when the row cannot be read.
+     */
+    public static Optional<Instant> throttledUntil(DataSource ds, String schema) {
+        long now = System.currentTimeMillis();
+        long until = new PostgresAdaptiveState(ds, schema).current().at(now).pausedUntil();
+        return until > now ? Optional.of(Instant.ofEpochMilli(until)) : Optional.empty();
     }
 
     /**

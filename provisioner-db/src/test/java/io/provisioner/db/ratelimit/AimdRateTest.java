@@ -55,6 +55,26 @@ class AimdRateTest {
     }
 
     @Test
+    void aPauseLongerThanAnyThisVersionWritesHoldsNobodyAndNotTheClimb() {
+        AimdRate stale = new AimdRate(0.5, 1, T0, T0 + Duration.ofHours(2).toMillis());
+
+        assertThat(stale.at(T0).pausedUntil())
+                .as("left by an older version: ignored")
+                .isZero();
+        assertThat(stale.at(T0 + 60_000).shareAt(T0 + 60_000)).isGreaterThan(0.5);
+        assertThat(stale.after429(T0 + 5_000, null).pausedUntil())
+                .as("a 429 without Retry-After does not carry it on")
+                .isZero();
+    }
+
+    @Test
+    void aRetryAfterPausesEveryoneForAMinuteAtMost() {
+        AimdRate paused = AimdRate.FULL.after429(T0, Duration.ofSeconds(2_000_000_000L));
+
+        assertThat(paused.pausedUntil()).isEqualTo(T0 + RateLimiters.MAX_SHARED_PAUSE.toMillis());
+    }
+
+    @Test
     void encodesAndDecodesAndReadsGarbageAsFullRate() {
         AimdRate state = new AimdRate(0.45, 0.5, T0, T0 + 2_000);
 

@@ -151,4 +151,31 @@ class RateLimitersTest {
         assertThat(afterPause).isTrue();
         assertThat(Duration.ofNanos(time.nanos - start)).isGreaterThanOrEqualTo(Duration.ofSeconds(2));
     }
+
+    @Test
+    void aRetryAfterOfTwoHoursPausesOtherCallersOnlyForTheSharedPauseAndSaysUntilWhen() throws Exception {
+        FakeTime time = new FakeTime();
+        BucketRateLimiter limiter = RateLimiters.local(10, time, time, Duration.ofSeconds(20));
+        long start = time.nanos;
+
+        limiter.rateLimited(Duration.ofHours(2));
+        var shown = limiter.throttledUntil();
+        boolean afterShortPause = limiter.acquire(Duration.ofSeconds(30));
+
+        assertThat(shown).contains(java.time.Instant.ofEpochMilli((start / 1_000_000) + 20_000));
+        assertThat(afterShortPause)
+                .as("a permit once the 20-s shared pause is over")
+                .isTrue();
+        assertThat(Duration.ofNanos(time.nanos - start)).isLessThan(Duration.ofSeconds(21));
+        assertThat(limiter.throttledUntil()).as("not throttled once it ended").isEmpty();
+    }
+
+    @Test
+    void theSharedPauseIsAMinuteAtMost() {
+        assertThat(RateLimiters.sharedPause(Duration.ofHours(1))).isEqualTo(Duration.ofMinutes(1));
+        assertThat(RateLimiters.sharedPause(Duration.ofSeconds(10))).isEqualTo(Duration.ofSeconds(10));
+        FakeTime time = new FakeTime();
+        assertThatThrownBy(() -> RateLimiters.local(1, time, time, Duration.ofMinutes(2)))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
 }

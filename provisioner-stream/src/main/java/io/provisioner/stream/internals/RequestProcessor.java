@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.Timer;
 import io.provisioner.core.errors.CredentialsException;
 import io.provisioner.core.errors.ErrorClassifier;
 import io.provisioner.core.errors.FatalException;
+import io.provisioner.core.errors.PermitUnavailableException;
 import io.provisioner.core.errors.ProvisioningException;
 import io.provisioner.core.errors.RetryableException;
 import io.provisioner.core.events.OwnerRef;
@@ -30,7 +31,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Reads one request (raw bytes, so a bad record keeps its exact bytes), converges its owner and routes
  * the record: a result to {@code results}, a retryable failure to the retry tier the {@link RetryPolicy}
- * picks, a fatal failure, an exhausted request or an unreadable record to the DLT. A rejected management
+ * picks, a fatal failure, an exhausted request or an unreadable record to the DLT. An attempt that got no
+ * rate-limit permit sent nothing and is not counted: back to the first retry tier with the same attempt
+ * count, never to the DLT for it. A rejected management
  * key throws {@link CredentialsPause} so that nothing is routed or committed.
  */
 public final class RequestProcessor implements Processor<String, byte[], String, Object> {
@@ -98,6 +101,8 @@ public final class RequestProcessor implements Processor<String, byte[], String,
         } catch (FatalException e) {
             deadLetter(record, attempt, request, "fatal", e.errorClass(), e.getMessage());
             return "dead";
+        } catch (PermitUnavailableException e) {
+            return waitForPermit(record, request, attempt, e);
         } catch (RuntimeException e) {
             // Everything not known to be fatal is retryable, unexpected failures included.
             return retryOrGiveUp(record, request, attempt, e);
@@ -138,6 +143,50 @@ public final class RequestProcessor implements Processor<String, byte[], String,
         return request;
     }
 
+    /** No call was made: the attempt is given back, so the record is tried again as this same attempt. */
+    private String waitForPermit(
+            Record<String, byte[]> record, ProvisionRequest request, int attempt, PermitUnavailableException e) {
+        Instant now = clock.instant();
+        RetryDecision decision = policy.afterNoPermit(now);
+        if (decision instanceof RetryDecision.Retry retry) {
+            String message = ErrorClassifier.truncate(String.valueOf(e.getMessage()));
+            forwardRetry(record, request, attempt - 1, retry, now, e.errorClass(), message);
+            LOG.warn(
+                    "attempt {}/{} for {} got no rate-limit permit in time and made no call; it is not counted,"
+                            + " again in {} s via retry tier {}",
+                    attempt,
+                    policy.maxAttempts(),
+                    request.owner(),
+                    retry.delay().toSeconds(),
+                    retry.tier());
+            return "retrying";
+        }
+        deadLetter(
+                record, attempt, request, "exhausted", e.errorClass(), ((RetryDecision.DeadLetter) decision).reason());
+        return "dead";
+    }
+
+    /** Writes the record to its retry tier as {@code attemptsMade} attempts, and the job row and result with it. */
+    private void forwardRetry(
+            Record<String, byte[]> record,
+            ProvisionRequest request,
+            int attemptsMade,
+            RetryDecision.Retry retry,
+            Instant now,
+            String errorClass,
+            String message) {
+        // stamped with the time of writing: the scheduler relies on every record of a tier being due
+        // no earlier than its timestamp plus the tier's delay
+        context.forward(
+                record.withHeaders(FailureHeaders.retry(
+                                record.headers(), attemptsMade, retry.dueAt(), now, errorClass, message))
+                        .withTimestamp(now.toEpochMilli()),
+                SinkNames.retry(retry.tier()));
+        service.recordRetrying(request.owner(), attemptsMade, message, retry.dueAt());
+        forwardResult(record, request, "retrying", null, attemptsMade);
+        metrics.retry(retry.tier());
+    }
+
     private String retryOrGiveUp(
             Record<String, byte[]> record, ProvisionRequest request, int attempt, RuntimeException e) {
         String errorClass = errorClass(e);
@@ -146,16 +195,7 @@ public final class RequestProcessor implements Processor<String, byte[], String,
         Instant now = clock.instant();
         RetryDecision decision = policy.afterRetryableFailure(attempt, retryAfter, now);
         if (decision instanceof RetryDecision.Retry retry) {
-            // stamped with the time of writing: the scheduler relies on every record of a tier being due
-            // no earlier than its timestamp plus the tier's delay
-            context.forward(
-                    record.withHeaders(FailureHeaders.retry(
-                                    record.headers(), attempt, retry.dueAt(), now, errorClass, message))
-                            .withTimestamp(now.toEpochMilli()),
-                    SinkNames.retry(retry.tier()));
-            service.recordRetrying(request.owner(), attempt, message, retry.dueAt());
-            forwardResult(record, request, "retrying", null, attempt);
-            metrics.retry(retry.tier());
+            forwardRetry(record, request, attempt, retry, now, errorClass, message);
             LOG.warn(
                     "attempt {}/{} for {} failed ({}: {}), next in {} s via retry tier {}",
                     attempt,

@@ -1,5 +1,6 @@
 package io.provisioner.stream.internals;
 
+import io.provisioner.core.errors.PermitUnavailableException;
 import io.provisioner.core.errors.RateLimitedException;
 import io.provisioner.core.errors.RetryableException;
 import io.provisioner.core.ports.ApiKey;
@@ -9,13 +10,18 @@ import io.provisioner.core.ports.RateLimiter;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Takes one {@link RateLimiter} permit, waiting at most {@code maxWait}, before every OpenRouter call.
- * When no permit comes in time the call is not made and a {@link RetryableException} is thrown, so a
- * stream thread never blocks longer than {@code max.poll.interval.ms} allows. A 429 (the server did not
+ * When no permit comes in time the call is not made and a {@link PermitUnavailableException} is thrown
+ * (it spends no attempt), so a stream thread never blocks longer than {@code max.poll.interval.ms}
+ * allows. A {@code Retry-After} is honoured up to {@code OR_MAX_RETRY_AFTER}; a longer one is cut to it
+ * (with one WARN per process). A 429 (the server did not
  * act) slows the limiter down and the call is made again, after its {@code Retry-After} and on the next,
  * slower permit, up to {@link #RATE_LIMITED_RETRIES} times, as long as all that waiting fits into one
  * {@code maxWait} from the first 429: a throttled request is done within a permit's wait instead of a
@@ -31,23 +37,41 @@ public final class ThrottledCalls {
         void sleep(Duration duration) throws InterruptedException;
     }
 
+    private static final Logger LOG = LoggerFactory.getLogger(ThrottledCalls.class);
+    private static final AtomicBoolean WARNED_RETRY_AFTER = new AtomicBoolean();
+
     private final KeysApi api;
     private final RateLimiter limiter;
     private final Duration maxWait;
+    private final Duration maxRetryAfter;
     private final Sleeper sleeper;
     private final LongSupplier nanoTime;
 
-    public ThrottledCalls(KeysApi api, RateLimiter limiter, Duration maxWait) {
-        this(api, limiter, maxWait, d -> Thread.sleep(d.toMillis(), d.toNanosPart() % 1_000_000), System::nanoTime);
+    /** @param maxRetryAfter the longest {@code Retry-After} honoured ({@code OR_MAX_RETRY_AFTER}) */
+    public ThrottledCalls(KeysApi api, RateLimiter limiter, Duration maxWait, Duration maxRetryAfter) {
+        this(
+                api,
+                limiter,
+                maxWait,
+                maxRetryAfter,
+                d -> Thread.sleep(d.toMillis(), d.toNanosPart() % 1_000_000),
+                System::nanoTime);
     }
 
-    ThrottledCalls(KeysApi api, RateLimiter limiter, Duration maxWait, Sleeper sleeper, LongSupplier nanoTime) {
+    ThrottledCalls(
+            KeysApi api,
+            RateLimiter limiter,
+            Duration maxWait,
+            Duration maxRetryAfter,
+            Sleeper sleeper,
+            LongSupplier nanoTime) {
         if (maxWait.isNegative()) {
             throw new IllegalArgumentException("permit wait must not be negative, was " + maxWait);
         }
         this.api = api;
         this.limiter = limiter;
         this.maxWait = maxWait;
+        this.maxRetryAfter = maxRetryAfter;
         this.sleeper = sleeper;
         this.nanoTime = nanoTime;
     }
@@ -70,7 +94,7 @@ public final class ThrottledCalls {
             try {
                 return call.get();
             } catch (RateLimitedException e) {
-                Duration retryAfter = e.retryAfter().orElse(null);
+                Duration retryAfter = honoured(operation, e.retryAfter().orElse(null));
                 limiter.rateLimited(retryAfter);
                 if (retries == 0) {
                     deadline = nanoTime.getAsLong() + maxWait.toNanos();
@@ -93,6 +117,22 @@ public final class ThrottledCalls {
         return keys.stream().filter(k -> name.equals(k.name())).toList();
     }
 
+    /** {@code retryAfter} cut to {@link #maxRetryAfter} (the first time with a WARN), before any arithmetic on it. */
+    private Duration honoured(String operation, Duration retryAfter) {
+        if (retryAfter == null || retryAfter.compareTo(maxRetryAfter) <= 0) {
+            return retryAfter;
+        }
+        if (WARNED_RETRY_AFTER.compareAndSet(false, true)) {
+            LOG.warn(
+                    "OpenRouter answered {} with 429 and Retry-After {} s; waiting at most OR_MAX_RETRY_AFTER ({} s)"
+                            + " instead (said once)",
+                    operation,
+                    retryAfter.getSeconds(),
+                    maxRetryAfter.getSeconds());
+        }
+        return maxRetryAfter;
+    }
+
     /**
      * Waits out {@code retryAfter} here (not only through the limiter's shared pause, which another
      * instance's state may not show yet), then a permit, both before {@code deadline}.
@@ -100,7 +140,7 @@ public final class ThrottledCalls {
     private boolean permitAfter(Duration retryAfter, long deadline) {
         try {
             if (retryAfter != null && !retryAfter.isZero() && !retryAfter.isNegative()) {
-                if (nanoTime.getAsLong() + retryAfter.toNanos() > deadline) {
+                if (retryAfter.compareTo(Duration.ofNanos(deadline - nanoTime.getAsLong())) > 0) {
                     return false;
                 }
                 sleeper.sleep(retryAfter);
@@ -117,12 +157,16 @@ public final class ThrottledCalls {
         boolean granted;
         try {
             granted = limiter.acquire(maxWait);
+        } catch (RetryableException e) {
+            // the limiter's own storage failed: still nothing was sent
+            throw new PermitUnavailableException("no rate-limit permit for " + operation + ": " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new RetryableException("interrupted while waiting for a permit for " + operation, e);
+            throw new PermitUnavailableException("interrupted while waiting for a permit for " + operation, e);
         }
         if (!granted) {
-            throw new RetryableException("no rate-limit permit within " + maxWait.toMillis() + " ms for " + operation);
+            throw new PermitUnavailableException(
+                    "no rate-limit permit within " + maxWait.toMillis() + " ms for " + operation + " (nothing sent)");
         }
     }
 }

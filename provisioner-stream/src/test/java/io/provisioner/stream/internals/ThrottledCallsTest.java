@@ -3,6 +3,7 @@ package io.provisioner.stream.internals;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.provisioner.core.errors.PermitUnavailableException;
 import io.provisioner.core.errors.RateLimitedException;
 import io.provisioner.stream.fakes.FakeKeysApi;
 import io.provisioner.stream.fakes.NoWaitRateLimiter;
@@ -25,6 +26,7 @@ class ThrottledCallsTest {
             new FakeKeysApi(),
             limiter,
             Duration.ofSeconds(10),
+            Duration.ofHours(1),
             d -> {
                 sleeps.add(d);
                 nanos.addAndGet(d.toNanos());
@@ -106,5 +108,28 @@ class ThrottledCallsTest {
 
         assertThatThrownBy(() -> calls.call("POST /keys", call)).isInstanceOf(RateLimitedException.class);
         assertThat(made).hasValue(1);
+    }
+
+    @Test
+    void anEndlessRetryAfterIsCutToTheCeilingBeforeTheLimiterHearsOfIt() {
+        AtomicInteger made = new AtomicInteger();
+        Duration endless = Duration.ofSeconds(10_000_000_000L); // more nanoseconds than a long holds
+
+        assertThatThrownBy(() -> calls.call("POST /keys", refusedThenOk(1, endless, made)))
+                .isInstanceOf(RateLimitedException.class);
+        assertThat(made).hasValue(1);
+        assertThat(limiter.rateLimitedCalls())
+                .as("every other caller pauses for at most the ceiling")
+                .containsExactly(Duration.ofHours(1));
+    }
+
+    @Test
+    void noPermitIsToldApartAsNothingSent() {
+        limiter.deny(true);
+        AtomicInteger made = new AtomicInteger();
+
+        assertThatThrownBy(() -> calls.call("POST /keys", refusedThenOk(0, null, made)))
+                .isInstanceOf(PermitUnavailableException.class);
+        assertThat(made).hasValue(0);
     }
 }
