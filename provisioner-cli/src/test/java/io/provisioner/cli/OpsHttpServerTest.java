@@ -81,17 +81,12 @@ class OpsHttpServerTest {
     @Test
     void rejectsAnOversizedRequestAndKeepsServing() throws Exception {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        try (OpsHttpServer server = new OpsHttpServer("127.0.0.1", 0, registry, () -> ALL_UP);
-                Socket s = new Socket("127.0.0.1", server.port())) {
-            s.setSoTimeout((int) ANSWER_TIMEOUT.toMillis());
+        try (OpsHttpServer server = new OpsHttpServer("127.0.0.1", 0, registry, () -> ALL_UP)) {
             String statusLine;
             try {
-                s.getOutputStream()
-                        .write(("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + "a".repeat(256 * 1024)
-                                        + "\r\n\r\n")
-                                .getBytes(StandardCharsets.US_ASCII));
-                statusLine = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII))
-                        .readLine();
+                statusLine = statusLine(
+                        server,
+                        "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + "a".repeat(256 * 1024) + "\r\n\r\n");
             } catch (SocketTimeoutException e) {
                 throw e;
             } catch (IOException e) {
@@ -110,15 +105,19 @@ class OpsHttpServerTest {
     @Test
     void answersTheImagesHealthCheck() throws Exception {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        try (OpsHttpServer server = new OpsHttpServer("127.0.0.1", 0, registry, () -> ALL_UP);
-                Socket s = new Socket("127.0.0.1", server.port())) {
-            s.setSoTimeout((int) ANSWER_TIMEOUT.toMillis());
-            s.getOutputStream().write("GET /health HTTP/1.0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-
-            String statusLine =
-                    new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII)).readLine();
+        try (OpsHttpServer server = new OpsHttpServer("127.0.0.1", 0, registry, () -> ALL_UP)) {
+            String statusLine = statusLine(server, "GET /health HTTP/1.0\r\n\r\n");
 
             assertThat(statusLine.split(" ")[1]).isEqualTo("200");
+        }
+    }
+
+    /** Sends {@code request} as it is on a new connection; the first line of the answer, null when closed. */
+    private static String statusLine(OpsHttpServer server, String request) throws IOException {
+        try (Socket s = new Socket("127.0.0.1", server.port())) {
+            s.setSoTimeout((int) ANSWER_TIMEOUT.toMillis());
+            s.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
+            return new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII)).readLine();
         }
     }
 
