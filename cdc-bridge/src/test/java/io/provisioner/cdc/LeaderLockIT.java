@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.provisioner.core.config.DatabaseConfig;
 import io.provisioner.core.config.Secret;
+import io.provisioner.testing.FreezableProxy;
 import io.provisioner.testing.Infra;
 import io.provisioner.testing.SharedInfra;
 import io.provisioner.testing.TestNames;
-import java.net.URI;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -21,10 +21,8 @@ class LeaderLockIT {
 
     @Test
     void holderCutOffFromPostgresLosesLeadershipWithinTheSocketTimeout(Infra infra) throws Exception {
-        URI db = URI.create(infra.jdbcUrl().substring("jdbc:".length()));
-        try (FreezableProxy proxy = new FreezableProxy(db.getHost(), db.getPort())) {
-            String viaProxy = "jdbc:postgresql://127.0.0.1:" + proxy.port() + db.getRawPath()
-                    + (db.getRawQuery() == null ? "" : "?" + db.getRawQuery());
+        try (FreezableProxy proxy = FreezableProxy.toPostgres(infra)) {
+            String viaProxy = proxy.jdbcUrl(infra);
             DatabaseConfig config = new DatabaseConfig(
                     viaProxy, Optional.of(infra.dbUser()), Optional.of(new Secret(infra.dbPassword())));
             LeaderLock lock = new LeaderLock(config, TestNames.unique("slot"), Duration.ofSeconds(3));

@@ -9,6 +9,7 @@ import io.provisioner.cli.ops.ReconcileFixer;
 import io.provisioner.cli.ops.RequestPublisher;
 import io.provisioner.cli.ops.SweepSource;
 import io.provisioner.cli.ops.Sweeper;
+import io.provisioner.core.config.DatabaseWaits;
 import io.provisioner.core.config.ProvisionerConfig;
 import io.provisioner.core.ports.KeysApi;
 import io.provisioner.core.ports.RateLimiter;
@@ -89,7 +90,8 @@ public final class Pipeline implements AutoCloseable {
             config.openRouter().requireKey();
             config.requireCipher();
         }
-        dataSource = Database.open(config.requireDatabase(), "provisioner", poolSize());
+        // every wait bounded: an operator's row lock or a dead connection costs one record a retry
+        dataSource = Database.open(config.requireDatabase(), "provisioner", poolSize(), DatabaseWaits.PIPELINE);
         closeables.add(dataSource);
         Migrator.migrate(dataSource, schema());
         database = DatabaseProbe.start(dataSource);

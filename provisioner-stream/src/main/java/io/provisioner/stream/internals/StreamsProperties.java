@@ -1,5 +1,6 @@
 package io.provisioner.stream.internals;
 
+import io.provisioner.core.config.DatabaseWaits;
 import io.provisioner.core.config.ProvisionerConfig;
 import io.provisioner.core.topics.Topics;
 import java.time.Duration;
@@ -64,14 +65,28 @@ public final class StreamsProperties {
     }
 
     /**
-     * A whole poll's worth of records, each waiting for permits and calls, with room to spare. One call
-     * is a permit wait and the call, plus, after 429s, one more permit wait shared by its re-sends and
-     * the re-sent calls ({@link ThrottledCalls#RATE_LIMITED_RETRIES}).
+     * Database calls of one record that can each stall for {@link DatabaseWaits#longestFailingCall()}: the
+     * one that fails (a lock held elsewhere, a dead connection), the clean-up after it and the job row's
+     * note of the retry. The others answer in milliseconds or fail the same way first.
+     */
+    static final int FAILING_DB_CALLS_PER_RECORD = 3;
+
+    /** Room for what is not a wait (producing, committing, a collection pause): a quarter on top. */
+    static final double HEADROOM = 1.25;
+
+    /**
+     * A whole poll's worth of records at their worst, with a quarter to spare. One record makes up to
+     * {@link #CALLS_PER_RECORD} calls, each a permit wait and the call, plus, after 429s, one more permit
+     * wait shared by its re-sends and the re-sent calls ({@link ThrottledCalls#RATE_LIMITED_RETRIES}); and
+     * its database calls, every wait of which is bounded ({@link DatabaseWaits#PIPELINE}).
      */
     static int maxPollInterval(ProvisionerConfig config, Duration permitWait) {
         long callTimeout = config.openRouter().callTimeout().toMillis();
         long perCall = 2 * permitWait.toMillis() + (1 + ThrottledCalls.RATE_LIMITED_RETRIES) * callTimeout;
-        long needed = 2L * config.throttle().batchSize() * CALLS_PER_RECORD * perCall;
+        long database = FAILING_DB_CALLS_PER_RECORD
+                * DatabaseWaits.PIPELINE.longestFailingCall().toMillis();
+        long perRecord = CALLS_PER_RECORD * perCall + database;
+        long needed = (long) Math.ceil(HEADROOM * config.throttle().batchSize() * perRecord);
         return (int) Math.min(Integer.MAX_VALUE, Math.max(300_000L, needed));
     }
 }

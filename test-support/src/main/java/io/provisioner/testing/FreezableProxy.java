@@ -1,4 +1,4 @@
-package io.provisioner.cdc;
+package io.provisioner.testing;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -6,6 +6,7 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.URI;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -13,7 +14,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * A TCP proxy on loopback that can be frozen: it then stops forwarding in both directions without
  * closing anything, as a network partition or a firewall dropping packets would. For tests.
  */
-final class FreezableProxy implements AutoCloseable {
+public final class FreezableProxy implements AutoCloseable {
 
     private final ServerSocket server;
     private final String targetHost;
@@ -21,7 +22,7 @@ final class FreezableProxy implements AutoCloseable {
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
     private volatile boolean frozen;
 
-    FreezableProxy(String targetHost, int targetPort) throws IOException {
+    public FreezableProxy(String targetHost, int targetPort) throws IOException {
         this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         this.targetHost = targetHost;
         this.targetPort = targetPort;
@@ -30,11 +31,24 @@ final class FreezableProxy implements AutoCloseable {
         accept.start();
     }
 
-    int port() {
+    public int port() {
         return server.getLocalPort();
     }
 
-    void freeze() {
+    /** A proxy in front of the tests' Postgres. */
+    public static FreezableProxy toPostgres(Infra infra) throws IOException {
+        URI db = URI.create(infra.jdbcUrl().substring("jdbc:".length()));
+        return new FreezableProxy(db.getHost(), db.getPort());
+    }
+
+    /** The tests' JDBC URL with this proxy in place of the server. */
+    public String jdbcUrl(Infra infra) {
+        URI db = URI.create(infra.jdbcUrl().substring("jdbc:".length()));
+        return "jdbc:postgresql://127.0.0.1:" + port() + db.getRawPath()
+                + (db.getRawQuery() == null ? "" : "?" + db.getRawQuery());
+    }
+
+    public void freeze() {
         frozen = true;
     }
 
