@@ -5,7 +5,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.provisioner.cdc.CdcBridge;
 import io.provisioner.cli.ops.OrphanSweep;
 import io.provisioner.cli.ops.RateLimitedKeysApi;
-import io.provisioner.cli.ops.ReconcileFixer;
 import io.provisioner.cli.ops.RequestPublisher;
 import io.provisioner.cli.ops.SweepSource;
 import io.provisioner.cli.ops.Sweeper;
@@ -15,9 +14,11 @@ import io.provisioner.core.ports.KeysApi;
 import io.provisioner.core.ports.RateLimiter;
 import io.provisioner.core.topics.TopicCreator;
 import io.provisioner.db.Database;
+import io.provisioner.db.IntentFence;
 import io.provisioner.db.JdbcKeyStore;
 import io.provisioner.db.Migrator;
 import io.provisioner.db.ProvisioningQueries;
+import io.provisioner.db.SweepPasses;
 import io.provisioner.db.ratelimit.RateLimiters;
 import io.provisioner.openrouter.OpenRouterClient;
 import io.provisioner.retry.RetryScheduler;
@@ -140,7 +141,11 @@ public final class Pipeline implements AutoCloseable {
         closeables.add(stream);
     }
 
-    /** The anti-entropy sweep runs beside the active cdc-bridge only, every PROVISIONER_SWEEP_INTERVAL. */
+    /**
+     * The anti-entropy sweep runs beside the active cdc-bridge only, every PROVISIONER_SWEEP_INTERVAL; the
+     * orphan sweep's full pass, when one is due, runs on a thread of its own so that its listing of the
+     * whole account delays neither the sweep nor its incremental orphan passes.
+     */
     private void startSweep() {
         Duration every = config.sweepInterval();
         if (every.isZero()) {
@@ -149,21 +154,28 @@ public final class Pipeline implements AutoCloseable {
         ProvisioningQueries queries = new ProvisioningQueries(dataSource, schema(), ownerTables(config));
         KafkaProducer<String, byte[]> producer = KafkaClients.producer(config, new StringSerializer());
         closeables.add(producer);
-        RequestPublisher publisher =
-                new RequestPublisher(producer, config.topics().requestsRaw().name(), Clock.systemUTC(), "sweep");
+        OrphanSweep orphans = orphanSweep(queries, producer);
         Sweeper sweeper = new Sweeper(
                 new SweepSource(
                         queries,
                         () -> KafkaClients.reader(config),
                         config.topics().dlt().name()),
-                publisher,
-                orphanSweep(queries, publisher),
+                publisher(producer),
+                orphans == null ? null : () -> orphans.incremental().fixed(),
                 Clock.systemUTC(),
                 every,
                 Duration.ofMinutes(10),
                 registry);
+        schedule("sweep", every, sweeper::sweep);
+        if (orphans != null) {
+            schedule("sweep-full", every, orphans::fullIfDue);
+        }
+    }
+
+    /** Runs {@code task} every {@code every} on a daemon thread of its own, while this process leads CDC. */
+    private void schedule(String name, Duration every, Callable<?> task) {
         ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "sweep");
+            Thread t = new Thread(r, name);
             t.setDaemon(true);
             return t;
         });
@@ -175,10 +187,10 @@ public final class Pipeline implements AutoCloseable {
                 () -> {
                     try {
                         if (cdc.isActive()) {
-                            sweeper.sweep();
+                            task.call();
                         }
                     } catch (Exception e) {
-                        LOG.warn("sweep failed; next in {}", every, e);
+                        LOG.warn("{} failed; next in {}", name, every, e);
                     }
                 },
                 every.toMillis(),
@@ -186,8 +198,15 @@ public final class Pipeline implements AutoCloseable {
                 TimeUnit.MILLISECONDS);
     }
 
-    /** Null when this process has no management key: only the provisioner's processes can list keys then. */
-    private Callable<ReconcileFixer.Fixed> orphanSweep(ProvisioningQueries queries, RequestPublisher publisher) {
+    private RequestPublisher publisher(KafkaProducer<String, byte[]> producer) {
+        return new RequestPublisher(producer, config.topics().requestsRaw().name(), Clock.systemUTC(), "sweep");
+    }
+
+    /**
+     * Null when this process has no management key: only the provisioner's processes can list keys then.
+     * Its passes share one {@link RateLimitedKeysApi}, so together they take at most {@link #SWEEP_SHARE}.
+     */
+    private OrphanSweep orphanSweep(ProvisioningQueries queries, KafkaProducer<String, byte[]> producer) {
         if (config.openRouter().managementKey().isEmpty()) {
             LOG.info("no OpenRouter management key here: the sweep does not look for orphan keys");
             return null;
@@ -196,8 +215,15 @@ public final class Pipeline implements AutoCloseable {
         closeables.add(client);
         KeysApi api =
                 new RateLimitedKeysApi(client, rateLimiter(), config.throttle().ratePerSecond(), SWEEP_SHARE);
-        return new OrphanSweep(api, queries, config.keyNames(), publisher, Clock.systemUTC(), config.orphanGrace())
-                ::run;
+        return new OrphanSweep(
+                api,
+                queries,
+                new SweepPasses(dataSource, schema()),
+                new IntentFence(dataSource, schema(), Clock.systemUTC()),
+                config.keyNames(),
+                () -> publisher(producer),
+                Clock.systemUTC(),
+                config.orphanGrace());
     }
 
     /** This process's one limiter of OpenRouter calls, shared by the provisioner and the sweep. */

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.provisioner.openrouter.OpenRouterClient;
 import io.provisioner.simulator.SimKey;
+import io.provisioner.simulator.SimRequest;
 import io.provisioner.testing.Infra;
 import io.provisioner.testing.SharedInfra;
 import java.math.BigDecimal;
@@ -12,6 +13,8 @@ import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -90,13 +93,7 @@ class SweepIT {
             setJob(infra, f, retrying, "retrying", "now() - interval '1 hour'");
             setJob(infra, f, dead, "dead", "null");
             setJob(infra, f, deadLettered, "dead", "null");
-            try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(
-                    Map.of("bootstrap.servers", infra.bootstrapServers()),
-                    new ByteArraySerializer(),
-                    new ByteArraySerializer())) {
-                byte[] key = deadLettered.getBytes(StandardCharsets.UTF_8);
-                p.send(new ProducerRecord<>(f.schema + ".dlt", key, key)).get();
-            }
+            deadLetter(infra, f, deadLettered);
 
             await().atMost(WAIT)
                     .until(() -> f.simulator.liveKeysNamed(retrying).size() == 1
@@ -114,16 +111,99 @@ class SweepIT {
         }
     }
 
+    @Test
+    void passesAfterTheFullOneReadOnlyTheKeysCreatedSinceTheLast(Infra infra) throws Exception {
+        try (PipelineFixture f = new PipelineFixture(infra)) {
+            // an account of 1,000 other keys: twelve pages of GET /keys
+            f.simulator.seedKeys(1_000, "elsewhere-", Instant.now().minus(Duration.ofDays(1)));
+            f.env.put("PROVISIONER_SWEEP_INTERVAL", "1s");
+            f.start();
+
+            await().atMost(WAIT).until(() -> listings(f.simulator.requests(), true) >= 8);
+
+            List<SimRequest> calls = f.simulator.requests();
+            long passes = listings(calls, true);
+            long furtherPages = listings(calls, false);
+            System.out.printf(
+                    "%d orphan passes over 1,000 keys read %d pages beyond their first%n", passes, furtherPages);
+            // the one full pass reads eleven pages beyond its first; every other pass reads its first only
+            assertThat(furtherPages).isEqualTo(11);
+        }
+    }
+
+    @Test
+    void createWhoseOutcomeStayedUnknownIsSettledByTheSweepAndItsOwnerGetsOneKey(Infra infra) throws Exception {
+        try (PipelineFixture f = new PipelineFixture(infra)) {
+            f.env.put("PROVISIONER_SWEEP_INTERVAL", "1s");
+            f.env.put("OR_HTTP_TIMEOUT_MS", "1000");
+            f.env.put("PROVISIONER_ORPHAN_GRACE", "2s");
+            f.start();
+            UUID id = UUID.randomUUID();
+            String owner = "teacher:" + id;
+            deadLetter(infra, f, owner); // first: the sweep must not take the owner for a lost retry
+            await().atMost(WAIT)
+                    .until(() ->
+                            f.count("select count(*) from pg_publication where pubname = '" + f.schema + "_pub'") == 1);
+            try (Connection c = infra.connect();
+                    Statement s = c.createStatement()) {
+                // CDC does not see the row: only the sweep can bring this owner in
+                s.execute("alter publication " + f.schema + "_pub drop table " + f.schema + ".teachers");
+                c.setAutoCommit(false);
+                insertJob(s, f, id.toString(), "dead", "null", "now()");
+                s.execute("insert into " + f.schema + ".teachers values ('" + id + "', 'unknown create', null)");
+                c.commit();
+            }
+            // the create took effect but its answer was lost, and the owner was dead-lettered: its intent stays
+            SimKey leftover = f.simulator.addKey(owner, new BigDecimal("50"), "daily");
+
+            await().atMost(WAIT)
+                    .until(() -> f.simulator.key(leftover.hash()).isEmpty()
+                            && f.simulator.liveKeysNamed(owner).size() == 1
+                            && f.activeKeys() == 1);
+            String kept = f.simulator.liveKeysNamed(owner).get(0).hash();
+            assertThat(f.count("select count(*) from " + f.schema + ".ai_provider_keys where revoked_at is null"
+                            + " and key_hash = '" + kept + "'"))
+                    .isEqualTo(1);
+            assertThat(f.createsNamed(owner)).hasSize(1);
+            assertThat(f.job(owner))
+                    .hasValueSatisfying(j -> assertThat(j.status()).isEqualTo("succeeded"));
+        }
+    }
+
+    /** {@code GET /keys} calls at offset 0 (one per pass), or at any other offset. */
+    private static long listings(List<SimRequest> calls, boolean first) {
+        return calls.stream()
+                .filter(r -> r.method().equals("GET") && r.path().endsWith("/keys"))
+                .filter(r -> first == (r.query() != null && r.query().matches("(.*&)?offset=0(&.*)?")))
+                .count();
+    }
+
+    private static void deadLetter(Infra infra, PipelineFixture f, String owner) throws Exception {
+        try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(
+                Map.of("bootstrap.servers", infra.bootstrapServers()),
+                new ByteArraySerializer(),
+                new ByteArraySerializer())) {
+            byte[] key = owner.getBytes(StandardCharsets.UTF_8);
+            p.send(new ProducerRecord<>(f.schema + ".dlt", key, key)).get();
+        }
+    }
+
     /** A job row as a retry or dead letter leaves it, updated an hour ago. */
     private static void setJob(Infra infra, PipelineFixture f, String owner, String status, String nextAttemptAt)
             throws Exception {
         String id = owner.substring(owner.indexOf(':') + 1);
         try (Connection c = infra.connect();
                 Statement s = c.createStatement()) {
-            s.execute("insert into " + f.schema + ".ai_key_provision_jobs (owner_type, owner_id, status, attempts,"
-                    + " last_error, next_attempt_at, created_at, updated_at) values ('teacher', '" + id + "', '"
-                    + status + "', 3, 'HTTP 500', " + nextAttemptAt
-                    + ", now() - interval '1 hour', now() - interval '1 hour')");
+            insertJob(s, f, id, status, nextAttemptAt, "null");
         }
+    }
+
+    private static void insertJob(
+            Statement s, PipelineFixture f, String id, String status, String nextAttemptAt, String intent)
+            throws Exception {
+        s.execute("insert into " + f.schema + ".ai_key_provision_jobs (owner_type, owner_id, status, attempts,"
+                + " last_error, next_attempt_at, attempt_started_at, created_at, updated_at) values ('teacher', '"
+                + id + "', '" + status + "', 3, 'HTTP 500', " + nextAttemptAt + ", " + intent
+                + ", now() - interval '1 hour', now() - interval '1 hour')");
     }
 }

@@ -15,10 +15,13 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Predicate;
 import javax.sql.DataSource;
 
@@ -110,7 +113,35 @@ public final class ProvisioningQueries {
     /** Every active stored key (revoked_at is null), oldest first. */
     public List<OwnedKey> activeKeys() {
         String sql = "select " + keyColumns("k") + " from " + keys + " k where k.revoked_at is null order by k.id";
-        return Tx.inTransaction(ds, "list active keys", c -> ownedKeys(c, sql, null));
+        return Tx.inTransaction(ds, "list active keys", c -> ownedKeys(c, sql, ps -> {}));
+    }
+
+    /** Active stored keys created (OpenRouter's {@code created_at}) at or after {@code since}, oldest first. */
+    public List<OwnedKey> activeKeysCreatedSince(Instant since) {
+        String sql = "select " + keyColumns("k") + " from " + keys
+                + " k where k.revoked_at is null and k.created_at >= ? order by k.id";
+        return Tx.inTransaction(
+                ds, "list recent active keys", c -> ownedKeys(c, sql, ps -> Columns.setInstant(ps, 1, since)));
+    }
+
+    /** The hashes among {@code hashes} that are stored as an active key. */
+    public Set<String> activeHashesAmong(Collection<String> hashes) {
+        if (hashes.isEmpty()) {
+            return Set.of();
+        }
+        String sql = "select key_hash from " + keys + " where revoked_at is null and key_hash = any (?)";
+        return Tx.inTransaction(ds, "find stored hashes", c -> {
+            Set<String> out = new HashSet<>();
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                ps.setArray(1, c.createArrayOf("text", hashes.toArray()));
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(rs.getString(1));
+                    }
+                }
+            }
+            return out;
+        });
     }
 
     /** Active keys whose owner row no longer exists (only owner types with a configured table). */
@@ -121,7 +152,7 @@ public final class ProvisioningQueries {
                 String sql = "select " + keyColumns("k") + " from " + keys + " k"
                         + " where k.revoked_at is null and k.owner_type = ? and not exists (select 1 from "
                         + owners.table(type) + " o where o.id::text = k.owner_id) order by k.id";
-                out.addAll(ownedKeys(c, sql, type));
+                out.addAll(ownedKeys(c, sql, ps -> ps.setString(1, type)));
             }
             return out;
         });
@@ -236,12 +267,16 @@ public final class ProvisioningQueries {
                 alias + ".created_at");
     }
 
-    private static List<OwnedKey> ownedKeys(Connection c, String sql, String typeOrNull) throws SQLException {
+    /** Sets a statement's parameters. */
+    @FunctionalInterface
+    private interface Binder {
+        void bind(PreparedStatement ps) throws SQLException;
+    }
+
+    private static List<OwnedKey> ownedKeys(Connection c, String sql, Binder params) throws SQLException {
         List<OwnedKey> out = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement(sql)) {
-            if (typeOrNull != null) {
-                ps.setString(1, typeOrNull);
-            }
+            params.bind(ps);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     out.add(new OwnedKey(

@@ -19,8 +19,12 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class MigratorIT {
 
     private static final List<String> TABLES = List.of("ai_key_provision_jobs", "ai_provider_keys");
-    private static final List<String> GUARDED =
-            List.of("ai_key_provision_jobs", "ai_provider_keys", "v_ai_provider_keys_public", "provisioner_rate_limit");
+    private static final List<String> GUARDED = List.of(
+            "ai_key_provision_jobs",
+            "ai_provider_keys",
+            "v_ai_provider_keys_public",
+            "provisioner_rate_limit",
+            "provisioner_sweep_passes");
 
     private TestSchema schema;
 
@@ -41,9 +45,9 @@ class MigratorIT {
 
         MigrationResult second = Migrator.migrate(schema.ds, schema.name);
 
-        assertThat(first.applied()).isEqualTo(4);
+        assertThat(first.applied()).isEqualTo(5);
         assertThat(second.applied()).isZero();
-        assertThat(second.currentVersion()).isEqualTo(first.currentVersion()).isEqualTo("4");
+        assertThat(second.currentVersion()).isEqualTo(first.currentVersion()).isEqualTo("5");
         assertThat(objects()).isEqualTo(objectsAfterFirst);
         assertThat(objectsAfterFirst.stream().map(o -> o.substring(0, o.indexOf(':'))))
                 .contains(
@@ -51,6 +55,7 @@ class MigratorIT {
                         "ai_provider_keys",
                         "v_ai_provider_keys_public",
                         "provisioner_rate_limit",
+                        "provisioner_sweep_passes",
                         "provisioner_schema_history",
                         "ai_provider_keys_one_active_per_owner");
     }

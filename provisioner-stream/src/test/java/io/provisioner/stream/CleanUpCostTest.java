@@ -17,6 +17,7 @@ import io.provisioner.simulator.Fault;
 import io.provisioner.simulator.OpenRouterSimulator;
 import io.provisioner.stream.fakes.InMemoryKeyStore;
 import io.provisioner.stream.fakes.NoWaitRateLimiter;
+import io.provisioner.stream.internals.LeftoverKeys;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
@@ -67,6 +68,34 @@ class CleanUpCostTest {
         assertThat(simulator.liveKeysNamed(TEACHER.key())).singleElement().satisfies(k -> assertThat(k.hash())
                 .isEqualTo(store.activeKey(TEACHER).orElseThrow().hash()));
         assertThat(simulator.liveKeys()).hasSize(30_001);
+    }
+
+    @Test
+    void leftoverSearchLongerThanItsPagesCreatesNothingAndLeavesTheIntentToTheSweep() {
+        ProvisioningService service = service();
+        ProvisionRequest request = ProvisionRequest.of(
+                TEACHER, ProvisionRequest.Op.UPSERT, new ProvisionRequest.Source("public.teachers", 1L, 0L), null);
+        simulator.enqueueCreateFaults(Fault.createThenUnavailable());
+        assertThatThrownBy(() -> service.handle(request, 1)).isInstanceOf(RetryableException.class);
+        String leftover = simulator.liveKeysNamed(TEACHER.key()).get(0).hash();
+        // a dlt replay days later: many keys were created since the unknown create
+        simulator.seedKeys(2_000, "teacher:later-", Instant.now());
+        int before = simulator.requests().size();
+
+        assertThatThrownBy(() -> service.handle(request, 2))
+                .isInstanceOf(RetryableException.class)
+                .hasMessageContaining("orphan sweep");
+
+        int calls = simulator.requests().size() - before;
+        System.out.printf("leftover search after 2,000 later keys, in the stream thread: %d calls%n", calls);
+        assertThat(calls).as("pages read in the stream thread").isEqualTo(LeftoverKeys.MAX_PAGES);
+        assertThat(simulator.count("POST", "/api/v1/keys")).as("creates").isEqualTo(1);
+        assertThat(simulator.liveKeysNamed(TEACHER.key()))
+                .extracting(k -> k.hash())
+                .containsExactly(leftover);
+        assertThat(store.activeKey(TEACHER)).isEmpty();
+        assertThat(store.job(TEACHER))
+                .hasValueSatisfying(j -> assertThat(j.inFlightSince()).isNotNull());
     }
 
     private ProvisioningService service() {

@@ -63,7 +63,11 @@ public final class Reconciler {
     }
 
     public Report report(int ownerLimit) {
-        List<ApiKey> all = api.listAll();
+        return report(ownerLimit, api.listAll());
+    }
+
+    /** The report over {@code all}, every key of the account as listed a moment ago. */
+    public Report report(int ownerLimit, List<ApiKey> all) {
         List<ApiKey> ours = all.stream().filter(k -> names.looksOurs(k.name())).toList();
         List<ApiKey> remote =
                 ours.stream().filter(k -> names.ownerOf(k.name()).isPresent()).toList();

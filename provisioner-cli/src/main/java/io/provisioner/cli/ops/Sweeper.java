@@ -67,7 +67,8 @@ public final class Sweeper {
     private Set<OwnerRef> stuckRequested = Set.of();
 
     /**
-     * @param orphans the orphan sweep ({@link OrphanSweep#run}), or null when OpenRouter is not configured here
+     * @param orphans an incremental pass of the orphan sweep ({@link OrphanSweep#incremental}), or null when
+     *     OpenRouter is not configured here
      * @param interval the sweep interval: a job is stuck once overdue by two of them
      */
     public Sweeper(

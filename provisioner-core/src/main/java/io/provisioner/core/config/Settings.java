@@ -113,7 +113,8 @@ public final class Settings {
             "duration",
             "10m",
             "how often owners without a key, keys without an owner, orphan keys and stuck jobs are looked for"
-                    + " (100ms to 7d; 0 turns it off)");
+                    + " (100ms to 7d; 0 turns it off); orphan keys among those created since the last pass, and in"
+                    + " the whole account once a day");
     public static final Setting PROVISIONER_ORPHAN_GRACE = Setting.of(
             "PROVISIONER_ORPHAN_GRACE",
             "duration",

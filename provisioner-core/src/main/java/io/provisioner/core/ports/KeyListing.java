@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Reads {@code GET /keys} page by page (newest first, offset paging) without missing a key that exists
@@ -43,9 +44,19 @@ public final class KeyListing {
      * creation time is unknown never stops it; null reads every page.
      */
     public static List<ApiKey> createdSince(Pages pages, Instant notBefore) {
+        return createdSince(pages, notBefore, Integer.MAX_VALUE).orElseThrow();
+    }
+
+    /**
+     * As {@link #createdSince(Pages, Instant)}, reading at most {@code maxPages} pages (re-reads included).
+     *
+     * @return empty when {@code maxPages} pages did not reach a key older than {@code notBefore} nor the
+     *     end of the listing: more keys were created since than a bounded caller may read
+     */
+    public static Optional<List<ApiKey>> createdSince(Pages pages, Instant notBefore, int maxPages) {
         Map<String, ApiKey> read = new LinkedHashMap<>();
         int offset = 0;
-        while (true) {
+        for (int reads = 0; reads < maxPages; reads++) {
             List<ApiKey> page = pages.at(offset);
             if (offset > 0 && page.stream().noneMatch(k -> read.containsKey(k.hash()))) {
                 offset = Math.max(0, offset - STEP);
@@ -53,10 +64,11 @@ public final class KeyListing {
             }
             page.forEach(k -> read.putIfAbsent(k.hash(), k));
             if (page.size() < KeysApi.PAGE_SIZE || holdsOlder(page, notBefore)) {
-                return new ArrayList<>(read.values());
+                return Optional.of(new ArrayList<>(read.values()));
             }
             offset += STEP;
         }
+        return Optional.empty();
     }
 
     private static boolean holdsOlder(List<ApiKey> page, Instant notBefore) {

@@ -1,11 +1,13 @@
 package io.provisioner.stream.internals;
 
 import io.provisioner.core.config.KeyNames;
+import io.provisioner.core.errors.RetryableException;
 import io.provisioner.core.events.OwnerRef;
 import io.provisioner.core.ports.ApiKey;
 import io.provisioner.core.ports.KeyStore;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,6 +29,14 @@ public final class LeftoverKeys {
      */
     public static final Duration CLOCK_SKEW_MARGIN = Duration.ofMinutes(5);
 
+    /**
+     * Most pages of {@code GET /keys} one clean-up reads in a stream thread: enough for the keys created
+     * within the retry tiers' delays at any sane rate (about 900 keys), few enough to keep the thread's
+     * worst case short. A clean-up that needs more (a {@code dlt replay} days later) is left to the orphan
+     * sweep, which settles the intent in the background; until then no key is created.
+     */
+    public static final int MAX_PAGES = 10;
+
     private static final Logger LOG = LoggerFactory.getLogger(LeftoverKeys.class);
 
     private final ThrottledCalls calls;
@@ -44,11 +54,18 @@ public final class LeftoverKeys {
      * @param keep a hash never to delete (the owner's stored key), or null
      * @return how many keys were deleted
      * @throws io.provisioner.core.errors.AttemptSupersededException when another attempt took over
+     * @throws RetryableException when the keys created since the attempt began take more than {@link
+     *     #MAX_PAGES} pages: the intent stays set, so no key is created before the sweep settles it
      */
     public int delete(OwnerRef owner, Instant token, String keep) {
         String name = names.nameOf(owner);
         int removed = 0;
-        for (ApiKey k : calls.findByName(name, token.minus(CLOCK_SKEW_MARGIN))) {
+        Instant since = token.minus(CLOCK_SKEW_MARGIN);
+        List<ApiKey> named = calls.findByName(name, since, MAX_PAGES)
+                .orElseThrow(() -> new RetryableException("more keys were created since " + since
+                        + " than " + MAX_PAGES + " pages of GET /keys hold; the orphan sweep settles the create"
+                        + " of " + owner.key() + " whose outcome is unknown, and no key is created until then"));
+        for (ApiKey k : named) {
             if (k.hash().equals(keep)) {
                 continue;
             }

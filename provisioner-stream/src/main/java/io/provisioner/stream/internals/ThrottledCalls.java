@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.Optional;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -110,11 +111,12 @@ public final class ThrottledCalls {
      * Every key named exactly {@code name} created at or after {@code notBefore} (older ones may be among
      * them), disabled ones included; one permit per page. Pages stop at the first page holding an older
      * key ({@link KeyListing#createdSince}), so the cost follows the keys created since, not the account.
+     *
+     * @return empty when more than {@code maxPages} pages would be needed
      */
-    public List<ApiKey> findByName(String name, Instant notBefore) {
-        List<ApiKey> keys =
-                KeyListing.createdSince(offset -> call("GET /keys", () -> api.list(offset, true)), notBefore);
-        return keys.stream().filter(k -> name.equals(k.name())).toList();
+    public Optional<List<ApiKey>> findByName(String name, Instant notBefore, int maxPages) {
+        return KeyListing.createdSince(offset -> call("GET /keys", () -> api.list(offset, true)), notBefore, maxPages)
+                .map(keys -> keys.stream().filter(k -> name.equals(k.name())).toList());
     }
 
     /** {@code retryAfter} cut to {@link #maxRetryAfter} (the first time with a WARN), before any arithmetic on it. */
