@@ -33,8 +33,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -161,30 +161,18 @@ class AdoptionIT {
             OwnerRef calm = OwnerRef.parseKey(f.insertTeacher());
             SimKey racedLegacy = f.simulator.addKey("edge-function teacher", null, null);
             SimKey calmLegacy = f.simulator.addKey("edge-function teacher", null, null);
-            // the pipeline provisions the raced owner while the importer looks its legacy key up
-            ImportLookups racing = new ImportLookups() {
-                @Override
-                public Optional<OwnerRef> canonical(OwnerRef owner) {
-                    return queries.canonical(owner);
-                }
-
-                @Override
-                public Optional<String> activeKeyHash(OwnerRef owner) {
-                    return queries.activeKey(owner).map(k -> k.hash());
-                }
-
-                @Override
-                public Optional<OwnerRef> ownerOfHash(String hash) {
-                    if (hash.equals(racedLegacy.hash())) {
-                        provision(f, store, raced);
-                    }
-                    return queries.ownerOfHash(hash);
-                }
-            };
+            // the pipeline provisions the raced owner while the importer looks its legacy key up (the
+            // importer's first call, GET /keys/{hash}, waits for its permit)
+            AtomicInteger permits = new AtomicInteger();
             KeyImporter importer = new KeyImporter(
                     api,
-                    maxWait -> true,
-                    racing,
+                    maxWait -> {
+                        if (permits.incrementAndGet() == 1) {
+                            provision(f, store, raced);
+                        }
+                        return true;
+                    },
+                    ImportLookups.of(queries),
                     KeyImporter.Store.of(store),
                     f.config().keyNames(),
                     f.config().limits()::forOwnerType,

@@ -216,8 +216,7 @@ class JdbcKeyStoreIT {
     @Test
     void markRevokedAndMarkSucceededClearOnlyTheIntentTheyHold() throws SQLException {
         OwnerRef teacher = insertOwner("teachers", OwnerRef.TEACHER);
-        JdbcKeyStore otherWorker = new JdbcKeyStore(
-                schema.ds, schema.name, cipher, schema.ownerTables(), Clock.fixed(NOW.plusMillis(1), ZoneOffset.UTC));
+        JdbcKeyStore otherWorker = storeAt(NOW.plusMillis(1));
         Instant zombie = store.beginAttempt(teacher, 1, null);
         Instant current = otherWorker.takeOverAttempt(teacher, 2, zombie);
 
@@ -410,6 +409,11 @@ class JdbcKeyStoreIT {
 
     private static ApiKey apiKey(String hash, OwnerRef owner) {
         return new ApiKey(hash, owner.key(), "sk-or-v1-abc...xyz", false, LIMITS.limit(), LIMITS.reset(), NOW);
+    }
+
+    /** Another worker's store, whose clock reads {@code now}. */
+    private JdbcKeyStore storeAt(Instant now) {
+        return new JdbcKeyStore(schema.ds, schema.name, cipher, schema.ownerTables(), Clock.fixed(now, ZoneOffset.UTC));
     }
 
     private OwnerRef insertOwner(String table, String type) throws SQLException {
