@@ -193,7 +193,8 @@ public final class ProvisioningService {
     /**
      * Sends {@code DELETE /keys/{hash}} for the owner's stored key, confirming the revoke's token right
      * before it is sent (after the permit). An answer that leaves the outcome unknown (a 5xx, a timeout, a
-     * reset) is settled by reading the key back: gone means the DELETE was carried out.
+     * reset) is settled by reading the key back: gone means the DELETE was carried out. When the key is
+     * certainly still there, the intent is cleared, as after a create the server did not act on.
      */
     private void deleteStored(OwnerRef owner, String hash, Instant token) {
         try {
@@ -202,14 +203,20 @@ public final class ProvisioningService {
                 return api.delete(hash);
             });
         } catch (RetryableException e) {
-            if (!e.outcomeUnknown() || exists(hash)) {
-                throw e;
+            if (e.outcomeUnknown() && !exists(hash)) {
+                LOG.info(
+                        "DELETE of key {} of {} failed ({}), but the key is gone: it was carried out",
+                        hash,
+                        owner,
+                        e.getMessage());
+                return;
             }
-            LOG.info(
-                    "DELETE of key {} of {} failed ({}), but the key is gone: it was carried out",
-                    hash,
-                    owner,
-                    e.getMessage());
+            // the key is still there: nothing was done that the next attempt would have to look for
+            forget(owner, token, e);
+            throw e;
+        } catch (ProvisioningException e) {
+            forget(owner, token, e);
+            throw e;
         }
     }
 

@@ -171,14 +171,30 @@ class ProvisioningServiceTest {
     }
 
     @Test
+    void deleteThatDidNotActLeavesTheKeyStoredWithoutAnIntent() {
+        ApiKey key = givenAStoredKeyWhoseOwnerRowIsGone();
+        api.failNext(Op.DELETE, () -> ErrorClassifier.http("DELETE /keys/{hash}", 503, "Unavailable", null));
+
+        assertThatThrownBy(() -> service.handle(REQUEST, 1)).isInstanceOf(RetryableException.class);
+
+        assertThat(api.keys()).containsExactly(key);
+        assertThat(store.activeKey(TEACHER)).isPresent();
+        assertThat(store.job(TEACHER).orElseThrow().inFlightSince()).isNull();
+        service.handle(REQUEST, 2);
+        assertThat(api.keys()).isEmpty();
+        assertThat(store.job(TEACHER).orElseThrow().status()).isEqualTo("revoked");
+        assertThat(api.callsOf("GET /keys?"))
+                .as("no listing for a revoke that did nothing")
+                .isZero();
+    }
+
+    @Test
     void zombieWhoseRevokeStalledBeforeItsDeleteDoesNotDeleteTheKeyKeptForTheReturningOwner() {
         ApiKey key = givenAStoredKeyWhoseOwnerRowIsGone();
         // the zombie began the revoke and stalls on the DELETE's permit; meanwhile the row is inserted
         // again and the partition's new owner keeps the key
-        ProvisioningService zombie = service(KeyNames.UNPREFIXED, onPermit(1, () -> {
-            store.addOwner(TEACHER);
-            otherWorker.handle(REQUEST, 1);
-        }));
+        ProvisioningService zombie =
+                service(KeyNames.UNPREFIXED, onPermit(1, this::rowBackAndConvergedByAnotherWorker));
 
         Outcome outcome = zombie.handle(REQUEST, 1);
 
@@ -195,10 +211,7 @@ class ProvisioningServiceTest {
         ApiKey key = givenAStoredKeyWhoseOwnerRowIsGone();
         // the zombie's DELETE went through; before it records the revoke, the row is back and the
         // partition's new owner finds the stored key gone on OpenRouter and replaces it
-        store.beforeNextMarkRevoked(() -> {
-            store.addOwner(TEACHER);
-            otherWorker.handle(REQUEST, 1);
-        });
+        store.beforeNextMarkRevoked(this::rowBackAndConvergedByAnotherWorker);
 
         Outcome outcome = service.handle(REQUEST, 1);
 
@@ -226,6 +239,11 @@ class ProvisioningServiceTest {
         String stored = store.activeKey(TEACHER).orElseThrow().hash();
         assertThat(stored).isNotEqualTo(key.hash());
         assertThat(api.keys()).extracting(ApiKey::hash).containsExactly(stored);
+    }
+
+    private void rowBackAndConvergedByAnotherWorker() {
+        store.addOwner(TEACHER);
+        otherWorker.handle(REQUEST, 1);
     }
 
     private ApiKey givenAStoredKeyWhoseOwnerRowIsGone() {
