@@ -35,9 +35,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Creating is guarded by a write-ahead intent ({@link KeyStore#beginAttempt}): when an earlier
  * attempt's outcome is unknown, every key named {@link KeyNames#nameOf} created since it began is
- * deleted before a new one is created, so an owner never keeps two spendable keys. Every side effect is
- * fenced by the attempt's token: an attempt another worker superseded creates, deletes and stores
- * nothing. Every OpenRouter call first takes a
+ * deleted before a new one is created, so an owner never keeps two spendable keys. Revoking takes the
+ * same intent ({@link KeyStore#beginRevoke}), and a stored key found with an intent set is read back before
+ * it is kept. Every side effect is fenced by the attempt's token: an attempt another worker superseded
+ * creates, deletes and stores nothing. Every OpenRouter call first takes a
  * {@link RateLimiter} permit, waiting at most the configured permit wait.
  *
  * <p>Throws {@link io.provisioner.core.errors.RetryableException}, {@link
