@@ -5,10 +5,13 @@ import java.time.Instant;
 import java.util.Objects;
 
 /**
- * A scripted failure of the next {@code POST /keys}; see {@link OpenRouterSimulator#enqueueCreateFaults}.
- * Build one with the static factories.
+ * A scripted failure of the next {@code POST /keys} ({@link OpenRouterSimulator#enqueueCreateFaults}) or
+ * {@code DELETE /keys/{hash}} ({@link OpenRouterSimulator#enqueueDeleteFaults}). Build one with the static
+ * factories. A delete takes {@link #status}, {@link #rateLimited}, {@link #dropConnection}, {@link
+ * #actThenStatus} and {@link #actThenDrop}; the other kinds are about creating a key.
  *
- * @param status the HTTP status answered, for {@link Kind#STATUS} and {@link Kind#RATE_LIMITED}
+ * @param status the HTTP status answered, for {@link Kind#STATUS}, {@link Kind#RATE_LIMITED} and {@link
+ *     Kind#ACT_THEN_STATUS}
  * @param retryAfter {@code Retry-After} in seconds, or null
  * @param retryAfterDate {@code Retry-After} as an HTTP date, or null
  * @param hang how long {@link Kind#TIMEOUT_AFTER_CREATE} waits before closing the connection, and
@@ -37,12 +40,29 @@ public record Fault(Kind kind, int status, Duration retryAfter, Instant retryAft
          * Waits {@code hang} (longer than the client's timeout), then creates the key and answers 201 to
          * whoever still listens: a slow server, a request queued behind a gateway.
          */
-        CREATE_LATE
+        CREATE_LATE,
+        /**
+         * Carries the request out (creates or deletes the key), then answers {@code status} with the error
+         * body: a gateway that lost the answer, e.g. a DELETE that OpenRouter performed, answered 502.
+         */
+        ACT_THEN_STATUS,
+        /** Carries the request out, then closes the connection without an answer. */
+        ACT_THEN_DROP;
+
+        /** True for the kinds that {@code DELETE /keys/{hash}} can suffer. */
+        boolean appliesToDelete() {
+            return this == STATUS
+                    || this == RATE_LIMITED
+                    || this == DROP_CONNECTION
+                    || this == ACT_THEN_STATUS
+                    || this == ACT_THEN_DROP;
+        }
     }
 
     public Fault {
         Objects.requireNonNull(kind, "kind");
-        if ((kind == Kind.STATUS || kind == Kind.RATE_LIMITED) && (status < 400 || status > 599)) {
+        if ((kind == Kind.STATUS || kind == Kind.RATE_LIMITED || kind == Kind.ACT_THEN_STATUS)
+                && (status < 400 || status > 599)) {
             throw new IllegalArgumentException("status must be 400..599, was " + status);
         }
         if (retryAfter != null && retryAfter.isNegative()) {
@@ -86,6 +106,19 @@ public record Fault(Kind kind, int status, Duration retryAfter, Instant retryAft
     /** Creates the key, then answers 503 with {@code Retry-After: 0}. */
     public static Fault createThenUnavailable() {
         return new Fault(Kind.CREATE_THEN_UNAVAILABLE, 503, Duration.ZERO, null, null);
+    }
+
+    /**
+     * Carries the request out, then answers {@code status} (e.g. 502) with the error body: for a delete, the
+     * key is gone although the client is told the call failed.
+     */
+    public static Fault actThenStatus(int status) {
+        return new Fault(Kind.ACT_THEN_STATUS, status, null, null, null);
+    }
+
+    /** Carries the request out, then closes the connection without an answer. */
+    public static Fault actThenDrop() {
+        return new Fault(Kind.ACT_THEN_DROP, 0, null, null, null);
     }
 
     /** Waits {@code wait}, then creates the key and answers 201 if the client is still there. */

@@ -10,7 +10,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 
-/** The faults the next {@code POST /keys} calls suffer: scripted ones first, then random ones. Thread-safe. */
+/**
+ * The faults the next calls of one endpoint ({@code POST /keys}, or {@code DELETE /keys/{hash}}) suffer:
+ * scripted ones first, then random ones. Thread-safe.
+ */
 final class FaultPlan {
     private final Deque<Fault> queue = new ArrayDeque<>();
     private final Map<String, Deque<Fault>> byName = new HashMap<>();

@@ -21,11 +21,13 @@ final class KeysRoutes {
 
     private final SimKeyStore store;
     private final FaultPlan faults;
+    private final FaultPlan deleteFaults;
     private final Set<String> createdLate = ConcurrentHashMap.newKeySet();
 
-    KeysRoutes(SimKeyStore store, FaultPlan faults) {
+    KeysRoutes(SimKeyStore store, FaultPlan faults, FaultPlan deleteFaults) {
         this.store = store;
         this.faults = faults;
+        this.deleteFaults = deleteFaults;
     }
 
     /** @param path the path below {@code /api/v1}, e.g. {@code /keys/abc} */
@@ -53,6 +55,13 @@ final class KeysRoutes {
     }
 
     private Reply oneKey(String method, String hash, String body) {
+        if (method.equals("DELETE")) {
+            Optional<Fault> fault =
+                    deleteFaults.next(store.get(hash).map(SimKey::name).orElse(null));
+            if (fault.isPresent()) {
+                return deleteWith(fault.get(), hash);
+            }
+        }
         Optional<SimKey> key =
                 switch (method) {
                     case "GET" -> store.get(hash);
@@ -67,6 +76,23 @@ final class KeysRoutes {
             return Reply.error(404, "Key not found");
         }
         return new Reply.Answer(200, method.equals("DELETE") ? SimJson.deleted() : SimJson.one(key.get()));
+    }
+
+    private Reply deleteWith(Fault f, String hash) {
+        return switch (f.kind()) {
+            case STATUS -> Reply.error(f.status(), messageFor(f.status()));
+            case RATE_LIMITED -> Reply.error(429, "Rate limit exceeded", retryAfter(f));
+            case DROP_CONNECTION -> new Reply.Drop();
+            case ACT_THEN_STATUS -> {
+                store.delete(hash);
+                yield Reply.error(f.status(), messageFor(f.status()));
+            }
+            case ACT_THEN_DROP -> {
+                store.delete(hash);
+                yield new Reply.Drop();
+            }
+            default -> throw new IllegalStateException(f.kind() + " is not a fault of DELETE /keys/{hash}");
+        };
     }
 
     private Reply list(String query) {
@@ -113,6 +139,14 @@ final class KeysRoutes {
                 yield Reply.error(503, "Service Unavailable", retryAfter(f));
             }
             case CREATE_LATE -> createLate(body, f.hang());
+            case ACT_THEN_STATUS -> {
+                createKey(body);
+                yield Reply.error(f.status(), messageFor(f.status()));
+            }
+            case ACT_THEN_DROP -> {
+                createKey(body);
+                yield new Reply.Drop();
+            }
             case MALFORMED_BODY -> {
                 SimKey key = createKey(body);
                 yield new Reply.Answer(
@@ -159,6 +193,7 @@ final class KeysRoutes {
             case 400 -> "Invalid request parameters";
             case 422 -> "Unprocessable entity";
             case 500 -> "Internal Server Error";
+            case 502 -> "Bad Gateway";
             default -> "Simulated failure " + status;
         };
     }

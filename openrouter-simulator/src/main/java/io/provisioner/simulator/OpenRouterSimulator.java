@@ -9,6 +9,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -46,6 +47,7 @@ public final class OpenRouterSimulator implements AutoCloseable {
     private final ExecutorService executor;
     private final SimKeyStore store;
     private final FaultPlan faults = new FaultPlan();
+    private final FaultPlan deleteFaults = new FaultPlan();
     private final ConcurrentLinkedQueue<SimRequest> requests = new ConcurrentLinkedQueue<>();
     private final SimHandler handler;
     private final KeysRoutes routes;
@@ -57,7 +59,7 @@ public final class OpenRouterSimulator implements AutoCloseable {
         this.server = server;
         this.initialKey = managementKey;
         this.store = new SimKeyStore(clock);
-        this.routes = new KeysRoutes(store, faults);
+        this.routes = new KeysRoutes(store, faults, deleteFaults);
         this.handler = new SimHandler(routes, requests::add, clock, managementKey);
         this.executor = Executors.newCachedThreadPool(daemonThreads());
         server.createContext("/", handler);
@@ -230,6 +232,41 @@ public final class OpenRouterSimulator implements AutoCloseable {
     }
 
     /**
+     * Faults for the next {@code DELETE /keys/{hash}} calls, consumed in order, one per call: e.g.
+     * {@code enqueueDeleteFaults(Fault.actThenStatus(502))} deletes the key and answers 502, a DELETE that
+     * OpenRouter performed while the client is told it failed.
+     *
+     * @throws IllegalArgumentException for a fault that only a create can suffer ({@link Fault} says which)
+     */
+    public void enqueueDeleteFaults(Fault... faults) {
+        deleteFaults.enqueue(deleteFaults(Arrays.asList(faults)));
+    }
+
+    /** Faults consumed in order by the next deletes of a key named {@code name}, before any other fault. */
+    public void enqueueDeleteFaultsFor(String name, Fault... faults) {
+        deleteFaults.enqueueFor(name, deleteFaults(Arrays.asList(faults)));
+    }
+
+    /**
+     * Once the scripted delete faults are used up, each {@code DELETE /keys/{hash}} suffers one of these
+     * faults with its probability (drawn in the map's iteration order), or none; e.g.
+     * {@code Map.of(Fault.actThenStatus(502), 0.2)}.
+     */
+    public void setRandomDeleteFaults(Map<Fault, Double> probabilities, long seed) {
+        deleteFaults(probabilities.keySet());
+        deleteFaults.setRandom(probabilities, seed);
+    }
+
+    private static <C extends Collection<Fault>> C deleteFaults(C faults) {
+        for (Fault f : faults) {
+            if (!f.kind().appliesToDelete()) {
+                throw new IllegalArgumentException(f.kind() + " is a fault of POST /keys only");
+            }
+        }
+        return faults;
+    }
+
+    /**
      * Once the scripted faults are used up, each {@code POST /keys} answers 500 with probability {@code p500}
      * or creates the key and hangs {@link #DEFAULT_RANDOM_HANG} with probability {@code pTimeoutAfterCreate}.
      */
@@ -269,6 +306,7 @@ public final class OpenRouterSimulator implements AutoCloseable {
      */
     public void reset() {
         faults.clear();
+        deleteFaults.clear();
         handler.rateGate().reset();
         store.clear();
         requests.clear();

@@ -96,6 +96,43 @@ class SimulatorBehaviourTest {
     }
 
     @Test
+    void deleteThatActsThenAnswers502DeletesTheKeyAndSaysItFailed() throws IOException {
+        String hash = http.create("teacher:7").get("data").get("hash").asText();
+        simulator.enqueueDeleteFaults(Fault.actThenStatus(502));
+
+        HttpResponse<String> answer = http.send("DELETE", "/keys/" + hash, null);
+
+        assertThat(answer.statusCode()).isEqualTo(502);
+        assertThat(SimHttp.json(answer).get("error").get("code").asInt()).isEqualTo(502);
+        assertThat(http.get("/keys/" + hash).statusCode()).isEqualTo(404);
+        assertThat(simulator.deletedKeys()).extracting(SimKey::hash).containsExactly(hash);
+        assertThat(http.send("DELETE", "/keys/" + hash, null).statusCode())
+                .as("the fault is used up")
+                .isEqualTo(404);
+    }
+
+    @Test
+    void deleteThatActsThenDropsTheConnectionDeletesTheKey() throws IOException {
+        String hash = http.create("teacher:7").get("data").get("hash").asText();
+        simulator.enqueueDeleteFaultsFor("teacher:7", Fault.actThenDrop());
+
+        assertThatThrownBy(() -> http.send("DELETE", "/keys/" + hash, null)).isInstanceOf(IOException.class);
+        assertThat(simulator.liveKeys()).isEmpty();
+    }
+
+    @Test
+    void deleteFaultsLeaveCreatesAloneAndRefuseCreateOnlyKinds() throws IOException {
+        simulator.enqueueDeleteFaults(Fault.status(500));
+
+        String hash = http.create("teacher:7").get("data").get("hash").asText();
+        assertThat(http.send("DELETE", "/keys/" + hash, null).statusCode()).isEqualTo(500);
+        assertThat(simulator.liveKeys()).extracting(SimKey::hash).containsExactly(hash);
+        assertThatThrownBy(() -> simulator.enqueueDeleteFaults(Fault.malformedBody()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("MALFORMED_BODY");
+    }
+
+    @Test
     void rejectsMissingOrWrongBearerWith401() throws IOException {
         HttpResponse<String> missing = http.bearer(null).get("/keys");
         HttpResponse<String> wrong = http.bearer("nope").get("/keys");

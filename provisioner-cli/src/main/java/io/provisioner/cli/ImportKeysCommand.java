@@ -104,7 +104,7 @@ final class ImportKeysCommand implements Callable<Integer> {
                 api,
                 limiter(config, ds, schema),
                 ImportLookups.of(q),
-                (owner, key, secret, limits) -> store.saveCreated(owner, key, secret, limits, 0, null),
+                KeyImporter.Store.of(store),
                 config.keyNames(),
                 config.limits()::forOwnerType,
                 dryRun);

@@ -5,11 +5,21 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.zaxxer.hikari.HikariDataSource;
+import io.provisioner.cli.ops.ImportLookups;
+import io.provisioner.cli.ops.ImportOutcome;
+import io.provisioner.cli.ops.ImportRow;
+import io.provisioner.cli.ops.KeyImporter;
 import io.provisioner.core.config.Secret;
 import io.provisioner.core.events.Json;
 import io.provisioner.core.events.OwnerRef;
+import io.provisioner.core.ports.ApiKey;
+import io.provisioner.core.ports.JobState;
+import io.provisioner.core.ports.KeyLimits;
+import io.provisioner.core.ports.LimitReset;
 import io.provisioner.db.Database;
 import io.provisioner.db.JdbcKeyStore;
+import io.provisioner.db.KeyAdoptionQueries;
+import io.provisioner.openrouter.OpenRouterClient;
 import io.provisioner.simulator.SimKey;
 import io.provisioner.testing.EdgeFunctionSchema;
 import io.provisioner.testing.Infra;
@@ -20,9 +30,11 @@ import java.sql.PreparedStatement;
 import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -134,6 +146,78 @@ class AdoptionIT {
             assertThat(f.createsNamed(PREFIX + lost.owner().key())).hasSize(1);
             assertThat(f.simulator.count("POST", "/api/v1/keys")).isEqualTo(2);
         }
+    }
+
+    @Test
+    void aLegacyKeyIsRenamedOnlyOnceItIsStoredUnderTheOwnersIntent(Infra infra) throws Exception {
+        try (PipelineFixture f = new PipelineFixture(infra);
+                HikariDataSource ds = Database.open(f.config().requireDatabase(), "adoption-it", 2);
+                OpenRouterClient api = OpenRouterClient.create(f.config().openRouter())) {
+            assertThat(f.cli("migrate").exit()).isZero();
+            JdbcKeyStore store = new JdbcKeyStore(
+                    ds, f.schema, f.config().requireCipher(), Pipeline.ownerTables(f.config()), Clock.systemUTC());
+            KeyAdoptionQueries queries = new KeyAdoptionQueries(ds, f.schema, Pipeline.ownerTables(f.config()));
+            OwnerRef raced = OwnerRef.parseKey(f.insertTeacher());
+            OwnerRef calm = OwnerRef.parseKey(f.insertTeacher());
+            SimKey racedLegacy = f.simulator.addKey("edge-function teacher", null, null);
+            SimKey calmLegacy = f.simulator.addKey("edge-function teacher", null, null);
+            // the pipeline provisions the raced owner while the importer looks its legacy key up (the
+            // importer's first call, GET /keys/{hash}, waits for its permit)
+            AtomicInteger permits = new AtomicInteger();
+            KeyImporter importer = new KeyImporter(
+                    api,
+                    maxWait -> {
+                        if (permits.incrementAndGet() == 1) {
+                            provision(f, store, raced);
+                        }
+                        return true;
+                    },
+                    ImportLookups.of(queries),
+                    KeyImporter.Store.of(store),
+                    f.config().keyNames(),
+                    f.config().limits()::forOwnerType,
+                    false);
+
+            List<KeyImporter.Result> results = importer.run(
+                    List.of(
+                            new ImportRow(
+                                    1,
+                                    "teacher",
+                                    raced.ownerId(),
+                                    new Secret(racedLegacy.secret()),
+                                    racedLegacy.hash()),
+                            new ImportRow(
+                                    2, "teacher", calm.ownerId(), new Secret(calmLegacy.secret()), calmLegacy.hash())),
+                    r -> {});
+
+            assertThat(results)
+                    .extracting(KeyImporter.Result::outcome)
+                    .containsExactly(ImportOutcome.SKIPPED_HAS_KEY, ImportOutcome.IMPORTED);
+            assertThat(f.simulator.key(racedLegacy.hash()).orElseThrow().name())
+                    .as("not stored, so not renamed: the orphan sweep would take it for ours")
+                    .isEqualTo("edge-function teacher");
+            assertThat(f.simulator.key(calmLegacy.hash()).orElseThrow().name()).isEqualTo(calm.key());
+            assertThat(store.decryptActiveKey(calm).map(Secret::reveal)).contains(calmLegacy.secret());
+            assertThat(store.load(calm).job().orElseThrow().attemptInFlight())
+                    .as("the import's intent is cleared by its save")
+                    .isFalse();
+        }
+    }
+
+    /** The pipeline creates and stores a key for {@code owner}, under its own intent. */
+    private static void provision(PipelineFixture f, JdbcKeyStore store, OwnerRef owner) {
+        Instant loaded =
+                store.load(owner).job().map(JobState::attemptInFlightSince).orElse(null);
+        Instant token = store.beginAttempt(owner, 1, loaded);
+        SimKey key = f.simulator.addKey(owner.key(), new BigDecimal("50"), "daily");
+        KeyLimits limits = new KeyLimits(new BigDecimal("50"), LimitReset.DAILY);
+        store.saveCreated(
+                owner,
+                new ApiKey(key.hash(), key.name(), key.label(), false, limits.limit(), limits.reset(), null),
+                new Secret(key.secret()),
+                limits,
+                1,
+                token);
     }
 
     /** An owner with the key the edge function gave it: on OpenRouter under its own name, plaintext in its table. */

@@ -91,14 +91,33 @@ public final class JdbcKeyStore implements KeyStore {
     }
 
     @Override
+    public Instant beginRevoke(OwnerRef owner, int attempt, Instant expectedToken) {
+        Instant token = expectedToken == null ? clock.instant().truncatedTo(ChronoUnit.MICROS) : after(expectedToken);
+        return Tx.inTransaction(ds, "begin revoke " + owner.key(), c -> {
+            Optional<String> active = requireCurrent(c, owner, expectedToken, "begin a revoke");
+            if (owners.exists(c, owner)) {
+                throw new AttemptSupersededException(
+                        owner.key() + " exists again; its key is not revoked", active.orElse(null));
+            }
+            jobs.upsert(c, owner, new Update("processing", attempt, null, null, Intent.SET), token);
+            return token;
+        });
+    }
+
+    @Override
     public Instant takeOverAttempt(OwnerRef owner, int attempt, Instant token) {
         Objects.requireNonNull(token, "token");
-        Instant next = token.truncatedTo(ChronoUnit.MICROS).plus(1, ChronoUnit.MICROS);
+        Instant next = after(token);
         return Tx.inTransaction(ds, "take over attempt " + owner.key(), c -> {
             requireCurrent(c, owner, token, "take over an attempt");
             jobs.upsert(c, owner, new Update("processing", attempt, null, null, Intent.SET), next);
             return next;
         });
+    }
+
+    /** The token that takes {@code token} over: one microsecond later, so a listing from it still covers it. */
+    private static Instant after(Instant token) {
+        return token.truncatedTo(ChronoUnit.MICROS).plus(1, ChronoUnit.MICROS);
     }
 
     @Override
@@ -204,8 +223,9 @@ public final class JdbcKeyStore implements KeyStore {
     }
 
     @Override
-    public void markRevoked(OwnerRef owner, String hashOrNull, int attempts) {
+    public void markRevoked(OwnerRef owner, String hashOrNull, int attempts, Instant token) {
         Tx.inTransaction(ds, "mark revoked " + owner.key(), c -> {
+            requireCurrent(c, owner, token, "mark its key revoked");
             if (hashOrNull != null) {
                 keys.revoke(c, owner, hashOrNull, clock.instant());
             }
@@ -215,8 +235,23 @@ public final class JdbcKeyStore implements KeyStore {
     }
 
     @Override
-    public void markSucceeded(OwnerRef owner, int attempts) {
-        updateJob("mark succeeded", owner, new Update("succeeded", attempts, null, null, Intent.CLEAR));
+    public void markSucceeded(OwnerRef owner, int attempts, Instant token) {
+        Tx.inTransaction(ds, "mark succeeded " + owner.key(), c -> {
+            requireCurrent(c, owner, token, "mark it succeeded");
+            jobs.upsert(c, owner, new Update("succeeded", attempts, null, null, Intent.CLEAR), clock.instant());
+            return null;
+        });
+    }
+
+    @Override
+    public void markLost(OwnerRef owner, String hash, int attempts) {
+        Objects.requireNonNull(hash, "hash");
+        Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
+        Tx.inTransaction(ds, "mark key lost " + owner.key(), c -> {
+            keys.revoke(c, owner, hash, now);
+            jobs.reopenIntent(c, owner, attempts, now);
+            return null;
+        });
     }
 
     /** {@inheritDoc} The write-ahead intent stays: the failed create may have left a key. */

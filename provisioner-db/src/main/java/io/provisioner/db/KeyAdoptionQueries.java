@@ -16,7 +16,8 @@ import javax.sql.DataSource;
 
 /**
  * Read-only look-ups of {@code provisioner import-keys}: the owner row's canonical id, the owner's active
- * key, and whose a hash is. Writing goes through {@link JdbcKeyStore#saveCreated}. Thread-safe.
+ * key, and whose a hash is. Writing goes through {@link JdbcKeyStore}, under the owner's write-ahead intent
+ * ({@link JdbcKeyStore#beginAttempt}, then {@link JdbcKeyStore#saveCreated} with its token). Thread-safe.
  */
 public final class KeyAdoptionQueries {
 

@@ -214,6 +214,83 @@ class JdbcKeyStoreIT {
     }
 
     @Test
+    void markRevokedAndMarkSucceededClearOnlyTheIntentTheyHold() throws SQLException {
+        OwnerRef teacher = insertOwner("teachers", OwnerRef.TEACHER);
+        JdbcKeyStore otherWorker = storeAt(NOW.plusMillis(1));
+        Instant zombie = store.beginAttempt(teacher, 1, null);
+        Instant current = otherWorker.takeOverAttempt(teacher, 2, zombie);
+
+        assertThatThrownBy(() -> store.markSucceeded(teacher, 1, zombie))
+                .isInstanceOf(AttemptSupersededException.class);
+        assertThatThrownBy(() -> store.markRevoked(teacher, null, 1, zombie))
+                .isInstanceOf(AttemptSupersededException.class);
+        assertThatThrownBy(() -> store.markRevoked(teacher, null, 1, null))
+                .as("no intent expected, but one is set")
+                .isInstanceOf(AttemptSupersededException.class);
+        assertThat(store.load(teacher).job()).contains(new JobState("processing", 2, current));
+
+        otherWorker.markSucceeded(teacher, 2, current);
+        assertThat(store.load(teacher).job()).contains(new JobState("succeeded", 2, null));
+    }
+
+    @Test
+    void revokeOfAStoredKeyIsFencedLikeACreate() throws SQLException {
+        OwnerRef teacher = insertOwner("teachers", OwnerRef.TEACHER);
+        store.saveCreated(teacher, apiKey("h", teacher), new Secret("sk-or-v1-h"), LIMITS, 1);
+        String deleteRow = "delete from " + schema.name + ".teachers where id = '" + teacher.ownerId() + "'";
+        schema.exec(deleteRow);
+
+        Instant zombie = store.beginRevoke(teacher, 1, null);
+        assertThat(store.confirmAttempt(teacher, zombie)).contains("h");
+        assertThatThrownBy(() -> store.beginRevoke(teacher, 1, null))
+                .as("another worker that loaded no intent")
+                .isInstanceOf(AttemptSupersededException.class);
+        // the row comes back under the same id; a worker takes the intent over to keep the key
+        schema.exec("insert into " + schema.name + ".teachers (id, name) values ('" + teacher.ownerId() + "', 'x')");
+        assertThatThrownBy(() -> store.beginRevoke(teacher, 2, zombie))
+                .isInstanceOfSatisfying(AttemptSupersededException.class, e -> assertThat(e.activeHash())
+                        .isEqualTo("h"));
+        Instant keeper = store.takeOverAttempt(teacher, 2, zombie);
+
+        assertThatThrownBy(() -> store.confirmAttempt(teacher, zombie)).isInstanceOf(AttemptSupersededException.class);
+        assertThatThrownBy(() -> store.markRevoked(teacher, "h", 1, zombie))
+                .isInstanceOf(AttemptSupersededException.class);
+        assertThat(store.load(teacher).activeKey().orElseThrow().hash()).isEqualTo("h");
+        store.markSucceeded(teacher, 2, keeper);
+        assertThat(store.load(teacher).job()).contains(new JobState("succeeded", 2, null));
+    }
+
+    @Test
+    void revokeTakesOverAnEarlierAttemptsIntentSoItsListingStillCoversIt() throws SQLException {
+        OwnerRef teacher = insertOwner("teachers", OwnerRef.TEACHER);
+        Instant unknown = store.beginAttempt(teacher, 1, null);
+        schema.exec("delete from " + schema.name + ".teachers where id = '" + teacher.ownerId() + "'");
+
+        Instant revoke = store.beginRevoke(teacher, 2, unknown);
+
+        assertThat(revoke).isEqualTo(unknown.plusNanos(1_000));
+        assertThatThrownBy(() -> store.saveCreated(
+                        teacher, apiKey("late", teacher), new Secret("sk-or-v1-z"), LIMITS, 1, unknown))
+                .isInstanceOf(KeyConflictException.class);
+        store.markRevoked(teacher, null, 2, revoke);
+        assertThat(store.load(teacher).job()).contains(new JobState("revoked", 2, null));
+    }
+
+    @Test
+    void aKeyOpenRouterLostIsRevokedAndTheNextAttemptProvisionsTheOwner() throws SQLException {
+        OwnerRef teacher = insertOwner("teachers", OwnerRef.TEACHER);
+        store.saveCreated(teacher, apiKey("h", teacher), new Secret("sk-or-v1-h"), LIMITS, 1);
+
+        store.markLost(teacher, "other", 2);
+        assertThat(store.load(teacher).activeKey().orElseThrow().hash()).isEqualTo("h");
+        store.markLost(teacher, "h", 2);
+
+        assertThat(store.load(teacher).activeKey()).isEmpty();
+        assertThat(store.load(teacher).job().orElseThrow().attemptInFlightSince())
+                .isEqualTo(NOW);
+    }
+
+    @Test
     void jobRowFollowsAttemptRetryDeathAndRevocation() throws SQLException {
         OwnerRef org = insertOwner("organizations", OwnerRef.ORGANIZATION);
         store.beginAttempt(org, 1, null);
@@ -233,7 +310,7 @@ class JdbcKeyStoreIT {
         assertThat(jobColumn(org, "last_error")).isEqualTo("POST /keys answered 400: bad");
 
         store.saveCreated(org, apiKey("h", org), new Secret("sk-or-v1-x"), LIMITS, 9);
-        store.markRevoked(org, "h", 10);
+        store.markRevoked(org, "h", 10, null);
         assertThat(jobColumn(org, "status")).isEqualTo("revoked");
         assertThat(keyColumn(org, "revoked_at is not null")).isEqualTo("t");
         assertThat(store.load(org).activeKey()).isEmpty();
@@ -332,6 +409,11 @@ class JdbcKeyStoreIT {
 
     private static ApiKey apiKey(String hash, OwnerRef owner) {
         return new ApiKey(hash, owner.key(), "sk-or-v1-abc...xyz", false, LIMITS.limit(), LIMITS.reset(), NOW);
+    }
+
+    /** Another worker's store, whose clock reads {@code now}. */
+    private JdbcKeyStore storeAt(Instant now) {
+        return new JdbcKeyStore(schema.ds, schema.name, cipher, schema.ownerTables(), Clock.fixed(now, ZoneOffset.UTC));
     }
 
     private OwnerRef insertOwner(String table, String type) throws SQLException {

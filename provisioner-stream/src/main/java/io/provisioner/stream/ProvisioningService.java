@@ -36,9 +36,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Creating is guarded by a write-ahead intent ({@link KeyStore#beginAttempt}): when an earlier
  * attempt's outcome is unknown, every key named {@link KeyNames#nameOf} created since it began is
- * deleted before a new one is created, so an owner never keeps two spendable keys. Every side effect is
- * fenced by the attempt's token: an attempt another worker superseded creates, deletes and stores
- * nothing. Every OpenRouter call first takes a
+ * deleted before a new one is created, so an owner never keeps two spendable keys. Revoking takes the
+ * same intent ({@link KeyStore#beginRevoke}), and a stored key found with an intent set is read back before
+ * it is kept. Every side effect is fenced by the attempt's token: an attempt another worker superseded
+ * creates, deletes and stores nothing. Every OpenRouter call first takes a
  * {@link RateLimiter} permit, waiting at most the configured permit wait.
  *
  * <p>Throws {@link io.provisioner.core.errors.RetryableException}, {@link
@@ -169,41 +170,95 @@ public final class ProvisioningService {
         }
     }
 
+    /**
+     * Deletes the key of an owner whose row is gone, under the same fence as a create: the intent is taken
+     * first ({@link KeyStore#beginRevoke}, which also re-checks that the row is still gone), the DELETE is
+     * sent only while that intent is current, and the database write lands only while it still is. A
+     * worker that finds the row back meanwhile takes the intent over (see {@link #keep}), so this one then
+     * deletes and writes nothing.
+     */
     private Outcome revoke(OwnerRef owner, OwnerState state, Instant inFlightSince, int attempt) {
         String hash = state.activeKey().map(StoredKey::hash).orElse(null);
-        if (hash != null) {
-            requireStillGone(owner, hash);
-            delete(hash);
+        if (hash == null && inFlightSince == null) {
+            if (state.job().isPresent()) {
+                store.markRevoked(owner, null, attempt, null);
+            }
+            return new Outcome.Revoked(null);
         }
+        Instant token = store.beginRevoke(owner, attempt, inFlightSince);
         if (inFlightSince != null) {
-            leftovers.delete(owner, store.takeOverAttempt(owner, attempt, inFlightSince), hash);
+            leftovers.delete(owner, token, hash);
         }
-        if (hash != null || state.job().isPresent()) {
-            store.markRevoked(owner, hash, attempt);
+        if (hash != null) {
+            deleteStored(owner, hash, token);
+        }
+        try {
+            store.markRevoked(owner, hash, attempt, token);
+        } catch (AttemptSupersededException superseded) {
+            if (hash != null && hash.equals(superseded.activeHash())) {
+                // the row came back and a worker kept this key while our DELETE of it was on its way
+                store.markLost(owner, hash, attempt);
+                throw new RetryableException(owner + " exists again and its key " + hash
+                        + " was deleted meanwhile; the next attempt gives it a new key");
+            }
+            throw superseded;
         }
         return new Outcome.Revoked(hash);
     }
 
     /**
-     * Re-reads the owner right before its stored key is deleted: a worker that stalled after reading "row
-     * gone" must not delete the key of a row inserted again meanwhile (and kept by another worker).
+     * Sends {@code DELETE /keys/{hash}} for the owner's stored key, confirming the revoke's token right
+     * before it is sent (after the permit). An answer that leaves the outcome unknown (a 5xx, a timeout, a
+     * reset) is settled by reading the key back: gone means the DELETE was carried out. When the key is
+     * certainly still there, the intent is cleared, as after a create the server did not act on.
      */
-    private void requireStillGone(OwnerRef owner, String hash) {
-        OwnerState now = store.load(owner);
-        if (now.ownerExists()) {
-            throw new AttemptSupersededException(
-                    owner + " exists again; its key is not deleted",
-                    now.activeKey().map(StoredKey::hash).orElse(null));
+    private void deleteStored(OwnerRef owner, String hash, Instant token) {
+        try {
+            calls.call("DELETE /keys/{hash}", () -> {
+                store.confirmAttempt(owner, token);
+                return api.delete(hash);
+            });
+        } catch (RetryableException e) {
+            if (e.outcomeUnknown() && !exists(hash)) {
+                LOG.info(
+                        "DELETE of key {} of {} failed ({}), but the key is gone: it was carried out",
+                        hash,
+                        owner,
+                        e.getMessage());
+                return;
+            }
+            // the key is still there: nothing was done that the next attempt would have to look for
+            forget(owner, token, e);
+            throw e;
+        } catch (ProvisioningException e) {
+            forget(owner, token, e);
+            throw e;
         }
     }
 
+    private boolean exists(String hash) {
+        return calls.call("GET /keys/{hash}", () -> api.get(hash)).isPresent();
+    }
+
+    /**
+     * The owner has a stored key. When an attempt's outcome is unknown (its intent is set), the intent is
+     * taken over first, so a stalled worker of that create or revoke can no longer act; then the keys a
+     * create may have left are deleted, and the stored key is read back: a revoke whose DELETE went through
+     * before the row came back leaves a stored key that OpenRouter no longer has, and it is replaced.
+     */
     private Outcome keep(OwnerRef owner, StoredKey key, Optional<JobState> job, int attempt) {
         Instant inFlightSince = job.map(JobState::attemptInFlightSince).orElse(null);
         boolean inFlight = inFlightSince != null;
         int removed = 0;
         if (inFlight) {
-            removed = leftovers.delete(owner, inFlightSince, key.hash());
-            store.markSucceeded(owner, attempt);
+            Instant token = store.takeOverAttempt(owner, attempt, inFlightSince);
+            removed = leftovers.delete(owner, token, key.hash());
+            if (!exists(key.hash())) {
+                LOG.warn("stored key {} of {} no longer exists on OpenRouter; replacing it", key.hash(), owner);
+                store.markLost(owner, key.hash(), attempt);
+                return createFenced(owner, token, attempt);
+            }
+            store.markSucceeded(owner, attempt, token);
         }
         KeyLimits desired = limits.forOwnerType(owner.ownerType());
         if (!desired.sameAs(key.limits())) {
@@ -212,7 +267,7 @@ public final class ProvisioningService {
             return new Outcome.Updated(key.hash(), desired);
         }
         if (!inFlight && job.isPresent() && !"succeeded".equals(job.get().status())) {
-            store.markSucceeded(owner, attempt);
+            store.markSucceeded(owner, attempt, null);
         }
         return removed > 0 ? new Outcome.DuplicatesRemoved(key.hash(), removed) : new Outcome.Unchanged(key.hash());
     }
@@ -226,6 +281,11 @@ public final class ProvisioningService {
             expected = store.takeOverAttempt(owner, attempt, inFlightSince);
             leftovers.delete(owner, expected, null);
         }
+        return createFenced(owner, expected, attempt);
+    }
+
+    /** Creates and stores a key under a new intent, which replaces {@code expected} (compare-and-set). */
+    private Outcome createFenced(OwnerRef owner, Instant expected, int attempt) {
         Instant token = store.beginAttempt(owner, attempt, expected);
         KeyLimits desired = limits.forOwnerType(owner.ownerType());
         Instant start = clock.instant();
@@ -271,11 +331,9 @@ public final class ProvisioningService {
      */
     private void settleConflict(OwnerRef owner, KeyConflictException conflict, int attempt) {
         String active = conflict.activeHash();
-        if (active != null
-                && calls.call("GET /keys/{hash}", () -> api.get(active)).isEmpty()) {
+        if (active != null && !exists(active)) {
             LOG.warn("stored key {} of {} no longer exists on OpenRouter; revoking it", active, owner);
-            store.markRevoked(owner, active, attempt);
-            store.reopenAttempt(owner, attempt);
+            store.markLost(owner, active, attempt);
         }
     }
 

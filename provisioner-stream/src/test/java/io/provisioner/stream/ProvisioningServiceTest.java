@@ -8,6 +8,7 @@ import io.provisioner.core.config.ConfigSource;
 import io.provisioner.core.config.KeyNames;
 import io.provisioner.core.config.ProvisionerConfig;
 import io.provisioner.core.config.Secret;
+import io.provisioner.core.errors.ErrorClassifier;
 import io.provisioner.core.errors.KeyConflictException;
 import io.provisioner.core.errors.ProvisioningException;
 import io.provisioner.core.errors.RetryableException;
@@ -137,6 +138,118 @@ class ProvisioningServiceTest {
 
         assertThat(store.activeKey(TEACHER)).isEmpty();
         assertThat(api.keysNamed(TEACHER.key())).isEmpty();
+    }
+
+    @Test
+    void deleteTheServerCarriedOutButAnswered502IsSettledByReadingTheKeyBack() {
+        ApiKey key = givenAStoredKeyWhoseOwnerRowIsGone();
+        api.deleteThenFailNext(() -> ErrorClassifier.http("DELETE /keys/{hash}", 502, "Bad Gateway", null));
+
+        Outcome revoked = service.handle(REQUEST, 1);
+
+        assertThat(revoked).isEqualTo(new Outcome.Revoked(key.hash()));
+        assertThat(api.keys()).isEmpty();
+        assertThat(store.activeKey(TEACHER)).isEmpty();
+        assertThat(store.job(TEACHER).orElseThrow().status()).isEqualTo("revoked");
+        assertThat(store.job(TEACHER).orElseThrow().inFlightSince()).isNull();
+    }
+
+    @Test
+    void ownerBackBeforeTheRetryOfAnUnknownDeleteGetsAKeyThatExists() {
+        givenAStoredKeyWhoseOwnerRowIsGone();
+        api.deleteThenFailNext(() -> ErrorClassifier.http("DELETE /keys/{hash}", 502, "Bad Gateway", null));
+        api.failNext(Op.GET, () -> ErrorClassifier.http("GET /keys/{hash}", 503, "Unavailable", null));
+        assertThatThrownBy(() -> service.handle(REQUEST, 1)).isInstanceOf(RetryableException.class);
+        // the row is inserted again with the same id before the retry
+        store.addOwner(TEACHER);
+
+        service.handle(REQUEST, 2);
+
+        String stored = store.activeKey(TEACHER).orElseThrow().hash();
+        assertThat(api.keys()).extracting(ApiKey::hash).containsExactly(stored);
+        assertThat(store.job(TEACHER).orElseThrow().inFlightSince()).isNull();
+    }
+
+    @Test
+    void deleteThatDidNotActLeavesTheKeyStoredWithoutAnIntent() {
+        ApiKey key = givenAStoredKeyWhoseOwnerRowIsGone();
+        api.failNext(Op.DELETE, () -> ErrorClassifier.http("DELETE /keys/{hash}", 503, "Unavailable", null));
+
+        assertThatThrownBy(() -> service.handle(REQUEST, 1)).isInstanceOf(RetryableException.class);
+
+        assertThat(api.keys()).containsExactly(key);
+        assertThat(store.activeKey(TEACHER)).isPresent();
+        assertThat(store.job(TEACHER).orElseThrow().inFlightSince()).isNull();
+        service.handle(REQUEST, 2);
+        assertThat(api.keys()).isEmpty();
+        assertThat(store.job(TEACHER).orElseThrow().status()).isEqualTo("revoked");
+        assertThat(api.callsOf("GET /keys?"))
+                .as("no listing for a revoke that did nothing")
+                .isZero();
+    }
+
+    @Test
+    void zombieWhoseRevokeStalledBeforeItsDeleteDoesNotDeleteTheKeyKeptForTheReturningOwner() {
+        ApiKey key = givenAStoredKeyWhoseOwnerRowIsGone();
+        // the zombie began the revoke and stalls on the DELETE's permit; meanwhile the row is inserted
+        // again and the partition's new owner keeps the key
+        ProvisioningService zombie =
+                service(KeyNames.UNPREFIXED, onPermit(1, this::rowBackAndConvergedByAnotherWorker));
+
+        Outcome outcome = zombie.handle(REQUEST, 1);
+
+        assertThat(outcome).isEqualTo(new Outcome.Unchanged(key.hash()));
+        assertThat(api.callsOf("DELETE")).isZero();
+        assertThat(api.keys()).containsExactly(key);
+        assertThat(store.activeKey(TEACHER))
+                .hasValueSatisfying(k -> assertThat(k.hash()).isEqualTo(key.hash()));
+        assertThat(store.job(TEACHER).orElseThrow().status()).isEqualTo("succeeded");
+    }
+
+    @Test
+    void zombieWhoseDeleteWentOutBeforeTheOwnerReturnedDoesNotRecordTheReturningOwnerRevoked() {
+        ApiKey key = givenAStoredKeyWhoseOwnerRowIsGone();
+        // the zombie's DELETE went through; before it records the revoke, the row is back and the
+        // partition's new owner finds the stored key gone on OpenRouter and replaces it
+        store.beforeNextMarkRevoked(this::rowBackAndConvergedByAnotherWorker);
+
+        Outcome outcome = service.handle(REQUEST, 1);
+
+        String stored = store.activeKey(TEACHER).orElseThrow().hash();
+        assertThat(stored).isNotEqualTo(key.hash());
+        assertThat(outcome).isEqualTo(new Outcome.Unchanged(stored));
+        assertThat(api.keys()).extracting(ApiKey::hash).containsExactly(stored);
+        assertThat(store.job(TEACHER).orElseThrow().status()).isEqualTo("succeeded");
+    }
+
+    @Test
+    void zombieThatDeletedTheKeyAWorkerKeptMeanwhileHasTheOwnerGivenANewKey() {
+        ApiKey key = givenAStoredKeyWhoseOwnerRowIsGone();
+        // the row is back and a worker kept the key (it still existed) before the zombie's DELETE landed
+        store.beforeNextMarkRevoked(() -> {
+            store.addOwner(TEACHER);
+            store.takeOverAttempt(TEACHER, 1, store.job(TEACHER).orElseThrow().inFlightSince());
+            store.markSucceeded(TEACHER, 1, store.job(TEACHER).orElseThrow().inFlightSince());
+        });
+
+        assertThatThrownBy(() -> service.handle(REQUEST, 1)).isInstanceOf(RetryableException.class);
+        assertThat(store.activeKey(TEACHER)).isEmpty();
+        service.handle(REQUEST, 2);
+
+        String stored = store.activeKey(TEACHER).orElseThrow().hash();
+        assertThat(stored).isNotEqualTo(key.hash());
+        assertThat(api.keys()).extracting(ApiKey::hash).containsExactly(stored);
+    }
+
+    private void rowBackAndConvergedByAnotherWorker() {
+        store.addOwner(TEACHER);
+        otherWorker.handle(REQUEST, 1);
+    }
+
+    private ApiKey givenAStoredKeyWhoseOwnerRowIsGone() {
+        ApiKey key = api.seed(TEACHER.key(), LIMITS);
+        store.seedKey(TEACHER, key, LIMITS).removeOwner(TEACHER);
+        return key;
     }
 
     /** A limiter that runs {@code action} while handing out its {@code n}-th permit. */

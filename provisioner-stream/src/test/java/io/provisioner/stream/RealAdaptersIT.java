@@ -13,31 +13,38 @@ import io.provisioner.core.crypto.KeyCipher;
 import io.provisioner.core.events.OwnerRef;
 import io.provisioner.core.events.ProvisionRequest;
 import io.provisioner.core.events.RequestCodec;
+import io.provisioner.core.ports.RateLimiter;
 import io.provisioner.core.topics.Topics;
 import io.provisioner.db.Database;
 import io.provisioner.db.JdbcKeyStore;
 import io.provisioner.db.Migrator;
+import io.provisioner.openrouter.CallListener;
 import io.provisioner.openrouter.OpenRouterClient;
 import io.provisioner.simulator.Fault;
 import io.provisioner.simulator.OpenRouterSimulator;
+import io.provisioner.simulator.SimKey;
 import io.provisioner.stream.fakes.NoWaitRateLimiter;
 import io.provisioner.testing.Infra;
 import io.provisioner.testing.SharedInfra;
 import io.provisioner.testing.TestNames;
+import java.net.URI;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -69,6 +76,9 @@ class RealAdaptersIT {
     private ProvisionerStreamApp app;
     private KafkaProducer<String, byte[]> producer;
     private Topics topics;
+    private JdbcKeyStore store;
+    private final List<OpenRouterClient> clients = new ArrayList<>();
+    private ProvisionerConfig config;
 
     @BeforeEach
     void start(Infra infra) throws SQLException {
@@ -87,14 +97,14 @@ class RealAdaptersIT {
         new SecureRandom().nextBytes(key);
         KeyCipher cipher =
                 KeyCipher.fromBase64("test", new Secret(Base64.getEncoder().encodeToString(key)));
-        JdbcKeyStore store = new JdbcKeyStore(
+        store = new JdbcKeyStore(
                 ds,
                 schema,
                 cipher,
                 Map.of("teacher", schema + ".teachers", "organization", schema + ".organizations"),
                 Clock.systemUTC());
         simulator = OpenRouterSimulator.start();
-        ProvisionerConfig config = ProvisionerConfig.from(ConfigSource.load(
+        config = ProvisionerConfig.from(ConfigSource.load(
                 Map.of(
                         "KAFKA_BOOTSTRAP_SERVERS", infra.bootstrapServers(),
                         "PROVISIONER_TOPIC_PREFIX", schema,
@@ -125,6 +135,7 @@ class RealAdaptersIT {
     @AfterEach
     void stop() throws SQLException {
         producer.close();
+        clients.forEach(OpenRouterClient::close);
         app.close();
         client.close();
         simulator.close();
@@ -180,11 +191,129 @@ class RealAdaptersIT {
         }
     }
 
+    @Test
+    void deleteCarriedOutButAnswered502ThenTheRowBackUnderItsIdLeavesOneKeyThatExists() throws SQLException {
+        OwnerRef owner = new OwnerRef("teacher", UUID.randomUUID().toString());
+        insertRow(owner);
+        request(owner, ProvisionRequest.Op.UPSERT);
+        await().atMost(PATIENCE).until(() -> count("ai_provider_keys where revoked_at is null") == 1);
+        String first = simulator.liveKeysNamed(owner.key()).get(0).hash();
+
+        exec("delete from " + schema + ".teachers where id = '" + owner.ownerId() + "'");
+        simulator.enqueueDeleteFaults(Fault.actThenStatus(502));
+        request(owner, ProvisionRequest.Op.DELETE);
+        await().atMost(PATIENCE).until(() -> jobStatus(owner).matches("revoked|retrying"));
+        assertThat(simulator.key(first)).as("OpenRouter carried the DELETE out").isEmpty();
+        // the row is back under the same id before any retry of the delete
+        insertRow(owner);
+        request(owner, ProvisionRequest.Op.UPSERT);
+
+        await().atMost(PATIENCE).until(() -> jobStatus(owner).equals("succeeded"));
+        List<String> stored = activeHashes(owner);
+        assertThat(stored).hasSize(1);
+        assertThat(simulator.key(stored.get(0)))
+                .as("the stored key exists on OpenRouter")
+                .isPresent();
+        assertThat(simulator.liveKeysNamed(owner.key()))
+                .extracting(SimKey::hash)
+                .containsExactlyElementsOf(stored);
+    }
+
+    @Test
+    void zombieThatReadTheOwnerGoneDeletesNothingOnceALiveWorkerKeptTheKeyOfTheRowBack() throws SQLException {
+        OwnerRef owner = new OwnerRef("teacher", UUID.randomUUID().toString());
+        insertRow(owner);
+        ProvisioningService live = service(new NoWaitRateLimiter());
+        String kept =
+                live.handle(requestFor(owner, ProvisionRequest.Op.UPSERT), 1).keyHash();
+        exec("delete from " + schema + ".teachers where id = '" + owner.ownerId() + "'");
+        // the zombie read "owner gone", began the revoke and stalls on its DELETE's permit; meanwhile the row
+        // is back under the same id and a live worker keeps the key
+        AtomicInteger permits = new AtomicInteger();
+        ProvisioningService zombie = service(maxWait -> {
+            if (permits.incrementAndGet() == 1) {
+                insertRow(owner);
+                live.handle(requestFor(owner, ProvisionRequest.Op.UPSERT), 1);
+            }
+            return true;
+        });
+
+        Outcome outcome = zombie.handle(requestFor(owner, ProvisionRequest.Op.DELETE), 1);
+
+        assertThat(outcome).isEqualTo(new Outcome.Unchanged(kept));
+        assertThat(simulator.count("DELETE", "/api/v1/keys")).isZero();
+        assertThat(simulator.key(kept)).isPresent();
+        assertThat(activeHashes(owner)).containsExactly(kept);
+        assertThat(jobStatus(owner)).isEqualTo("succeeded");
+    }
+
+    /** A service on its own client, patient enough for a machine busy with other builds. */
+    private ProvisioningService service(RateLimiter limiter) {
+        OpenRouterClient patient = new OpenRouterClient(
+                URI.create(simulator.baseUrl()),
+                new Secret(simulator.managementKey()),
+                Duration.ofSeconds(30),
+                CallListener.NONE);
+        clients.add(patient);
+        return new ProvisioningService(
+                patient,
+                store,
+                limiter,
+                config.limits(),
+                config.keyNames(),
+                Clock.systemUTC(),
+                new SimpleMeterRegistry(),
+                Duration.ZERO);
+    }
+
+    private void insertRow(OwnerRef owner) {
+        try {
+            exec("insert into " + schema + ".teachers (id, name) values ('" + owner.ownerId() + "', 't')");
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private String jobStatus(OwnerRef owner) throws SQLException {
+        try (Connection c = ds.getConnection();
+                PreparedStatement ps = c.prepareStatement("select status from " + schema
+                        + ".ai_key_provision_jobs where owner_type = ? and owner_id = ?")) {
+            ps.setString(1, owner.ownerType());
+            ps.setString(2, owner.ownerId());
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getString(1) : "";
+            }
+        }
+    }
+
+    private List<String> activeHashes(OwnerRef owner) throws SQLException {
+        try (Connection c = ds.getConnection();
+                PreparedStatement ps = c.prepareStatement("select key_hash from " + schema
+                        + ".ai_provider_keys where owner_type = ? and owner_id = ? and revoked_at is null")) {
+            ps.setString(1, owner.ownerType());
+            ps.setString(2, owner.ownerId());
+            List<String> out = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(rs.getString(1));
+                }
+            }
+            return out;
+        }
+    }
+
     private void request(OwnerRef owner) {
-        ProvisionRequest r = ProvisionRequest.of(
-                owner, ProvisionRequest.Op.UPSERT, new ProvisionRequest.Source("teachers", 1L, 0L), Instant.now());
-        producer.send(new ProducerRecord<>(topics.requests().name(), owner.key(), RequestCodec.encode(r)));
+        request(owner, ProvisionRequest.Op.UPSERT);
+    }
+
+    private void request(OwnerRef owner, ProvisionRequest.Op op) {
+        producer.send(new ProducerRecord<>(
+                topics.requests().name(), owner.key(), RequestCodec.encode(requestFor(owner, op))));
         producer.flush();
+    }
+
+    private static ProvisionRequest requestFor(OwnerRef owner, ProvisionRequest.Op op) {
+        return ProvisionRequest.of(owner, op, new ProvisionRequest.Source("teachers", 1L, 0L), Instant.now());
     }
 
     private int count(String fromWhere) throws SQLException {

@@ -28,6 +28,7 @@ final class KeyFinder {
     private final ImportLookups queries;
     private final KeyNames names;
     private Map<String, ApiKey> listed;
+    private ApiKey found;
 
     KeyFinder(KeysApi api, Permit permit, ImportLookups queries, KeyNames names) {
         this.api = api;
@@ -86,7 +87,13 @@ final class KeyFinder {
         if (key.disabled()) {
             return KeyImporter.result(row, owner.key(), ImportOutcome.DISABLED, key.hash(), "disabled on OpenRouter");
         }
+        found = key;
         return KeyImporter.result(row, owner.key(), ImportOutcome.WOULD_IMPORT, key.hash(), "found as " + key.label());
+    }
+
+    /** The key of the last {@link #find} that answered WOULD_IMPORT, as OpenRouter showed it. */
+    ApiKey found() {
+        return found;
     }
 
     private List<ApiKey> byLabel(String secret) throws InterruptedException {

@@ -2,14 +2,17 @@ package io.provisioner.cli.ops;
 
 import io.provisioner.core.config.KeyNames;
 import io.provisioner.core.config.Secret;
+import io.provisioner.core.errors.KeyConflictException;
 import io.provisioner.core.errors.ProvisioningException;
 import io.provisioner.core.events.OwnerRef;
 import io.provisioner.core.ports.ApiKey;
+import io.provisioner.core.ports.JobState;
 import io.provisioner.core.ports.KeyLimits;
+import io.provisioner.core.ports.KeyStore;
 import io.provisioner.core.ports.KeysApi;
 import io.provisioner.core.ports.RateLimiter;
-import io.provisioner.db.ActiveKeyExistsException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -18,16 +21,51 @@ import java.util.function.Function;
 
 /**
  * Adopts keys that exist already (the edge function's): finds each on OpenRouter by hash, else by its
- * label, renames it to the pipeline's name for the owner with the configured limit, and stores it
- * encrypted as the owner's active key. Owners with a key are skipped, so a second run does nothing new.
- * Every OpenRouter call takes a permit from the shared rate limiter first. Not thread-safe: one run.
+ * label, stores it encrypted as the owner's active key under the same fence as the pipeline's creates (the
+ * owner's write-ahead intent, see {@link KeyStore#beginAttempt}), and only then renames it to the
+ * pipeline's name for the owner with the configured limit: a key renamed to our scheme but not stored
+ * would be taken for an orphan and deleted. Owners with a key are skipped, so a second run does nothing
+ * new. Every OpenRouter call takes a permit from the shared rate limiter first. Not thread-safe: one run.
  */
 public final class KeyImporter {
 
-    /** Stores an adopted key as the owner's active key; throws {@link ActiveKeyExistsException} if it has one. */
-    @FunctionalInterface
+    /** Stores adopted keys under the owner's write-ahead intent, as a create does. */
     public interface Store {
-        void save(OwnerRef owner, ApiKey key, Secret secret, KeyLimits limits);
+        /**
+         * Takes the owner's intent, as a create does before its POST.
+         *
+         * @return the token that fences the save
+         * @throws KeyConflictException (nothing changed) when the owner has an active key, its row is gone,
+         *     or another attempt took the intent meanwhile
+         */
+        Instant claim(OwnerRef owner);
+
+        /**
+         * Stores the key as the owner's active key while {@code token} is still its intent.
+         *
+         * @throws KeyConflictException (nothing stored) when the owner has another active key or another
+         *     attempt took the intent
+         */
+        void save(OwnerRef owner, ApiKey key, Secret secret, KeyLimits limits, Instant token);
+
+        /** The pipeline's store: {@link KeyStore#beginAttempt} and {@link KeyStore#saveCreated}, attempt 0. */
+        static Store of(KeyStore keys) {
+            return new Store() {
+                @Override
+                public Instant claim(OwnerRef owner) {
+                    Instant loaded = keys.load(owner)
+                            .job()
+                            .map(JobState::attemptInFlightSince)
+                            .orElse(null);
+                    return keys.beginAttempt(owner, 0, loaded);
+                }
+
+                @Override
+                public void save(OwnerRef owner, ApiKey key, Secret secret, KeyLimits limits, Instant token) {
+                    keys.saveCreated(owner, key, secret, limits, 0, token);
+                }
+            };
+        }
     }
 
     /** What happened to one row; {@code detail} names hashes and reasons, never a secret. */
@@ -102,7 +140,7 @@ public final class KeyImporter {
         if (found.outcome() != ImportOutcome.WOULD_IMPORT || dryRun) {
             return found;
         }
-        return adopt(row, owner.get(), found.keyHash());
+        return adopt(row, owner.get(), finder.found());
     }
 
     private static Optional<String> invalid(ImportRow row) {
@@ -118,16 +156,38 @@ public final class KeyImporter {
         return Optional.empty();
     }
 
-    private Result adopt(ImportRow row, OwnerRef owner, String hash) throws InterruptedException {
+    private Result adopt(ImportRow row, OwnerRef owner, ApiKey found) throws InterruptedException {
         KeyLimits wanted = limits.apply(owner.ownerType());
-        permit();
-        ApiKey renamed = api.rename(hash, names.nameOf(owner), wanted);
+        String name = names.nameOf(owner);
+        String hash = found.hash();
+        ApiKey adopted =
+                new ApiKey(hash, name, found.label(), false, wanted.limit(), wanted.reset(), found.createdAt());
         try {
-            store.save(owner, renamed, row.apiKey(), wanted);
-        } catch (ActiveKeyExistsException e) {
-            return result(row, owner.key(), ImportOutcome.SKIPPED_HAS_KEY, hash, e.getMessage());
+            store.save(owner, adopted, row.apiKey(), wanted, store.claim(owner));
+        } catch (KeyConflictException e) {
+            // the pipeline provisioned the owner meanwhile, or is doing so: the key keeps its old name
+            return e.activeHash() == null
+                    ? result(row, owner.key(), ImportOutcome.FAILED, hash, e.getMessage())
+                    : result(
+                            row,
+                            owner.key(),
+                            ImportOutcome.SKIPPED_HAS_KEY,
+                            e.activeHash(),
+                            "has an active key already");
         }
-        return result(row, owner.key(), ImportOutcome.IMPORTED, hash, "renamed to " + renamed.name());
+        permit();
+        try {
+            api.rename(hash, name, wanted);
+        } catch (ProvisioningException e) {
+            return result(
+                    row,
+                    owner.key(),
+                    ImportOutcome.FAILED,
+                    hash,
+                    "stored, but renaming it on OpenRouter failed (" + e.getMessage()
+                            + "); it keeps its old name and limit there");
+        }
+        return result(row, owner.key(), ImportOutcome.IMPORTED, hash, "renamed to " + name);
     }
 
     void permit() throws InterruptedException {

@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.provisioner.core.config.KeyNames;
 import io.provisioner.core.config.Secret;
+import io.provisioner.core.errors.AttemptSupersededException;
+import io.provisioner.core.errors.KeyConflictException;
+import io.provisioner.core.errors.RetryableException;
 import io.provisioner.core.events.OwnerRef;
 import io.provisioner.core.ports.ApiKey;
 import io.provisioner.core.ports.CreatedKey;
@@ -11,12 +14,14 @@ import io.provisioner.core.ports.KeyLimits;
 import io.provisioner.core.ports.KeysApi;
 import io.provisioner.core.ports.LimitReset;
 import java.math.BigDecimal;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 
 class KeyImporterTest {
@@ -28,6 +33,9 @@ class KeyImporterTest {
     private final Api api = new Api();
     private final Map<OwnerRef, String> stored = new HashMap<>();
     private int permits;
+    private int tokens;
+    private Supplier<RuntimeException> claimFailure;
+    private Supplier<RuntimeException> saveFailure;
 
     @Test
     void findsTheKeyByItsLabelRenamesItWithTheLimitAndStoresIt() throws Exception {
@@ -43,7 +51,58 @@ class KeyImporterTest {
         assertThat(api.keys.get("h2").name()).isEqualTo("edge teacher 8");
         assertThat(stored).containsEntry(OWNER, "h1");
         assertThat(permits).as("one list page and one rename").isEqualTo(2);
-        assertThat(api.calls).containsExactly("list 0", "rename h1");
+        assertThat(api.calls)
+                .as("stored under the owner's intent before it is renamed")
+                .containsExactly("list 0", "claim teacher:7", "save h1 as acme/teacher:7 under token 1", "rename h1");
+    }
+
+    @Test
+    void aKeyWhoseStoreIsRefusedKeepsItsName() throws Exception {
+        api.add(new ApiKey("h1", "edge teacher 7", "sk-or-v1-0e6...1c96", false, null, LimitReset.NONE, null));
+        // the pipeline stored a key for the owner after the importer looked
+        saveFailure = () -> new KeyConflictException("teacher:7 already has active key h0", "h0");
+
+        KeyImporter.Result r = run(KeyNames.UNPREFIXED, false, row("7", "h1"));
+
+        assertThat(r.outcome()).isEqualTo(ImportOutcome.SKIPPED_HAS_KEY);
+        assertThat(api.keys.get("h1").name()).isEqualTo("edge teacher 7");
+        assertThat(api.calls).doesNotContain("rename h1");
+    }
+
+    @Test
+    void aKeyWhoseStoreFailsKeepsItsName() throws Exception {
+        api.add(new ApiKey("h1", "edge teacher 7", "sk-or-v1-0e6...1c96", false, null, LimitReset.NONE, null));
+        saveFailure = () -> new RetryableException("save created key for teacher:7 failed: connection reset");
+
+        KeyImporter.Result r = run(KeyNames.UNPREFIXED, false, row("7", "h1"));
+
+        assertThat(r.outcome()).isEqualTo(ImportOutcome.FAILED);
+        assertThat(api.keys.get("h1").name()).isEqualTo("edge teacher 7");
+        assertThat(stored).isEmpty();
+    }
+
+    @Test
+    void anOwnerWhoseIntentAnotherAttemptHoldsIsNeitherStoredNorRenamed() throws Exception {
+        api.add(new ApiKey("h1", "edge teacher 7", "sk-or-v1-0e6...1c96", false, null, LimitReset.NONE, null));
+        claimFailure = () -> new AttemptSupersededException("a create for teacher:7 began meanwhile", null);
+
+        KeyImporter.Result r = run(KeyNames.UNPREFIXED, false, row("7", "h1"));
+
+        assertThat(r.outcome()).isEqualTo(ImportOutcome.FAILED);
+        assertThat(api.calls).containsExactly("get h1", "claim teacher:7");
+        assertThat(stored).isEmpty();
+    }
+
+    @Test
+    void aKeyStoredButNotRenamedIsReportedAsFailed() throws Exception {
+        api.add(new ApiKey("h1", "edge teacher 7", "sk-or-v1-0e6...1c96", false, null, LimitReset.NONE, null));
+        api.renameFailure = () -> new RetryableException("PATCH /keys/{hash} answered 500: Internal Server Error");
+
+        KeyImporter.Result r = run(KeyNames.UNPREFIXED, false, row("7", "h1"));
+
+        assertThat(r.outcome()).isEqualTo(ImportOutcome.FAILED);
+        assertThat(r.detail()).contains("stored, but renaming it on OpenRouter failed");
+        assertThat(stored).containsEntry(OWNER, "h1");
     }
 
     @Test
@@ -155,7 +214,26 @@ class KeyImporterTest {
                     return true;
                 },
                 lookups,
-                (owner, key, secret, limits) -> stored.put(owner, key.hash()),
+                new KeyImporter.Store() {
+                    @Override
+                    public Instant claim(OwnerRef owner) {
+                        api.calls.add("claim " + owner.key());
+                        if (claimFailure != null) {
+                            throw claimFailure.get();
+                        }
+                        return Instant.EPOCH.plusSeconds(++tokens);
+                    }
+
+                    @Override
+                    public void save(OwnerRef owner, ApiKey key, Secret secret, KeyLimits limits, Instant token) {
+                        api.calls.add(
+                                "save " + key.hash() + " as " + key.name() + " under token " + token.getEpochSecond());
+                        if (saveFailure != null) {
+                            throw saveFailure.get();
+                        }
+                        stored.put(owner, key.hash());
+                    }
+                },
                 names,
                 type -> TEACHER,
                 dryRun);
@@ -165,6 +243,7 @@ class KeyImporterTest {
     private static final class Api implements KeysApi {
         final Map<String, ApiKey> keys = new LinkedHashMap<>();
         final List<String> calls = new ArrayList<>();
+        Supplier<RuntimeException> renameFailure;
 
         void add(ApiKey key) {
             keys.put(key.hash(), key);
@@ -185,6 +264,9 @@ class KeyImporterTest {
         @Override
         public ApiKey rename(String hash, String name, KeyLimits limits) {
             calls.add("rename " + hash);
+            if (renameFailure != null) {
+                throw renameFailure.get();
+            }
             ApiKey k = keys.get(hash);
             ApiKey renamed =
                     new ApiKey(hash, name, k.label(), k.disabled(), limits.limit(), limits.reset(), k.createdAt());

@@ -29,6 +29,21 @@ public interface KeyStore {
     Instant beginAttempt(OwnerRef owner, int attempt, Instant expectedToken);
 
     /**
+     * The same write-ahead intent for a revoke: records that the owner's stored key (and any key an earlier
+     * attempt may have left) is about to be deleted, as a compare-and-set of the intent from
+     * {@code expectedToken}, and only while the owner's row is gone. An earlier attempt's intent is taken
+     * over as {@link #takeOverAttempt} does (so a listing from the new token still covers it); with none,
+     * the token is now. Each DELETE is then fenced by {@link #confirmAttempt} and the database write by
+     * {@link #markRevoked}; a worker that finds the row back takes the intent over, so this attempt
+     * deletes and writes nothing from then on.
+     *
+     * @return the revoke's token
+     * @throws io.provisioner.core.errors.AttemptSupersededException (nothing changed) when the intent is no
+     *     longer {@code expectedToken} or the owner's row exists again
+     */
+    Instant beginRevoke(OwnerRef owner, int attempt, Instant expectedToken);
+
+    /**
      * Takes over the intent {@code token} of an attempt whose outcome is unknown, before its leftover keys
      * are deleted: a compare-and-set of the intent to {@code token} plus one microsecond. The stalled
      * attempt can then no longer store its key (its token is stale, so its save is refused and it deletes
@@ -80,11 +95,31 @@ public interface KeyStore {
     /** Records the limits of the owner's active key after a PATCH; sets the job to {@code succeeded}. */
     void saveLimits(OwnerRef owner, String hash, KeyLimits limits, int attempts);
 
-    /** Marks the key revoked (if a hash is given) and the job {@code revoked}; clears the intent. */
-    void markRevoked(OwnerRef owner, String hashOrNull, int attempts);
+    /**
+     * Marks the key revoked (if a hash is given) and the job {@code revoked}, clearing the intent, but only
+     * while the intent is still {@code token} (null: none).
+     *
+     * @throws io.provisioner.core.errors.AttemptSupersededException (nothing changed) when another attempt
+     *     holds the intent, or the intent was cleared
+     */
+    void markRevoked(OwnerRef owner, String hashOrNull, int attempts, Instant token);
 
-    /** Sets the job to {@code succeeded}, clearing any intent (nothing needed doing, or a duplicate was cleaned). */
-    void markSucceeded(OwnerRef owner, int attempts);
+    /**
+     * Sets the job to {@code succeeded}, clearing the intent (nothing needed doing, or a duplicate was
+     * cleaned), but only while the intent is still {@code token} (null: none).
+     *
+     * @throws io.provisioner.core.errors.AttemptSupersededException (nothing changed) when another attempt
+     *     holds the intent, or the intent was cleared
+     */
+    void markSucceeded(OwnerRef owner, int attempts, Instant token);
+
+    /**
+     * OpenRouter no longer has the key {@code hash} (a {@code GET} answered 404, or our own DELETE of it went
+     * through): revokes it if it is the owner's active key, and sets the intent unless one is set, so the
+     * next attempt provisions the owner again. Not fenced by a token: it only records a fact about that
+     * hash, which no worker can make true again, and leaves every other key and an intent alone.
+     */
+    void markLost(OwnerRef owner, String hash, int attempts);
 
     void markRetrying(OwnerRef owner, int attempts, String error, Instant nextAttemptAt);
 

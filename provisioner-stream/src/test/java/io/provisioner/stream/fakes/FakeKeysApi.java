@@ -38,6 +38,7 @@ public final class FakeKeysApi implements KeysApi {
     private final List<String> calls = new ArrayList<>();
     private volatile Supplier<RuntimeException> rejectAll;
     private int createsThatTimeOutAfterCommit;
+    private final Deque<Supplier<RuntimeException>> deletesThatFailAfterActing = new ArrayDeque<>();
 
     /** The next call of {@code op} fails with {@code failure}; queued per operation. */
     public synchronized FakeKeysApi failNext(Op op, Supplier<RuntimeException> failure) {
@@ -59,6 +60,12 @@ public final class FakeKeysApi implements KeysApi {
     /** The next create makes the key on the server, then fails as if the answer was lost. */
     public synchronized FakeKeysApi timeOutNextCreateAfterCommit() {
         createsThatTimeOutAfterCommit++;
+        return this;
+    }
+
+    /** The next DELETE removes the key, then fails with {@code failure}: the answer was lost or a 5xx. */
+    public synchronized FakeKeysApi deleteThenFailNext(Supplier<RuntimeException> failure) {
+        deletesThatFailAfterActing.add(failure);
         return this;
     }
 
@@ -145,7 +152,11 @@ public final class FakeKeysApi implements KeysApi {
     @Override
     public synchronized boolean delete(String hash) {
         enter(Op.DELETE, "DELETE /keys/" + hash);
-        return keys.remove(hash) != null;
+        boolean existed = keys.remove(hash) != null;
+        if (!deletesThatFailAfterActing.isEmpty()) {
+            throw deletesThatFailAfterActing.poll().get();
+        }
+        return existed;
     }
 
     private void enter(Op op, String call) {

@@ -36,6 +36,7 @@ public final class InMemoryKeyStore implements KeyStore {
     private long attemptsBegun;
     private Runnable beforeNextSave;
     private Runnable afterNextLoad;
+    private Runnable beforeNextMarkRevoked;
     private final Deque<Supplier<RuntimeException>> saveCreatedFailures = new ArrayDeque<>();
 
     public synchronized InMemoryKeyStore addOwner(OwnerRef owner) {
@@ -113,6 +114,19 @@ public final class InMemoryKeyStore implements KeyStore {
         }
         // strictly increasing, so two attempts never share a token even within one clock tick
         return setIntent(owner, attempt, Instant.now().plusNanos(++attemptsBegun));
+    }
+
+    @Override
+    public synchronized Instant beginRevoke(OwnerRef owner, int attempt, Instant expectedToken) {
+        requireCurrent(owner, expectedToken);
+        if (owners.contains(owner)) {
+            throw new AttemptSupersededException(
+                    owner + " exists again",
+                    active.containsKey(owner) ? active.get(owner).hash() : null);
+        }
+        Instant token =
+                expectedToken == null ? Instant.now().plusNanos(++attemptsBegun) : expectedToken.plusNanos(1_000);
+        return setIntent(owner, attempt, token);
     }
 
     @Override
@@ -204,17 +218,43 @@ public final class InMemoryKeyStore implements KeyStore {
     }
 
     @Override
-    public synchronized void markRevoked(OwnerRef owner, String hashOrNull, int attempts) {
+    public synchronized void markRevoked(OwnerRef owner, String hashOrNull, int attempts, Instant token) {
+        Runnable meanwhile = beforeNextMarkRevoked;
+        beforeNextMarkRevoked = null;
+        if (meanwhile != null) {
+            meanwhile.run();
+        }
+        requireCurrent(owner, token);
         if (hashOrNull != null) {
-            active.remove(owner);
-            revokedHashes.add(hashOrNull);
+            revoke(owner, hashOrNull);
         }
         jobs.put(owner, new Job("revoked", attempts, null, null, null));
     }
 
+    /** Runs {@code action} when the next markRevoked starts: another worker acting after our DELETE. */
+    public synchronized InMemoryKeyStore beforeNextMarkRevoked(Runnable action) {
+        beforeNextMarkRevoked = action;
+        return this;
+    }
+
+    private void revoke(OwnerRef owner, String hash) {
+        StoredKey k = active.get(owner);
+        if (k != null && k.hash().equals(hash)) {
+            active.remove(owner);
+            revokedHashes.add(hash);
+        }
+    }
+
     @Override
-    public synchronized void markSucceeded(OwnerRef owner, int attempts) {
+    public synchronized void markSucceeded(OwnerRef owner, int attempts, Instant token) {
+        requireCurrent(owner, token);
         jobs.put(owner, new Job("succeeded", attempts, null, null, null));
+    }
+
+    @Override
+    public synchronized void markLost(OwnerRef owner, String hash, int attempts) {
+        revoke(owner, hash);
+        reopenAttempt(owner, attempts);
     }
 
     @Override
