@@ -14,6 +14,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -32,6 +34,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -39,14 +42,19 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * Issues 4 and 7: cdc-bridge, two provisioner-stream instances and retry-scheduler run as separate
- * {@code provisioner run} processes of the packaged jar; while 300 owners are inserted, they are
- * SIGKILLed at random moments and started again, and each is frozen once (SIGSTOP) for longer than the
- * session timeout and then resumed (SIGCONT), a zombie whose partitions moved on meanwhile. In the end
- * every owner has exactly one key, stored and decryptable, and nothing is left over or dead-lettered. A
- * few creates fail (500; a timeout after OpenRouter created the key; a key created, then 503 with
- * {@code Retry-After: 0}; a key created only after the client gave up) so that the retry path and its
- * scheduler are under fire too.
+ * cdc-bridge, two provisioner-stream instances and retry-scheduler run as separate {@code provisioner run}
+ * processes of the packaged jar; while 300 owners are inserted, they are SIGKILLed at random moments and
+ * started again, and each is frozen once (SIGSTOP) for longer than the session timeout and then resumed
+ * (SIGCONT), a zombie whose partitions moved on meanwhile. In the end every owner has exactly one key,
+ * stored and decryptable, and nothing is left over or dead-lettered. A few creates fail (500; a timeout
+ * after OpenRouter created the key; a key created, then 503 with {@code Retry-After: 0}; a key created
+ * only after the client gave up; a 429 whose {@code Retry-After} is hours or decades) so that the retry
+ * path and its scheduler are under fire too.
+ *
+ * <p>Neighbours misbehave meanwhile: some owners are deleted, and some of those inserted again under the
+ * same id within the retry backoff, also while a provisioner is frozen (its zombie holds "owner gone");
+ * a few {@code DELETE}s are carried out by OpenRouter but answered 502; an operator holds a job row
+ * {@code FOR UPDATE} while that owner's row is deleted. Deleted owners must end with no live key.
  *
  * <p>A key created after the client gave up and after a later attempt stored the owner's key is found
  * by nothing but an orphan sweep. The audit therefore first checks everything else with exactly those
@@ -70,6 +78,9 @@ class ChaosIT {
     private final ExecutorService chaosThread = Executors.newSingleThreadExecutor(r -> new Thread(r, "chaos"));
     private final ScheduledExecutorService thawer =
             Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "chaos-thaw"));
+    private final ExecutorService operatorThread =
+            Executors.newSingleThreadExecutor(r -> new Thread(r, "chaos-operator"));
+    private final AtomicInteger reinserted = new AtomicInteger();
     private final ScheduledExecutorService monitor =
             Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "chaos-progress"));
     private Infra infra;
@@ -124,6 +135,8 @@ class ChaosIT {
         env.put("OR_RATE_PER_SEC", "50");
         env.put("OR_BACKOFF_INITIAL_MS", "500");
         env.put("OR_BACKOFF_MAX_MS", "2000");
+        // the 429s below ask for hours; the test waits minutes
+        env.put("OR_MAX_RETRY_AFTER", "2s");
         return env;
     }
 
@@ -141,16 +154,23 @@ class ChaosIT {
             }
             awaitAllRunning();
             simulator.setRandomCreateFaults(createFaults(), seed);
+            simulator.setRandomDeleteFaults(deleteFaults(), seed + 3);
 
-            // when: owners are inserted over a minute or so while processes are killed and restarted
+            // when: owners are inserted (and some deleted, some of those inserted again) over a minute or
+            // so while processes are killed, frozen and restarted, and an operator locks job rows
+            ChaosOwners owners = new ChaosOwners(infra, schema, new Random(seed + 1));
             Future<?> chaos = chaosThread.submit(() -> {
-                unleash(new Random(seed));
+                unleash(new Random(seed), owners);
                 return null;
             });
             ScheduledFuture<?> progress = monitor.scheduleWithFixedDelay(this::progress, 10, 10, TimeUnit.SECONDS);
-            ChaosOwners owners = new ChaosOwners(infra, schema, new Random(seed + 1));
+            Future<?> operator = operatorThread.submit(() -> {
+                lockJobRowsWhileDeleting(owners, new Random(seed + 4));
+                return null;
+            });
             insertOverTime(owners, new Random(seed + 2));
             chaos.get(5, TimeUnit.MINUTES);
+            operator.get(2, TimeUnit.MINUTES);
             event("chaos over; waiting for the pipeline to converge");
 
             // then: in step, apart from keys created after their client gave up
@@ -158,7 +178,7 @@ class ChaosIT {
                     .pollInterval(Duration.ofSeconds(2))
                     .failFast("a process exited on its own", this::anyExitedOnItsOwn)
                     .untilAsserted(
-                            () -> assertThat(audit.problemsIgnoring(owners.inserted(), simulator.keysCreatedLate()))
+                            () -> assertThat(audit.problemsIgnoring(owners.present(), simulator.keysCreatedLate()))
                                     .isEmpty());
             progress.cancel(false);
             event("converged but for " + audit.liveUnstored(simulator.keysCreatedLate()) + " of "
@@ -170,16 +190,20 @@ class ChaosIT {
             await().atMost(Duration.ofMinutes(1))
                     .pollInterval(Duration.ofSeconds(2))
                     .untilAsserted(
-                            () -> assertThat(audit.problems(owners.inserted())).isEmpty());
+                            () -> assertThat(audit.problems(owners.present())).isEmpty());
             event("converged");
             // and stays so: no late create from a retry, a duplicate request or a sweep
             await().during(Duration.ofSeconds(12))
                     .atMost(Duration.ofSeconds(30))
                     .pollInterval(Duration.ofSeconds(2))
                     .untilAsserted(
-                            () -> assertThat(audit.problems(owners.inserted())).isEmpty());
+                            () -> assertThat(audit.problems(owners.present())).isEmpty());
             assertThat(owners.inserted()).hasSize(OWNERS).doesNotHaveDuplicates();
-            assertThat(simulator.liveKeys()).hasSize(OWNERS);
+            assertThat(owners.gone()).as("owners deleted for good").hasSizeGreaterThanOrEqualTo(10);
+            assertThat(reinserted.get()).as("owners deleted and inserted again").isGreaterThanOrEqualTo(10);
+            assertThat(simulator.liveKeys()).hasSize(owners.present().size());
+            // about a third of these were carried out and answered 502
+            assertThat(simulator.count("DELETE", "/api/v1/keys/")).as("DELETEs").isGreaterThanOrEqualTo(10);
             assertThat(audit.deadLetters(infra.bootstrapServers()))
                     .as("records in %s.dlt", schema)
                     .isZero();
@@ -216,7 +240,7 @@ class ChaosIT {
      * shortly after, a frozen one resumes after {@value #MIN_FREEZE_MS}-{@value #MAX_FREEZE_MS} ms
      * (longer than the 10 s session timeout) while the plan goes on.
      */
-    private void unleash(Random random) throws Exception {
+    private void unleash(Random random, ChaosOwners owners) throws Exception {
         List<ScheduledFuture<?>> thaws = new ArrayList<>();
         for (Blow blow : plan(random)) {
             pace(random, 1_500, 4_500);
@@ -228,6 +252,10 @@ class ChaosIT {
                 long pid = victim.freeze();
                 long frozen = MIN_FREEZE_MS + random.nextInt(MAX_FREEZE_MS - MIN_FREEZE_MS);
                 event("SIGSTOP " + victim.name() + " for " + frozen + " ms");
+                if (victim.component().equals("provisioner")) {
+                    // the zombie may hold "owner gone" for these, or have begun their create
+                    deleteAndReinsert(owners, 3, random);
+                }
                 thaws.add(thawer.schedule(
                         () -> {
                             victim.thaw(pid);
@@ -246,6 +274,52 @@ class ChaosIT {
         }
         for (ScheduledFuture<?> thaw : thaws) {
             thaw.get(1, TimeUnit.MINUTES);
+        }
+    }
+
+    /** Deletes {@code n} owners, then inserts them again under the same ids, well within the backoff. */
+    private void deleteAndReinsert(ChaosOwners owners, int n, Random random) throws Exception {
+        List<String> victims = owners.deleteSome(n);
+        pace(random, 100, 600);
+        owners.reinsert(victims);
+        reinserted.addAndGet(victims.size());
+        event("deleted and re-inserted " + victims);
+    }
+
+    /**
+     * An operator, three times: {@code SELECT ... FOR UPDATE} on the job row of an owner that has one, the
+     * owner's row deleted while the lock is held, the lock held for 8 s (longer than any lock wait of the
+     * pipeline), then released.
+     */
+    private void lockJobRowsWhileDeleting(ChaosOwners owners, Random random) throws Exception {
+        int locked = 0;
+        while (locked < 3) {
+            pace(random, 4_000, 10_000);
+            String owner = owners.pick(1).stream().findFirst().orElse(null);
+            if (owner == null) {
+                continue;
+            }
+            String[] parts = owner.split(":", 2);
+            try (Connection c = infra.connect()) {
+                c.setAutoCommit(false);
+                try (PreparedStatement ps = c.prepareStatement("select 1 from " + schema
+                        + ".ai_key_provision_jobs where owner_type = ? and owner_id = ? for update")) {
+                    ps.setString(1, parts[0]);
+                    ps.setString(2, parts[1]);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        if (!rs.next()) {
+                            c.rollback();
+                            continue;
+                        }
+                    }
+                }
+                owners.delete(List.of(owner));
+                event("operator locks the job row of " + owner + " and deletes the owner");
+                TimeUnit.MILLISECONDS.sleep(8_000); // the operator's lock, held on purpose
+                c.commit();
+                locked++;
+                event("operator released the job row of " + owner);
+            }
         }
     }
 
@@ -276,17 +350,34 @@ class ChaosIT {
         faults.put(Fault.createThenUnavailable(), 0.03);
         // longer than OR_HTTP_TIMEOUT_MS: the key appears after the client gave up
         faults.put(Fault.createLate(Duration.ofSeconds(3)), 0.02);
+        // hours, and a number of seconds past what a Duration holds in nanoseconds
+        faults.put(Fault.rateLimited(Duration.ofHours(2)), 0.01);
+        faults.put(Fault.rateLimited(Duration.ofSeconds(2_000_000_000L)), 0.005);
         return faults;
     }
 
+    /** The faults of deletes: carried out by OpenRouter, then answered 502. */
+    private static Map<Fault, Double> deleteFaults() {
+        return Map.of(Fault.actThenStatus(502), 0.3);
+    }
+
+    /** Inserts in batches; after every third batch deletes two owners and inserts one of them again. */
     private void insertOverTime(ChaosOwners owners, Random random) throws Exception {
-        while (owners.inserted().size() < OWNERS) {
+        for (int batch = 0; owners.inserted().size() < OWNERS; batch++) {
             int n = Math.min(1 + random.nextInt(20), OWNERS - owners.inserted().size());
             String how = owners.insertBatch(n);
             if (random.nextInt(8) == 0) {
                 event("inserted " + how + " (" + owners.inserted().size() + " so far)");
             }
             pace(random, 300, 2_500);
+            if (batch % 3 == 1) {
+                List<String> gone = owners.deleteSome(2);
+                if (!gone.isEmpty()) {
+                    pace(random, 100, 1_000);
+                    owners.reinsert(gone.subList(0, 1));
+                    reinserted.incrementAndGet();
+                }
+            }
         }
         event("inserted all " + owners.inserted().size() + " owners");
     }
@@ -349,6 +440,7 @@ class ChaosIT {
     void tearDown() throws Exception {
         monitor.shutdownNow();
         chaosThread.shutdownNow();
+        operatorThread.shutdownNow();
         thawer.shutdownNow();
         chaosThread.awaitTermination(30, TimeUnit.SECONDS);
         for (ChaosProcess p : processes) {

@@ -85,7 +85,7 @@ class DatabaseIT {
             Migrator.migrate(schema.ds, schema.name);
             JdbcKeyStore store = new JdbcKeyStore(ds, schema.name, cipher(), schema.ownerTables(), Clock.systemUTC());
             OwnerRef owner = new OwnerRef(OwnerRef.TEACHER, UUID.randomUUID().toString());
-            store.markSucceeded(owner, 1);
+            store.markSucceeded(owner, 1, null);
             operator.setAutoCommit(false);
             try (PreparedStatement lock = operator.prepareStatement("select * from " + schema.name
                     + ".ai_key_provision_jobs where owner_type = ? and owner_id = ? for update")) {
@@ -96,7 +96,7 @@ class DatabaseIT {
 
             long start = System.nanoTime();
             Throwable failure = failureOf(() -> {
-                store.markRevoked(owner, null, 2);
+                store.markRevoked(owner, null, 2, null);
                 return "revoked";
             });
             System.out.printf(
@@ -105,7 +105,7 @@ class DatabaseIT {
 
             assertThat(failure).isInstanceOf(RetryableException.class).hasMessageContaining("55P03");
             operator.rollback();
-            store.markRevoked(owner, null, 2);
+            store.markRevoked(owner, null, 2, null);
             assertThat(jobStatus(schema, owner)).isEqualTo("revoked");
         }
     }
