@@ -18,7 +18,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.slf4j.Logger;
@@ -30,10 +29,6 @@ import org.slf4j.LoggerFactory;
  * than the larger rate plus one.
  */
 @ExtendWith(SharedInfra.class)
-@Disabled("reproduces issue 14 item 1, last point, NOT fixed on branch i14-throttle: the first creates of a starting"
-        + " process arrive bunched (3 within 45 ms, 7 in one second at 5/s) although their permits were spaced;"
-        + " the permit is taken before the cold connection and request path, so arrivals lag permits by far more"
-        + " than RateLimiters.ARRIVAL_JITTER. Enable it with the fix.")
 class RollingRateIT {
     private static final Logger LOG = LoggerFactory.getLogger(RollingRateIT.class);
 

@@ -6,8 +6,16 @@ import java.util.concurrent.atomic.AtomicReference;
 /** Where the {@link AimdRate} lives: in this process, or in a row every instance of a pipeline reads. */
 interface AdaptiveState {
 
-    /** The state, at most a few hundred milliseconds old. */
+    /** The state, at most a few hundred milliseconds old; may read it from its storage. */
     AimdRate current();
+
+    /**
+     * The state as last read or written, without touching its storage: for the moment between a permit
+     * and its call, which no I/O may lengthen.
+     */
+    default AimdRate lastKnown() {
+        return current();
+    }
 
     /** Records a 429 seen at {@code now} (epoch ms). */
     void rateLimited(long now, Duration retryAfterOrNull);

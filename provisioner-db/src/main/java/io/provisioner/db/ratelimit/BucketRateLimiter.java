@@ -55,9 +55,14 @@ final class BucketRateLimiter implements RateLimiter {
         }
         long deadline = nowMillis.getAsLong() + maxWait.toMillis();
         try {
-            if (!awaitPause(deadline)) {
+            // every read and write of shared state happens before the permit: OpenRouter counts arrivals,
+            // and I/O between the end of the permit's wait and the call (a cold pool, a busy row) would
+            // let permits spaced apart arrive bunched together
+            AimdRate state = adaptive.current();
+            if (!awaitPause(state, deadline)) {
                 return false;
             }
+            takeSlowdownOnCredit(state);
             long left = Math.max(0, deadline - nowMillis.getAsLong());
             // Bucket4j's blocking API wants a positive wait
             boolean granted = left == 0
@@ -66,8 +71,8 @@ final class BucketRateLimiter implements RateLimiter {
             if (!granted) {
                 return false;
             }
-            takeSlowdownOnCredit();
-            return awaitPause(deadline);
+            // a Retry-After that arrived meanwhile (this instance's at once, others' as last read)
+            return awaitPause(adaptive.lastKnown(), deadline);
         } catch (InterruptedException e) {
             throw e;
         } catch (RuntimeException e) {
@@ -95,8 +100,10 @@ final class BucketRateLimiter implements RateLimiter {
         return adaptive.current().at(now).shareAt(now);
     }
 
-    private void takeSlowdownOnCredit() {
-        double share = share();
+    /** The tokens of the slower spacing, on credit before the permit itself, so that the permit waits for them too. */
+    private void takeSlowdownOnCredit(AimdRate state) {
+        long now = nowMillis.getAsLong();
+        double share = state.at(now).shareAt(now);
         if (share < 1) {
             long extra = Math.round(RateLimiters.UNITS * (1 / share - 1));
             if (extra > 0) {
@@ -106,9 +113,9 @@ final class BucketRateLimiter implements RateLimiter {
     }
 
     /** Waits out a {@code Retry-After} pause; false, without waiting, when it lasts beyond the deadline. */
-    private boolean awaitPause(long deadline) throws InterruptedException {
+    private boolean awaitPause(AimdRate state, long deadline) throws InterruptedException {
         long now = nowMillis.getAsLong();
-        long until = adaptive.current().at(now).pausedUntil();
+        long until = state.at(now).pausedUntil();
         if (until <= now) {
             return true;
         }

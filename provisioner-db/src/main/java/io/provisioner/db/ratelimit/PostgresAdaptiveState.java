@@ -49,6 +49,11 @@ final class PostgresAdaptiveState implements AdaptiveState {
     }
 
     @Override
+    public AimdRate lastKnown() {
+        return cached;
+    }
+
+    @Override
     public void rateLimited(long now, Duration retryAfterOrNull) {
         try (Connection c = ds.getConnection()) {
             c.setAutoCommit(false);
