@@ -6,6 +6,7 @@ import io.provisioner.core.config.ProvisionerConfig;
 import io.provisioner.core.events.Json;
 import io.provisioner.db.Database;
 import io.provisioner.db.JobFailure;
+import io.provisioner.db.Migrator;
 import io.provisioner.db.ProvisioningQueries;
 import java.io.PrintWriter;
 import java.util.ArrayList;
@@ -19,7 +20,10 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code provisioner status}: job counts per status and the latest failures with their errors. */
+/**
+ * {@code provisioner status}: job counts per status and the latest failures with their errors; on stderr,
+ * a warning while the edge function's keys table ({@code ai_provider_keys_legacy}) holds keys in plaintext.
+ */
 @Command(
         name = "status",
         mixinStandardHelpOptions = true,
@@ -100,6 +104,9 @@ final class StatusCommand implements Callable<Integer> {
                 text(out, counts, latest);
             }
             out.flush();
+            PrintWriter err = spec.commandLine().getErr();
+            Migrator.warnings(ds, Pipeline.schemaOf(config)).forEach(w -> err.println("WARNING: " + w));
+            err.flush();
         }
         return ProvisionerCli.OK;
     }
