@@ -13,6 +13,7 @@ import io.provisioner.core.config.ProvisionerConfig;
 import io.provisioner.core.ports.KeysApi;
 import io.provisioner.core.ports.RateLimiter;
 import io.provisioner.core.topics.TopicCreator;
+import io.provisioner.db.CapturedTables;
 import io.provisioner.db.Database;
 import io.provisioner.db.JdbcKeyStore;
 import io.provisioner.db.Migrator;
@@ -91,6 +92,7 @@ public final class Pipeline implements AutoCloseable {
         dataSource = Database.open(config.requireDatabase(), "provisioner", poolSize());
         closeables.add(dataSource);
         Migrator.migrate(dataSource, schema());
+        CapturedTables.requireCapturable(dataSource, config.cdc().tables());
         database = DatabaseProbe.start(dataSource);
         closeables.add(database);
         TopicCreator.ensure(
