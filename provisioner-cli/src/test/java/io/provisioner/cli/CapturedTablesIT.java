@@ -6,9 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.provisioner.core.config.ConfigException;
 import io.provisioner.testing.Infra;
 import io.provisioner.testing.SharedInfra;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -34,8 +31,8 @@ class CapturedTablesIT {
             String label, String definition, String problem, String advice, Infra infra) throws Exception {
         try (PipelineFixture f = new PipelineFixture(infra)) {
             String teachers = f.schema + ".teachers";
-            exec(infra, "drop table " + teachers);
-            exec(infra, "create table " + teachers + " " + definition.replace("%s", teachers));
+            f.exec("drop table " + teachers);
+            f.exec("create table " + teachers + " " + definition.replace("%s", teachers));
 
             assertThatThrownBy(f::start)
                     .isInstanceOf(ConfigException.class)
@@ -44,28 +41,12 @@ class CapturedTablesIT {
                     .hasMessageContaining(advice)
                     .hasMessageNotContaining(f.schema + ".organizations");
 
-            assertThat(count(infra, "select count(*) from pg_publication where pubname = '" + f.schema + "_pub'"))
+            assertThat(f.count("select count(*) from pg_publication where pubname = '" + f.schema + "_pub'"))
                     .as("publications")
                     .isZero();
-            assertThat(count(infra, "select count(*) from pg_replication_slots where slot_name = '" + f.schema + "'"))
+            assertThat(f.count("select count(*) from pg_replication_slots where slot_name = '" + f.schema + "'"))
                     .as("replication slots")
                     .isZero();
-        }
-    }
-
-    private static void exec(Infra infra, String sql) throws Exception {
-        try (Connection c = infra.connect();
-                Statement st = c.createStatement()) {
-            st.execute(sql);
-        }
-    }
-
-    private static long count(Infra infra, String sql) throws Exception {
-        try (Connection c = infra.connect();
-                Statement st = c.createStatement();
-                ResultSet rs = st.executeQuery(sql)) {
-            rs.next();
-            return rs.getLong(1);
         }
     }
 }

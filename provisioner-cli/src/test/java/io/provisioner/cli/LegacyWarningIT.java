@@ -7,7 +7,6 @@ import io.provisioner.testing.EdgeFunctionSchema;
 import io.provisioner.testing.Infra;
 import io.provisioner.testing.SharedInfra;
 import java.sql.Connection;
-import java.sql.Statement;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -18,12 +17,11 @@ class LegacyWarningIT {
     @Test
     void migrateAndStatusWarnWhileTheLegacyTableHoldsPlaintextKeys(Infra infra) throws Exception {
         try (PipelineFixture f = new PipelineFixture(infra)) {
-            try (Connection c = infra.connect();
-                    Statement st = c.createStatement()) {
+            try (Connection c = infra.connect()) {
                 EdgeFunctionSchema.create(c, f.schema);
-                st.execute("insert into " + f.schema + ".ai_provider_keys (owner_type, owner_id, api_key)"
-                        + " values ('teacher', gen_random_uuid(), 'sk-or-v1-plaintext0000')");
             }
+            f.exec("insert into " + f.schema + ".ai_provider_keys (owner_type, owner_id, api_key)"
+                    + " values ('teacher', gen_random_uuid(), 'sk-or-v1-plaintext0000')");
             String warning = "WARNING: " + f.schema + ".ai_provider_keys_legacy holds OpenRouter keys in plaintext";
 
             PipelineFixture.CliRun migrated = f.cli("migrate", "--rename-legacy");
@@ -36,10 +34,7 @@ class LegacyWarningIT {
             assertThat(json.err()).contains(warning);
             assertThat(Json.MAPPER.readTree(json.out()).has("jobs")).isTrue();
 
-            try (Connection c = infra.connect();
-                    Statement st = c.createStatement()) {
-                st.execute("drop table " + f.schema + ".ai_provider_keys_legacy cascade");
-            }
+            f.exec("drop table " + f.schema + ".ai_provider_keys_legacy cascade");
             assertThat(f.cli("status").err()).doesNotContain("WARNING");
             assertThat(f.cli("migrate").err()).doesNotContain("WARNING");
         }

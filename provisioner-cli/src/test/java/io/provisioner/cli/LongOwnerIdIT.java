@@ -6,8 +6,6 @@ import static org.awaitility.Awaitility.await;
 import io.provisioner.testing.Infra;
 import io.provisioner.testing.SharedInfra;
 import java.nio.charset.StandardCharsets;
-import java.sql.Connection;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -21,18 +19,15 @@ class LongOwnerIdIT {
     @Test
     void anOverLongIdIsDeadLetteredOnceAndNotRepublishedBySweeps(Infra infra) throws Exception {
         try (PipelineFixture f = new PipelineFixture(infra)) {
-            try (Connection c = infra.connect();
-                    Statement st = c.createStatement()) {
-                st.execute("drop table " + f.schema + ".teachers");
-                st.execute("create table " + f.schema + ".teachers (id text primary key, name text)");
-            }
+            f.exec("drop table " + f.schema + ".teachers");
+            f.exec("create table " + f.schema + ".teachers (id text primary key, name text)");
             f.env.put("PROVISIONER_SWEEP_INTERVAL", "3s"); // longer than the pipeline takes for a new row
             f.start();
             String longId = "x".repeat(300);
-            exec(infra, "insert into " + f.schema + ".teachers values ('short', 's')");
+            f.exec("insert into " + f.schema + ".teachers values ('short', 's')");
             await().atMost(Duration.ofMinutes(1)).until(() -> f.activeKeys() == 1); // the pipeline is warm
 
-            exec(infra, "insert into " + f.schema + ".teachers values ('" + longId + "', 'long')");
+            f.exec("insert into " + f.schema + ".teachers values ('" + longId + "', 'long')");
             await().atMost(Duration.ofMinutes(1))
                     .until(() -> !forLong(f.deadLetters(), longId).isEmpty());
             // three sweeps, each of which used to request the owner again
@@ -57,13 +52,6 @@ class LongOwnerIdIT {
                 assertThat(job.lastError()).contains("300 characters");
             });
             assertThat(f.simulator.count("POST", "/api/v1/keys")).as("creates").isEqualTo(1);
-        }
-    }
-
-    private static void exec(Infra infra, String sql) throws Exception {
-        try (Connection c = infra.connect();
-                Statement st = c.createStatement()) {
-            st.execute(sql);
         }
     }
 
