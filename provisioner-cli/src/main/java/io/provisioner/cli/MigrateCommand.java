@@ -16,7 +16,8 @@ import picocli.CommandLine.Spec;
 /**
  * {@code provisioner migrate [--rename-legacy]}: creates or upgrades the database objects; safe to run
  * again. Objects of the contract's names with another shape (the edge function's) stop it with exit code
- * 2 and nothing changed, or are renamed to {@code <name>_legacy} with {@code --rename-legacy}.
+ * 2 and nothing changed, or are renamed to {@code <name>_legacy} with {@code --rename-legacy} (and locked
+ * down). Warns on stderr while the renamed keys table still holds keys in plaintext.
  */
 @Command(
         name = "migrate",
@@ -48,6 +49,9 @@ final class MigrateCommand implements Callable<Integer> {
                     "schema %s: %d migration(s) applied, now at version %s%n",
                     schema, result.applied(), result.currentVersion());
             out.flush();
+            PrintWriter err = spec.commandLine().getErr();
+            result.warnings().forEach(w -> err.println("WARNING: " + w));
+            err.flush();
             return ProvisionerCli.OK;
         }
     }

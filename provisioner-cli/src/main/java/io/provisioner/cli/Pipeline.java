@@ -13,6 +13,7 @@ import io.provisioner.core.config.ProvisionerConfig;
 import io.provisioner.core.ports.KeysApi;
 import io.provisioner.core.ports.RateLimiter;
 import io.provisioner.core.topics.TopicCreator;
+import io.provisioner.db.CapturedTables;
 import io.provisioner.db.Database;
 import io.provisioner.db.IntentFence;
 import io.provisioner.db.JdbcKeyStore;
@@ -95,6 +96,7 @@ public final class Pipeline implements AutoCloseable {
         dataSource = Database.open(config.requireDatabase(), "provisioner", poolSize(), DatabaseWaits.PIPELINE);
         closeables.add(dataSource);
         Migrator.migrate(dataSource, schema());
+        CapturedTables.requireCapturable(dataSource, config.cdc().tables());
         database = DatabaseProbe.start(dataSource);
         closeables.add(database);
         TopicCreator.ensure(

@@ -31,6 +31,7 @@ final class RunCommand implements Callable<Integer> {
         Logger log = LoggerFactory.getLogger(RunCommand.class);
         Set<Components> chosen = Components.parse(components);
         ProvisionerConfig config = options.load();
+        PublishedDemoKey.refuseOutsideTheSimulator(config);
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         Pipeline pipeline = new Pipeline(config, chosen, registry, Pipeline.Overrides.none());
         CountDownLatch stopped = new CountDownLatch(1);

@@ -6,6 +6,7 @@ import io.provisioner.core.config.ProvisionerConfig;
 import io.provisioner.core.events.Json;
 import io.provisioner.db.Database;
 import io.provisioner.db.JobFailure;
+import io.provisioner.db.Migrator;
 import io.provisioner.db.ProvisioningQueries;
 import io.provisioner.db.ratelimit.RateLimiters;
 import java.io.PrintWriter;
@@ -24,7 +25,9 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code provisioner status}: job counts per status, the latest failures with their errors, and the end of
- * the pause a {@code Retry-After} imposes on every instance (read from the shared row), if one is in force.
+ * the pause a {@code Retry-After} imposes on every instance (read from the shared row), if one is in force;
+ * on stderr, a warning while the edge function's keys table ({@code ai_provider_keys_legacy}) holds keys in
+ * plaintext.
  */
 @Command(
         name = "status",
@@ -116,6 +119,9 @@ final class StatusCommand implements Callable<Integer> {
                 text(out, counts, latest, throttledUntil);
             }
             out.flush();
+            PrintWriter err = spec.commandLine().getErr();
+            Migrator.warnings(ds, Pipeline.schemaOf(config)).forEach(w -> err.println("WARNING: " + w));
+            err.flush();
         }
         return ProvisionerCli.OK;
     }

@@ -23,8 +23,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * One owner, one key, whatever spelling of its id a request uses (a user's own producer, Debezium's
- * padded {@code char(n)}): the job, the key row and the key name use the database's {@code id::text}.
+ * One owner, one key, whatever spelling of its id a request uses (a user's own producer): the job, the key
+ * row and the key name use the database's {@code id::text}. (A {@code char(n)} id, which Debezium spells
+ * padded, stops start-up: {@link CapturedTablesIT}.)
  */
 @ExtendWith(SharedInfra.class)
 class OwnerIdSpellingIT {
@@ -50,24 +51,23 @@ class OwnerIdSpellingIT {
     }
 
     @Test
-    void bigintWithLeadingZeroAndPaddedCharIdHaveOneKeyUnderTheCanonicalName(Infra infra) throws Exception {
+    void bigintWithLeadingZeroHasOneKeyUnderTheCanonicalName(Infra infra) throws Exception {
         try (PipelineFixture f = new PipelineFixture(infra)) {
             try (Connection c = infra.connect();
                     Statement s = c.createStatement()) {
                 s.execute("drop table " + f.schema + ".organizations, " + f.schema + ".teachers");
-                s.execute("create table " + f.schema + ".organizations (id char(8) primary key, name text)");
+                s.execute("create table " + f.schema + ".organizations (id varchar(8) primary key, name text)");
                 s.execute("create table " + f.schema + ".teachers (id bigint primary key, name text)");
             }
             f.env.put("PROVISIONER_SWEEP_INTERVAL", "1s");
             f.start();
-            f.count("with i as (insert into " + f.schema + ".organizations values ('ab', 'padded by the column')"
+            f.count("with i as (insert into " + f.schema + ".organizations values ('ab', 'a short id')"
                     + " returning 1) select count(*) from i");
             f.count("with i as (insert into " + f.schema + ".teachers values (7, 'seven') returning 1)"
                     + " select count(*) from i");
             await().atMost(WAIT).until(() -> f.activeKeys() == 2);
 
             request(f, new OwnerRef("teacher", "007"));
-            request(f, new OwnerRef("organization", "ab      "));
             request(f, new OwnerRef("teacher", "abc")); // not a bigint: an owner that does not exist
 
             awaitProcessed(f);

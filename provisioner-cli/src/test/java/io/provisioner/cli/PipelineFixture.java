@@ -167,6 +167,14 @@ final class PipelineFixture implements AutoCloseable {
         }
     }
 
+    /** Runs one SQL statement (or several, separated by semicolons) on the test database. */
+    void exec(String sql) throws SQLException {
+        try (Connection c = infra.connect();
+                Statement s = c.createStatement()) {
+            s.execute(sql);
+        }
+    }
+
     /** Stops the running pipeline gracefully; {@link #start()} runs a new one on the same names. */
     void stop() {
         if (pipeline != null) {

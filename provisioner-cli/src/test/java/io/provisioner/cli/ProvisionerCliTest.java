@@ -1,17 +1,24 @@
 package io.provisioner.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.provisioner.core.config.ConfigException;
+import io.provisioner.core.config.ConfigSource;
+import io.provisioner.core.config.ProvisionerConfig;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 class ProvisionerCliTest {
 
-    private static final String GOOD_KEY = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+    private static final String GOOD_KEY = "IB8eHRwbGhkYFxYVFBMSERAPDg0MCwoJCAcGBQQDAgE=";
     private final StringWriter out = new StringWriter();
     private final StringWriter err = new StringWriter();
 
@@ -103,6 +110,45 @@ class ProvisionerCliTest {
         assertThat(err.toString())
                 .contains("OR_RATE_PER_SEC", "1e-400", "PROVISIONER_SWEEP_INTERVAL")
                 .doesNotContain("Exception");
+    }
+
+    /** The compose demo's key is public: anything stored under it can be read by anyone. */
+    @Test
+    void runRefusesThePublishedDemoKeyUnlessItTalksToTheSimulator() throws Exception {
+        Map<String, String> env = valid();
+        env.put("PROVISIONER_ENCRYPTION_KEY", PublishedDemoKey.ENCRYPTION_KEY);
+
+        assertThat(run(env, "run")).isEqualTo(2);
+
+        assertThat(err.toString().strip())
+                .startsWith("error: PROVISIONER_ENCRYPTION_KEY is the demo's published key")
+                .contains("openssl rand -base64 32")
+                .doesNotContain(PublishedDemoKey.ENCRYPTION_KEY)
+                .doesNotContain("\n");
+        try (var lines = Files.lines(Path.of("..", "docker", "provisioner.env"))) {
+            assertThat(lines)
+                    .as("the key the compose demo publishes")
+                    .contains("PROVISIONER_ENCRYPTION_KEY=" + PublishedDemoKey.ENCRYPTION_KEY);
+        }
+    }
+
+    @Test
+    void thePublishedDemoKeyIsAcceptedWithTheSimulatorsManagementKeyOnly() {
+        Map<String, String> env = valid();
+        env.put("PROVISIONER_ENCRYPTION_KEY", PublishedDemoKey.ENCRYPTION_KEY);
+        env.put("OPENROUTER_PROVISIONING_KEY", "sim-management-key");
+        PublishedDemoKey.refuseOutsideTheSimulator(config(env));
+        env.put("PROVISIONER_ENCRYPTION_KEY", GOOD_KEY);
+        env.put("OPENROUTER_PROVISIONING_KEY", "mgmt-very-secret-value");
+        PublishedDemoKey.refuseOutsideTheSimulator(config(env));
+        env.put("PROVISIONER_ENCRYPTION_KEY", PublishedDemoKey.ENCRYPTION_KEY.replace("=", ""));
+        assertThatThrownBy(() -> PublishedDemoKey.refuseOutsideTheSimulator(config(env)))
+                .as("the same key without its padding")
+                .isInstanceOf(ConfigException.class);
+    }
+
+    private static ProvisionerConfig config(Map<String, String> env) {
+        return ProvisionerConfig.from(ConfigSource.load(env, Optional.empty()));
     }
 
     @Test

@@ -137,6 +137,20 @@ class ProvisionerConfigTest {
         assertThatThrownBy(() -> load(Map.of("OR_ORG_LIMIT", "-5"))).hasMessageStartingWith("OR_ORG_LIMIT");
     }
 
+    /** Two tables of one owner type: owners of one would look deleted to the other, so it stops start-up. */
+    @Test
+    void twoTablesForOneOwnerTypeAreRefusedNamingCdcTables() {
+        assertThatThrownBy(() -> load(Map.of("CDC_TABLES", "public.teachers,archive.teachers,public.organizations")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("CDC_TABLES")
+                .hasMessageContaining("'public.teachers' and 'archive.teachers' are both of owner type 'teacher'");
+        assertThatThrownBy(() -> load(Map.of("CDC_TABLES", "public.organization,public.organizations")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("CDC_TABLES");
+        assertThat(load(Map.of("CDC_TABLES", "public.teachers,teachers")).cdc().tables())
+                .containsExactly(Map.entry("public.teachers", "teacher"));
+    }
+
     /** Every numeric setting of {@link Settings#ALL}, so that a new one is checked without being listed. */
     private static List<Setting> numericSettings() {
         return Settings.ALL.stream()

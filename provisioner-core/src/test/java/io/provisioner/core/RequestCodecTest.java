@@ -56,8 +56,10 @@ class RequestCodecTest {
         assertThatThrownBy(() ->
                         RequestCodec.decode(json("{\"owner_type\":\"teacher\",\"owner_id\":\" \",\"op\":\"upsert\"}")))
                 .hasMessageContaining("blank");
-        assertThatThrownBy(() -> RequestCodec.decode(json(
-                        "{\"owner_type\":\"teacher\",\"owner_id\":\"" + "x".repeat(257) + "\",\"op\":\"upsert\"}")))
+        ProvisionRequest oversized = RequestCodec.decode(
+                json("{\"owner_type\":\"teacher\",\"owner_id\":\"" + "x".repeat(257) + "\",\"op\":\"upsert\"}"));
+        assertThatThrownBy(() -> oversized.owner().validate())
+                .as("readable, so that it is dead-lettered as the owner's; never provisioned")
                 .hasMessageContaining("257");
         assertThatThrownBy(() -> RequestCodec.decode(null)).hasMessageContaining("null");
     }

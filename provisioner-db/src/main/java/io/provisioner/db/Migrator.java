@@ -2,6 +2,7 @@ package io.provisioner.db;
 
 import io.provisioner.db.internal.ContractShapes;
 import io.provisioner.db.internal.LegacyRenamer;
+import io.provisioner.db.internal.LockDown;
 import io.provisioner.db.internal.ShapeInspector;
 import io.provisioner.db.internal.SqlNames;
 import io.provisioner.db.internal.Tx;
@@ -26,7 +27,11 @@ import org.slf4j.LoggerFactory;
  * <p>Objects of the contract's names with another shape (the edge function's, see {@link ShapeInspector}
  * for what counts) stop it before anything is changed, with a {@link LegacySchemaException}; with
  * {@code renameLegacy} they are renamed to {@code <name>_legacy} first (the public view too when the keys
- * table is renamed, since it reads that table).
+ * table is renamed, since it reads that table), and locked down as they are renamed.
+ *
+ * <p>Every run, re-runs with nothing to apply included, locks the objects down again ({@link LockDown}):
+ * roles and blanket grants made after the first run (Supabase's) are taken back, and {@code service_role}
+ * keeps exactly {@code select} on the jobs, the keys and the public view.
  */
 public final class Migrator {
 
@@ -78,6 +83,13 @@ public final class Migrator {
         renamed.forEach(r -> LOG.info("Renamed legacy {}", r));
         Flyway flyway = flyway(ds, schema);
         MigrateResult result = flyway.migrate();
+        Tx.inTransaction(ds, "lock down schema " + schema, c -> {
+            LockDown.contractObjects(c, schema, HISTORY_TABLE);
+            for (String name : List.of(ContractShapes.JOBS, ContractShapes.KEYS, ContractShapes.VIEW)) {
+                LockDown.legacyObject(c, schema, name + "_legacy");
+            }
+            return null;
+        });
         MigrationInfo current = flyway.info().current();
         String version = current == null || current.getVersion() == null
                 ? null
@@ -87,7 +99,34 @@ public final class Migrator {
                 schema,
                 result.migrationsExecuted,
                 version);
-        return new MigrationResult(result.migrationsExecuted, version, schema, renamed);
+        List<String> warnings = warnings(ds, schema);
+        warnings.forEach(w -> LOG.warn("{}", w));
+        return new MigrationResult(result.migrationsExecuted, version, schema, renamed, warnings);
+    }
+
+    /**
+     * What the operator should still do about the schema: while the edge function's keys table, renamed
+     * to {@code ai_provider_keys_legacy}, holds keys in plaintext, a line naming it. Read-only.
+     */
+    public static List<String> warnings(DataSource ds, String schema) {
+        SqlNames.requireSchema(schema);
+        String legacy = schema + "." + ContractShapes.KEYS + "_legacy";
+        return Tx.autoCommit(ds, "inspect schema " + schema, c -> {
+            String found;
+            try {
+                if (!ShapeInspector.legacyPlaintextKeys(c, schema)) {
+                    return List.<String>of();
+                }
+                found = "holds OpenRouter keys in plaintext";
+            } catch (java.sql.SQLException e) {
+                if (!"42501".equals(e.getSQLState())) {
+                    throw e;
+                }
+                found = "exists and may hold OpenRouter keys in plaintext (this role may not read it)";
+            }
+            return List.of(legacy + " " + found + ": once `provisioner import-keys` has adopted them, drop it"
+                    + " (docs/migrating-from-edge-function.md)");
+        });
     }
 
     /** The view reads the keys table by identity: when that table is renamed, the view goes with it. */

@@ -21,6 +21,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(SharedInfra.class)
 class LegacyMigrationIT {
 
+    private static final List<String> LEGACY =
+            List.of("ai_key_provision_jobs_legacy", "ai_provider_keys_legacy", "v_ai_provider_keys_public_legacy");
+
     private TestSchema schema;
 
     @BeforeEach
@@ -94,6 +97,54 @@ class LegacyMigrationIT {
         assertThat(Migrator.migrate(schema.ds, schema.name).applied()).isZero();
     }
 
+    /**
+     * The edge function's tables as a Supabase project holds them, readable by the anon key: renamed, they
+     * are closed to PUBLIC, anon and authenticated, with row level security on; a grant made on them later
+     * is taken back by the next migrate, which warns while plaintext keys remain.
+     */
+    @Test
+    void renameLegacyLocksTheLegacyObjectsDownAndWarnsWhilePlaintextKeysRemain() throws SQLException {
+        for (String role : List.of("anon", "authenticated")) {
+            schema.exec("do $$ begin create role " + role + " nologin;"
+                    + " exception when duplicate_object then null; end $$");
+        }
+        schema.exec("grant usage on schema " + schema.name + " to anon, authenticated");
+        schema.exec("grant all on all tables in schema " + schema.name + " to public, anon, authenticated");
+        schema.exec("grant all on all sequences in schema " + schema.name + " to public, anon, authenticated");
+        assertThat(readable("anon", "ai_provider_keys")).isTrue();
+
+        MigrationResult result = Migrator.migrate(schema.ds, schema.name, true);
+
+        for (String role : List.of("anon", "authenticated", "public")) {
+            for (String legacy : LEGACY) {
+                assertThat(readable(role, legacy))
+                        .as("%s reads %s", role, legacy)
+                        .isFalse();
+            }
+            assertThat(strings("select has_sequence_privilege('" + role + "', '" + schema.name
+                                    + ".ai_key_provision_jobs_legacy_id_seq', 'usage')")
+                            .get(0))
+                    .as("%s uses the legacy sequence", role)
+                    .isEqualTo("f");
+        }
+        assertThat(rowSecurity("ai_provider_keys_legacy")).isTrue();
+        assertThat(rowSecurity("ai_key_provision_jobs_legacy")).isTrue();
+        String warning = schema.name + ".ai_provider_keys_legacy holds OpenRouter keys in plaintext";
+        assertThat(result.warnings()).singleElement().asString().contains(warning, "drop it");
+        assertThat(String.join("\n", result.warnings())).doesNotContain("sk-or-v1-plain");
+
+        schema.exec("grant select on " + schema.name + ".ai_provider_keys_legacy to anon");
+        MigrationResult again = Migrator.migrate(schema.ds, schema.name);
+        assertThat(readable("anon", "ai_provider_keys_legacy")).isFalse();
+        assertThat(again.warnings()).singleElement().asString().contains(warning);
+        assertThat(Migrator.warnings(schema.ds, schema.name)).isEqualTo(again.warnings());
+
+        schema.exec("update " + schema.name + ".ai_provider_keys_legacy set api_key = 'adopted'");
+        assertThat(Migrator.migrate(schema.ds, schema.name).warnings()).isEmpty();
+        schema.exec("drop table " + schema.name + ".ai_provider_keys_legacy cascade");
+        assertThat(Migrator.warnings(schema.ds, schema.name)).isEmpty();
+    }
+
     /** An identity column and an index named like one of ours: both must move, or ours would not be created. */
     @Test
     void renameLegacyMovesIdentitySequencesAndIndexesNamedLikeOurs() throws SQLException {
@@ -125,6 +176,18 @@ class LegacyMigrationIT {
                 .hasMessageContaining("Cannot rename: " + schema.name + ".ai_provider_keys_legacy exist(s) already");
 
         assertThat(objects()).isEqualTo(before);
+    }
+
+    private boolean readable(String role, String relation) throws SQLException {
+        return strings("select has_table_privilege('" + role + "', '" + schema.name + "." + relation + "', 'select')")
+                .get(0)
+                .equals("t");
+    }
+
+    private boolean rowSecurity(String table) throws SQLException {
+        return strings("select relrowsecurity from pg_class where oid = '" + schema.name + "." + table + "'::regclass")
+                .get(0)
+                .equals("t");
     }
 
     private List<String> objects() throws SQLException {

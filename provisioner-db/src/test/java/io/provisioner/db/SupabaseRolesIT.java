@@ -29,6 +29,12 @@ class SupabaseRolesIT {
 
     private static final List<String> GUARDED =
             List.of("ai_key_provision_jobs", "ai_provider_keys", "v_ai_provider_keys_public");
+    private static final List<String> LOCKED = List.of(
+            "ai_key_provision_jobs",
+            "ai_provider_keys",
+            "v_ai_provider_keys_public",
+            "provisioner_rate_limit",
+            "provisioner_schema_history");
 
     private TestSchema schema;
 
@@ -63,6 +69,50 @@ class SupabaseRolesIT {
                         .hasMessageContaining("permission denied for");
             }
         }
+        for (String object : GUARDED) {
+            assertThat(countAs(schema.ds, "service_role", object))
+                    .as("service_role reads %s", object)
+                    .isEqualTo(1);
+        }
+    }
+
+    /**
+     * Roles and blanket grants that come after the first migrate (a Supabase project set up later, an
+     * operator's {@code grant ... on all tables}): the next migrate, with nothing to apply, takes them back.
+     */
+    @Test
+    void grantsMadeAfterTheFirstMigrateAreTakenBackByTheNext() throws SQLException {
+        Migrator.migrate(schema.ds, schema.name);
+        givenOneJobAndOneKey();
+        String all = "public, anon, authenticated, service_role";
+        schema.exec("grant all on all tables in schema " + schema.name + " to " + all);
+        schema.exec("grant all on all sequences in schema " + schema.name + " to " + all);
+        schema.exec("grant select (key_hash, owner_id) on " + schema.name + ".ai_provider_keys to anon");
+        schema.exec("alter default privileges in schema " + schema.name + " grant all on tables to " + all);
+        schema.exec("alter table " + schema.name + ".ai_provider_keys disable row level security");
+        assertThat(countAs(schema.ds, "anon", "v_ai_provider_keys_public"))
+                .as("the blanket grant opened the view")
+                .isEqualTo(1);
+
+        MigrationResult again = Migrator.migrate(schema.ds, schema.name);
+
+        assertThat(again.applied()).isZero();
+        for (String role : List.of("anon", "authenticated")) {
+            for (String object : LOCKED) {
+                assertThatThrownBy(() -> countAs(schema.ds, role, object))
+                        .as("%s reads %s", role, object)
+                        .isInstanceOf(SQLException.class)
+                        .hasMessageContaining("permission denied for");
+            }
+        }
+        assertThat(privileges())
+                .as("what PUBLIC, anon, authenticated and service_role may do with the provisioner's objects")
+                .containsExactly(
+                        "ai_key_provision_jobs service_role SELECT",
+                        "ai_provider_keys service_role SELECT",
+                        "v_ai_provider_keys_public service_role SELECT");
+        assertThat(rowSecurity())
+                .containsExactly("ai_key_provision_jobs", "ai_provider_keys", "provisioner_rate_limit");
         for (String object : GUARDED) {
             assertThat(countAs(schema.ds, "service_role", object))
                     .as("service_role reads %s", object)
@@ -108,6 +158,37 @@ class SupabaseRolesIT {
                 + ".ai_key_provision_jobs (owner_type, owner_id) values ('teacher', 't1')");
         schema.exec("insert into " + schema.name + ".ai_provider_keys (owner_type, owner_id, key_hash, encrypted_key)"
                 + " values ('teacher', 't1', 'h1', 'v1:x')");
+    }
+
+    /** Table and column privileges of PUBLIC and Supabase's roles on the provisioner's objects and sequences. */
+    private List<String> privileges() throws SQLException {
+        String ours = " n.nspname = '" + schema.name + "' and (c.relname like 'ai\\_%' or c.relname like"
+                + " 'v\\_ai\\_%' or c.relname like 'provisioner\\_%')";
+        String who = "case when a.grantee = 0 then 'public' else pg_get_userbyid(a.grantee) end";
+        String roles =
+                " and (a.grantee = 0 or pg_get_userbyid(a.grantee) in ('anon', 'authenticated', 'service_role'))";
+        return strings("select c.relname || ' ' || " + who + " || ' ' || a.privilege_type from pg_class c"
+                + " join pg_namespace n on n.oid = c.relnamespace, aclexplode(c.relacl) a where" + ours + roles
+                + " union all select c.relname || '.' || att.attname || ' ' || " + who + " || ' ' || a.privilege_type"
+                + " from pg_attribute att join pg_class c on c.oid = att.attrelid join pg_namespace n"
+                + " on n.oid = c.relnamespace, aclexplode(att.attacl) a where" + ours + roles + " order by 1");
+    }
+
+    private List<String> rowSecurity() throws SQLException {
+        return strings("select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace"
+                + " where n.nspname = '" + schema.name + "' and c.relrowsecurity order by 1");
+    }
+
+    private List<String> strings(String sql) throws SQLException {
+        try (Connection c = schema.ds.getConnection();
+                Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery(sql)) {
+            List<String> out = new java.util.ArrayList<>();
+            while (rs.next()) {
+                out.add(rs.getString(1));
+            }
+            return out;
+        }
     }
 
     private long countAs(HikariDataSource ds, String role, String object) throws SQLException {

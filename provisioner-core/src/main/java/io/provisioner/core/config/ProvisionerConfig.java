@@ -269,6 +269,18 @@ public record ProvisionerConfig(
                         Settings.CDC_TABLES.env(),
                         "table '" + t + "' does not name an owner type (" + OwnerRef.TYPES + ")");
             }
+            String other = tables.entrySet().stream()
+                    .filter(e -> e.getValue().equals(type) && !e.getKey().equals(qualified))
+                    .map(Map.Entry::getKey)
+                    .findFirst()
+                    .orElse(null);
+            if (other != null) {
+                // a type maps to one table: with two, an owner of either would look deleted to the other
+                throw new ConfigException(
+                        Settings.CDC_TABLES.env(),
+                        "tables '" + other + "' and '" + qualified + "' are both of owner type '" + type
+                                + "'; name one table per owner type");
+            }
             tables.put(qualified, type);
         }
         if (tables.isEmpty()) {

@@ -31,7 +31,8 @@ public final class Settings {
             Setting.of("PROVISIONER_TOPIC_PREFIX", "string", "provisioning", "prefix of every topic name");
     public static final Setting PROVISIONER_ENCRYPTION_KEY = Setting.secret(
             "PROVISIONER_ENCRYPTION_KEY",
-            "base64 of 32 random bytes: AES-256-GCM key of stored keys (required by the provisioner)");
+            "base64 of 32 random bytes: AES-256-GCM key of stored keys (required by the provisioner; run refuses"
+                    + " the compose demo's published key unless the management key is the simulator's)");
     public static final Setting PROVISIONER_ENCRYPTION_KEY_OLD =
             Setting.secret("PROVISIONER_ENCRYPTION_KEY_OLD", "the previous encryption key, for rotate-encryption-key");
     public static final Setting OR_DELAY_MS = Setting.of(
@@ -84,7 +85,7 @@ public final class Settings {
             "CDC_TABLES",
             "list",
             "public.organizations,public.teachers",
-            "captured tables; owner type = singular of the table name");
+            "captured tables, one per owner type; owner type = singular of the table name");
     public static final Setting CDC_SLOT_NAME =
             Setting.of("CDC_SLOT_NAME", "string", "provisioner", "logical replication slot");
     public static final Setting CDC_PUBLICATION =

@@ -22,14 +22,25 @@ public record OwnerRef(String ownerType, String ownerId) {
 
     /** Rejects what the pipeline must never provision: unknown type, blank or oversized id. */
     public OwnerRef validate() {
+        requireNamesOwner();
+        if (ownerId.length() > MAX_ID_LENGTH) {
+            throw new FatalException("owner_id has " + ownerId.length() + " characters, at most " + MAX_ID_LENGTH
+                    + ": its key name (<owner_type>:<owner_id>) would be too long; it is never provisioned");
+        }
+        return this;
+    }
+
+    /**
+     * Rejects what names no owner at all: an unknown type or a blank id. An oversized id still names one
+     * (its request is readable, and is dead-lettered by {@link #validate} with its job row, so that the
+     * sweep does not request it again).
+     */
+    public OwnerRef requireNamesOwner() {
         if (!TYPES.contains(ownerType)) {
             throw new FatalException("unknown owner_type '" + abbreviate(ownerType) + "' (expected " + TYPES + ")");
         }
         if (ownerId.isBlank()) {
             throw new FatalException("owner_id is blank");
-        }
-        if (ownerId.length() > MAX_ID_LENGTH) {
-            throw new FatalException("owner_id has " + ownerId.length() + " characters, at most " + MAX_ID_LENGTH);
         }
         return this;
     }

@@ -66,7 +66,8 @@ public final class RequestCodec {
                 throw new FatalException("requested_at is not an ISO-8601 instant");
             }
         }
-        new OwnerRef(type, id).validate();
+        // an oversized id is readable: the provisioner dead-letters it as the owner's, with its job row
+        new OwnerRef(type, id).requireNamesOwner();
         return new ProvisionRequest(type, id, parsedOp, source, requestedAt);
     }
 

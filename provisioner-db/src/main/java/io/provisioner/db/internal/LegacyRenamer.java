@@ -14,6 +14,8 @@ import java.util.Map;
  * Renames objects of the contract's names to {@code <name>_legacy}, together with their indexes (and so
  * their primary key and unique constraints), owned sequences and other constraints whose names start with
  * the object's name, so that the provisioner's own objects can be created under the original names.
+ * Each renamed object is locked down at once ({@link LockDown#legacyObject}): the edge function's keys
+ * table holds the keys in plaintext, and its grants may let Supabase's {@code anon} read it.
  * Works on the caller's connection and transaction; stateless.
  */
 public final class LegacyRenamer {
@@ -62,6 +64,8 @@ public final class LegacyRenamer {
                     "alter " + kind + " " + SqlNames.qualify(schema, m.object()) + " rename to "
                             + SqlNames.quote(m.legacyName()));
             done.add(kind + " " + m.object() + " -> " + m.legacyName());
+            // the edge function's keys in plaintext, and its grants: closed before anyone reads the new name
+            LockDown.legacyObject(c, schema, m.legacyName());
         }
         return done;
     }

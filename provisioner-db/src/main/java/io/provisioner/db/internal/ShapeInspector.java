@@ -46,6 +46,35 @@ public final class ShapeInspector {
         }
     }
 
+    /**
+     * Whether the edge function's keys table, renamed to {@code ai_provider_keys_legacy}, still holds an
+     * OpenRouter key in plaintext: a value starting {@code sk-or-} in any of its text columns. False when
+     * there is no such table.
+     */
+    public static boolean legacyPlaintextKeys(Connection c, String schema) throws SQLException {
+        String legacy = ContractShapes.KEYS + "_legacy";
+        Optional<Map.Entry<Long, String>> rel = relation(c, schema, legacy);
+        if (rel.isEmpty()) {
+            return false;
+        }
+        List<String> text = new ArrayList<>();
+        columns(c, rel.get().getKey()).forEach((column, got) -> {
+            if (ContractShapes.family(got.type()).equals("text")) {
+                text.add(SqlNames.quote(column) + "::text like 'sk-or-%'");
+            }
+        });
+        if (text.isEmpty()) {
+            return false;
+        }
+        String sql = "select exists (select 1 from " + SqlNames.qualify(schema, legacy) + " where "
+                + String.join(" or ", text) + ")";
+        try (PreparedStatement ps = c.prepareStatement(sql);
+                ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getBoolean(1);
+        }
+    }
+
     /** The objects that differ, jobs, keys, view in this order; empty when all fit or are absent. */
     public static List<ShapeMismatch> mismatches(Connection c, String schema) throws SQLException {
         List<ShapeMismatch> out = new ArrayList<>();
