@@ -34,6 +34,7 @@ class SupabaseRolesIT {
             "ai_provider_keys",
             "v_ai_provider_keys_public",
             "provisioner_rate_limit",
+            "provisioner_sweep_passes",
             "provisioner_schema_history");
 
     private TestSchema schema;
@@ -112,7 +113,11 @@ class SupabaseRolesIT {
                         "ai_provider_keys service_role SELECT",
                         "v_ai_provider_keys_public service_role SELECT");
         assertThat(rowSecurity())
-                .containsExactly("ai_key_provision_jobs", "ai_provider_keys", "provisioner_rate_limit");
+                .containsExactly(
+                        "ai_key_provision_jobs",
+                        "ai_provider_keys",
+                        "provisioner_rate_limit",
+                        "provisioner_sweep_passes");
         for (String object : GUARDED) {
             assertThat(countAs(schema.ds, "service_role", object))
                     .as("service_role reads %s", object)

@@ -22,6 +22,9 @@ public final class LockDown {
 
     public static final String RATE_LIMIT = "provisioner_rate_limit";
 
+    /** The orphan sweep's record of its last completed passes. */
+    public static final String SWEEP_PASSES = "provisioner_sweep_passes";
+
     /** The browser's roles (PostgREST): never a privilege on anything of ours, legacy objects included. */
     private static final List<String> CLIENTS = List.of("public", "anon", "authenticated");
 
@@ -45,8 +48,13 @@ public final class LockDown {
             ps.executeQuery().close();
         }
         List<String> grantees = existing(c, withServiceRole());
-        for (String name :
-                List.of(ContractShapes.JOBS, ContractShapes.KEYS, ContractShapes.VIEW, RATE_LIMIT, historyTable)) {
+        for (String name : List.of(
+                ContractShapes.JOBS,
+                ContractShapes.KEYS,
+                ContractShapes.VIEW,
+                RATE_LIMIT,
+                SWEEP_PASSES,
+                historyTable)) {
             boolean rowSecurity = !name.equals(ContractShapes.VIEW) && !name.equals(historyTable);
             revoke(c, schema, name, grantees, rowSecurity);
         }
@@ -75,7 +83,9 @@ public final class LockDown {
         }
         boolean table = List.of("r", "p").contains(rel.get().getValue());
         String qualified = SqlNames.qualify(schema, name);
-        if (rowSecurity && table) {
+        // ALTER TABLE takes an ACCESS EXCLUSIVE lock, which would queue every running instance's queries
+        // behind it on each start: only where row level security is off
+        if (rowSecurity && table && !rowSecurityOn(c, rel.get().getKey())) {
             exec(c, "alter table " + qualified + " enable row level security");
         }
         List<String> sequences = sequences(c, rel.get().getKey());
@@ -109,6 +119,15 @@ public final class LockDown {
             }
         }
         return out;
+    }
+
+    private static boolean rowSecurityOn(Connection c, long oid) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("select relrowsecurity from pg_class where oid = ?::oid")) {
+            ps.setLong(1, oid);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() && rs.getBoolean(1);
+            }
+        }
     }
 
     /** Sequences owned by the relation (serial or identity columns), already qualified and quoted. */
