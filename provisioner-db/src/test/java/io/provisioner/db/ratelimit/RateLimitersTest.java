@@ -71,6 +71,57 @@ class RateLimitersTest {
         assertThat(RateLimiters.spacedRate(100)).isBetween(98.0, 98.1);
     }
 
+    /**
+     * The shared state lives in a database row, and reading it can take long (a cold pool, a busy row):
+     * done between the end of a permit's wait and the call, it let permits spaced apart arrive at
+     * OpenRouter together (a second instance starting during a rolling change put 7 creates into one second
+     * at 5/s). Every acquisition after the first waits for its slot; none reads the shared state after it.
+     */
+    @Test
+    void noSharedStateIsReadBetweenTheEndOfAPermitsWaitAndTheCall() throws Exception {
+        FakeTime time = new FakeTime();
+        List<Integer> readsAfterTheWait = new ArrayList<>();
+        boolean[] waited = {false};
+        BlockingStrategy recording = parkNanos -> {
+            time.park(parkNanos);
+            waited[0] = true;
+        };
+        AdaptiveState slowRow = new AdaptiveState() {
+            @Override
+            public AimdRate current() {
+                if (waited[0]) {
+                    readsAfterTheWait.add(1);
+                }
+                time.nanos += 150_000_000L; // a slow read of the row
+                return AimdRate.FULL;
+            }
+
+            @Override
+            public AimdRate lastKnown() {
+                return AimdRate.FULL;
+            }
+
+            @Override
+            public void rateLimited(long now, Duration retryAfterOrNull) {}
+        };
+        io.github.bucket4j.Bucket bucket = io.github.bucket4j.Bucket.builder()
+                .addLimit(RateLimiters.configuration(5).getBandwidths()[0])
+                .withCustomTimePrecision(time)
+                .build();
+        BucketRateLimiter limiter = new BucketRateLimiter(
+                bucket, recording, slowRow, () -> time.nanos / 1_000_000, Duration.ofMinutes(1), "test");
+
+        for (int i = 0; i < 10; i++) {
+            waited[0] = false;
+            assertThat(limiter.acquire(Duration.ofSeconds(5))).isTrue();
+        }
+
+        assertThat(time.parks).as("permits waited for").hasSizeGreaterThanOrEqualTo(9);
+        assertThat(readsAfterTheWait)
+                .as("reads of the shared state after a permit's wait")
+                .isEmpty();
+    }
+
     @Test
     void rejectsRatesThatAreNotPositiveNumbers() {
         for (double bad : new double[] {0, -1, Double.NaN, Double.POSITIVE_INFINITY}) {
