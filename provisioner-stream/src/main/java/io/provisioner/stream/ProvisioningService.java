@@ -7,6 +7,7 @@ import io.provisioner.core.config.ProvisionerConfig.Limits;
 import io.provisioner.core.errors.AttemptSupersededException;
 import io.provisioner.core.errors.FatalException;
 import io.provisioner.core.errors.KeyConflictException;
+import io.provisioner.core.errors.PermitUnavailableException;
 import io.provisioner.core.errors.ProvisioningException;
 import io.provisioner.core.errors.RetryableException;
 import io.provisioner.core.events.OwnerRef;
@@ -121,10 +122,18 @@ public final class ProvisioningService {
         OwnerState state = store.load(request.owner().validate());
         // the database's spelling of the id from here on: the job, the key row and the key name use it
         OwnerRef owner = state.ownerOr(request.owner());
+        long callsBefore = calls.callsMadeByThisThread();
         try {
             return converge(owner, state, attempt);
         } catch (AttemptSupersededException superseded) {
             return stepAside(owner, superseded);
+        } catch (PermitUnavailableException noPermit) {
+            if (calls.callsMadeByThisThread() == callsBefore) {
+                throw noPermit;
+            }
+            // calls went out before the permit that did not come: the attempt counts, or an owner whose
+            // attempts list pages and then wait in vain would call OpenRouter without end
+            throw new RetryableException(noPermit.getMessage(), noPermit);
         }
     }
 

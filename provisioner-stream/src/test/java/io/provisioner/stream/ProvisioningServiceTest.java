@@ -10,6 +10,7 @@ import io.provisioner.core.config.ProvisionerConfig;
 import io.provisioner.core.config.Secret;
 import io.provisioner.core.errors.ErrorClassifier;
 import io.provisioner.core.errors.KeyConflictException;
+import io.provisioner.core.errors.PermitUnavailableException;
 import io.provisioner.core.errors.ProvisioningException;
 import io.provisioner.core.errors.RetryableException;
 import io.provisioner.core.events.OwnerRef;
@@ -318,6 +319,26 @@ class ProvisioningServiceTest {
 
         assertThat(api.callsOf("GET /keys")).isEqualTo(1);
         assertThat(api.keysNamed(TEACHER.key())).hasSize(1);
+    }
+
+    /**
+     * A permit that does not come spends no attempt only when the attempt made no call: here the clean-up
+     * after an unknown create listed a page, then no permit came for the create.
+     */
+    @Test
+    void noPermitAfterACallOfTheSameAttemptSpendsTheAttempt() {
+        int[] permits = {Integer.MAX_VALUE};
+        RateLimiter rationed = maxWait -> permits[0]-- > 0;
+        ProvisioningService worker = service(KeyNames.UNPREFIXED, rationed);
+        api.timeOutNextCreateAfterCommit();
+        assertThatThrownBy(() -> worker.handle(REQUEST, 1)).isInstanceOf(RetryableException.class);
+
+        permits[0] = 1; // the listing's page, then none for the create
+        assertThatThrownBy(() -> worker.handle(REQUEST, 2))
+                .isInstanceOf(RetryableException.class)
+                .isNotInstanceOf(PermitUnavailableException.class);
+        permits[0] = 0; // none at all: nothing was sent, the attempt is given back
+        assertThatThrownBy(() -> worker.handle(REQUEST, 2)).isInstanceOf(PermitUnavailableException.class);
     }
 
     private void givenAnAttemptWhoseOutcomeIsUnknown() {

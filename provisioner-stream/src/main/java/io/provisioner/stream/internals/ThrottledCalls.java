@@ -41,6 +41,9 @@ public final class ThrottledCalls {
     private static final Logger LOG = LoggerFactory.getLogger(ThrottledCalls.class);
     private static final AtomicBoolean WARNED_RETRY_AFTER = new AtomicBoolean();
 
+    /** Calls this thread made (each after its permit), so a caller can tell an attempt that made none. */
+    private final ThreadLocal<long[]> made = ThreadLocal.withInitial(() -> new long[1]);
+
     private final KeysApi api;
     private final RateLimiter limiter;
     private final Duration maxWait;
@@ -93,6 +96,7 @@ public final class ThrottledCalls {
         long deadline = 0;
         for (int retries = 0; ; retries++) {
             try {
+                made.get()[0]++;
                 return call.get();
             } catch (RateLimitedException e) {
                 Duration retryAfter = honoured(operation, e.retryAfter().orElse(null));
@@ -105,6 +109,11 @@ public final class ThrottledCalls {
                 }
             }
         }
+    }
+
+    /** How many calls the current thread has made through this instance, ever: compare two readings. */
+    public long callsMadeByThisThread() {
+        return made.get()[0];
     }
 
     /**
