@@ -12,8 +12,12 @@ import org.apache.kafka.streams.StreamsConfig;
 /** The Kafka Streams settings of the provisioner, derived from the configuration; overrides win. */
 public final class StreamsProperties {
 
-    /** Calls one request may make in the worst common case: list, delete, create, delete. */
-    static final int CALLS_PER_RECORD = 4;
+    /**
+     * Calls one request may make at worst: the pages of the leftover search after an unknown outcome
+     * ({@link LeftoverKeys#MAX_PAGES}), a leftover's delete, the read-back of the kept key, the create, the
+     * read of a conflicting worker's key and the delete of the fresh one.
+     */
+    static final int CALLS_PER_RECORD = LeftoverKeys.MAX_PAGES + 5;
 
     /** Consumer session timeout unless {@code KAFKA_SESSION_TIMEOUT_MS} says otherwise (ms). */
     static final int SESSION_TIMEOUT_MS = 10_000;

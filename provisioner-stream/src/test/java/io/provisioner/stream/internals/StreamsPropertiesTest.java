@@ -38,10 +38,11 @@ class StreamsPropertiesTest {
         assertThat(p).containsEntry("security.protocol", "SASL_SSL");
         assertThat(p).containsEntry(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         assertThat(p).containsEntry(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 20);
-        // 20 records x (4 calls x (2 x 10 s permit + 3 x 30 s call: the call and its two re-sends after 429s)
-        // + 3 failing database calls x (10 s for a connection + 20 s socket timeout)), plus a quarter:
-        // 20 x (440 s + 90 s) x 1.25; before the database's waits were bounded it was all doubled, 17,600 s
-        assertThat((Integer) p.get(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG)).isEqualTo(13_250_000);
+        // 20 records x (15 calls (10 pages of a leftover search, a delete, a read-back, a create, a read, a
+        // delete) x (2 x 10 s permit + 3 x 30 s call: the call and its two re-sends after 429s) + 3 failing
+        // database calls x (10 s for a connection + 20 s socket timeout)), plus a quarter:
+        // 20 x (1,650 s + 90 s) x 1.25
+        assertThat((Integer) p.get(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG)).isEqualTo(43_500_000);
         assertThat(p).containsEntry(DeadLetterExceptionHandler.DLT_TOPIC_CONFIG, "provisioning.dlt");
     }
 
