@@ -170,6 +170,56 @@ class SweepIT {
         }
     }
 
+    /**
+     * An intent also marks a revoke whose DELETE was carried out but answered 502 (or a kept key not yet
+     * read back), and the owner's row came back under its id: the sweep that settles the stale intent reads
+     * the stored key back instead of clearing the provisioner's cue to do so, and the owner gets a key that
+     * exists.
+     */
+    @Test
+    void staleIntentOfAStoredKeyOpenRouterLostGivesTheOwnerANewKey(Infra infra) throws Exception {
+        try (PipelineFixture f = new PipelineFixture(infra)) {
+            f.env.put("PROVISIONER_SWEEP_INTERVAL", "1s");
+            f.env.put("OR_HTTP_TIMEOUT_MS", "1000");
+            f.env.put("PROVISIONER_ORPHAN_GRACE", "2s");
+            f.start();
+            String owner = f.insertTeacher();
+            await().atMost(WAIT).until(() -> f.activeKeys() == 1);
+            // the daily full pass (which would find any stored key OpenRouter lost) ran at start
+            await().atMost(WAIT)
+                    .until(() -> f.count("select count(*) from " + f.schema
+                                    + ".provisioner_sweep_passes where kind = 'full'")
+                            == 1);
+            SimKey lost = f.simulator.liveKeysNamed(owner).get(0);
+            String id = owner.substring(owner.indexOf(':') + 1);
+            deadLetter(infra, f, owner); // the sweep must not take the owner for a lost retry
+            // a revoke (row gone, intent set) whose DELETE acted but answered 502, then dead-lettered; the row
+            // is back under its id, and the stored key is older than any incremental window
+            f.exec("update " + f.schema + ".ai_key_provision_jobs set status = 'dead', attempt_started_at = now(),"
+                    + " updated_at = now() where owner_id = '" + id + "'");
+            f.exec("update " + f.schema + ".ai_provider_keys set created_at = now() - interval '2 days'"
+                    + " where owner_id = '" + id + "'");
+            try (OpenRouterClient api = OpenRouterClient.create(f.config().openRouter())) {
+                assertThat(api.delete(lost.hash())).isTrue();
+            }
+
+            await().atMost(WAIT)
+                    .until(() -> f.simulator.liveKeysNamed(owner).size() == 1
+                            && f.count("select count(*) from " + f.schema + ".ai_provider_keys where revoked_at is null"
+                                            + " and key_hash = '"
+                                            + f.simulator
+                                                    .liveKeysNamed(owner)
+                                                    .get(0)
+                                                    .hash() + "'")
+                                    == 1);
+            assertThat(f.count("select count(*) from " + f.schema + ".ai_provider_keys where key_hash = '" + lost.hash()
+                            + "' and revoked_at is not null"))
+                    .as("the lost key is revoked")
+                    .isEqualTo(1);
+            assertThat(f.activeKeys()).isEqualTo(1);
+        }
+    }
+
     /** {@code GET /keys} calls at offset 0 (one per pass), or at any other offset. */
     private static long listings(List<SimRequest> calls, boolean first) {
         return calls.stream()

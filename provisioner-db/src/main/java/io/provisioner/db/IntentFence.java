@@ -44,17 +44,23 @@ public final class IntentFence {
         this.clock = clock;
     }
 
-    /** At most {@code limit} intents set at or after {@code notBefore} (null: any) and before {@code before}, oldest first. */
+    /**
+     * At most {@code limit} intents set at or after {@code notBefore} (null: any) and before {@code before},
+     * oldest first, of job rows no worker touched since {@code before}: a take-over keeps the old intent's
+     * time (plus a microsecond), so a worker busy with an old intent is told apart by the row's
+     * {@code updated_at}.
+     */
     public List<StaleIntent> staleIntents(Instant notBefore, Instant before, int limit) {
         String sql = "select owner_type, owner_id, attempt_started_at from " + jobs
                 + " where attempt_started_at < ? and attempt_started_at >= coalesce(?, '-infinity'::timestamptz)"
-                + " order by attempt_started_at limit ?";
+                + " and updated_at < ? order by attempt_started_at limit ?";
         return Tx.inTransaction(ds, "list stale intents", c -> {
             List<StaleIntent> out = new ArrayList<>();
             try (PreparedStatement ps = c.prepareStatement(sql)) {
                 Columns.setInstant(ps, 1, before);
                 Columns.setInstant(ps, 2, notBefore);
-                ps.setInt(3, limit);
+                Columns.setInstant(ps, 3, before);
+                ps.setInt(4, limit);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         out.add(new StaleIntent(
@@ -106,9 +112,21 @@ public final class IntentFence {
         });
     }
 
-    /** Clears the intent if it is still {@code token}; false when another attempt holds it. */
-    public boolean clear(OwnerRef owner, Instant token) {
-        return Tx.inTransaction(
-                ds, "clear intent " + owner.key(), c -> jobRows.clearIntent(c, owner, token, clock.instant()));
+    /**
+     * Clears the intent if it is still {@code token}, and marks the stored key {@code lostHashOrNull} revoked
+     * in the same transaction (OpenRouter no longer has it: the owner's next attempt creates a new one);
+     * false, with nothing changed, when another attempt holds the intent.
+     */
+    public boolean clear(OwnerRef owner, Instant token, String lostHashOrNull) {
+        return Tx.inTransaction(ds, "clear intent " + owner.key(), c -> {
+            Instant now = clock.instant();
+            if (!jobRows.clearIntent(c, owner, token, now)) {
+                return false;
+            }
+            if (lostHashOrNull != null) {
+                keyRows.revoke(c, owner, lostHashOrNull, now);
+            }
+            return true;
+        });
     }
 }

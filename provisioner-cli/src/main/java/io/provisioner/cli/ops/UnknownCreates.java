@@ -79,6 +79,11 @@ final class UnknownCreates {
         return settled;
     }
 
+    /**
+     * An intent also marks a revoke, or a kept key not yet read back, whose DELETE may have been carried out:
+     * the stored key is read back before the intent (the provisioner's cue to do so) is cleared, and
+     * revoked with it when OpenRouter no longer has it, so the owner's next attempt creates a new one.
+     */
     private boolean settle(StaleIntent stale, List<ApiKey> named) {
         OwnerRef owner = stale.owner();
         Optional<Instant> token = fence.takeOver(owner, stale.token());
@@ -92,6 +97,12 @@ final class UnknownCreates {
                 LOG.info("deleted key {} named {} left by a create whose outcome was unknown", key.hash(), key.name());
             }
         }
-        return fence.clear(owner, token.get());
+        String stored = fence.confirm(owner, token.get()).orElse(null);
+        boolean listed = named.stream().anyMatch(k -> k.hash().equals(stored));
+        String lost = stored == null || listed || api.get(stored).isPresent() ? null : stored;
+        if (lost != null) {
+            LOG.warn("stored key {} of {} no longer exists on OpenRouter; revoking it", lost, owner);
+        }
+        return fence.clear(owner, token.get(), lost);
     }
 }
