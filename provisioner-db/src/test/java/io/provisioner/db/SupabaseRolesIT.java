@@ -153,6 +153,38 @@ class SupabaseRolesIT {
         }
     }
 
+    /**
+     * {@code migrate} ran as the objects' owner, and the pipeline runs as a role that may only read and
+     * write them: {@code run}, which migrates at start, still starts (only an owner may take grants back),
+     * and the objects stay locked down.
+     */
+    @Test
+    void aRoleThatOwnsNothingStillMigratesAtStart(Infra infra) throws SQLException {
+        Migrator.migrate(schema.ds, schema.name);
+        String runner = TestNames.unique("prov_runner");
+        schema.exec("create role " + runner + " login password 'runner-pw'");
+        try (HikariDataSource runnerDs = Database.open(
+                new DatabaseConfig(
+                        withoutCredentials(infra.jdbcUrl()), Optional.of(runner), Optional.of(new Secret("runner-pw"))),
+                runner,
+                2)) {
+            schema.exec("grant usage on schema " + schema.name + " to " + runner);
+            schema.exec(
+                    "grant select, insert, update, delete on all tables in schema " + schema.name + " to " + runner);
+            schema.exec("grant usage on all sequences in schema " + schema.name + " to " + runner);
+
+            MigrationResult atStart = Migrator.migrate(runnerDs, schema.name);
+
+            assertThat(atStart.applied()).isZero();
+            for (String object : GUARDED) {
+                assertThatThrownBy(() -> countAs(schema.ds, "anon", object)).isInstanceOf(SQLException.class);
+            }
+        } finally {
+            schema.exec("drop owned by " + runner);
+            schema.exec("drop role " + runner);
+        }
+    }
+
     /** The URL's own user and password would win over the ones given apart. */
     private static String withoutCredentials(String jdbcUrl) {
         return jdbcUrl.replaceAll("(?<=[?&])(user|password)=[^&]*&?", "").replaceAll("[?&]$", "");

@@ -9,6 +9,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Who may read the provisioner's objects (CONTRACT section 4, docs/supabase.md), applied on every
@@ -35,6 +37,8 @@ public final class LockDown {
     private static final String SEQUENCES = "select d.objid::regclass::text from pg_depend d join pg_class s on s.oid"
             + " = d.objid where d.refobjid = ?::oid and d.classid = 'pg_class'::regclass and s.relkind = 'S'"
             + " and d.deptype in ('a', 'i')";
+
+    private static final Logger LOG = LoggerFactory.getLogger(LockDown.class);
 
     private LockDown() {}
 
@@ -83,6 +87,15 @@ public final class LockDown {
         }
         boolean table = List.of("r", "p").contains(rel.get().getValue());
         String qualified = SqlNames.qualify(schema, name);
+        if (!ownedByCurrentUser(c, rel.get().getKey())) {
+            // only an owner may take grants back or turn row level security on: a role that runs the
+            // pipeline without owning its objects (migrate ran as another) must still start
+            LOG.warn(
+                    "{} is not owned by this database user: its grants are left as they are; run"
+                            + " `provisioner migrate` as its owner to lock it down again",
+                    qualified);
+            return;
+        }
         // ALTER TABLE takes an ACCESS EXCLUSIVE lock, which would queue every running instance's queries
         // behind it on each start: only where row level security is off
         if (rowSecurity && table && !rowSecurityOn(c, rel.get().getKey())) {
@@ -119,6 +132,16 @@ public final class LockDown {
             }
         }
         return out;
+    }
+
+    private static boolean ownedByCurrentUser(Connection c, long oid) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "select pg_has_role(current_user, relowner, 'USAGE') from pg_class where oid = ?::oid")) {
+            ps.setLong(1, oid);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() && rs.getBoolean(1);
+            }
+        }
     }
 
     private static boolean rowSecurityOn(Connection c, long oid) throws SQLException {
