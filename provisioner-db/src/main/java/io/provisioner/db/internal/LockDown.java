@@ -135,17 +135,16 @@ public final class LockDown {
     }
 
     private static boolean ownedByCurrentUser(Connection c, long oid) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(
-                "select pg_has_role(current_user, relowner, 'USAGE') from pg_class where oid = ?::oid")) {
-            ps.setLong(1, oid);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() && rs.getBoolean(1);
-            }
-        }
+        return relationTest(c, "pg_has_role(current_user, relowner, 'USAGE')", oid);
     }
 
     private static boolean rowSecurityOn(Connection c, long oid) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("select relrowsecurity from pg_class where oid = ?::oid")) {
+        return relationTest(c, "relrowsecurity", oid);
+    }
+
+    /** A boolean {@code expression} over the relation's {@code pg_class} row; false when there is none. */
+    private static boolean relationTest(Connection c, String expression, long oid) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("select " + expression + " from pg_class where oid = ?::oid")) {
             ps.setLong(1, oid);
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() && rs.getBoolean(1);
