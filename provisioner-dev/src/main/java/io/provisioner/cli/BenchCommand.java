@@ -12,7 +12,7 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code provisioner bench}: issue 9's scenarios on the embedded servers of {@code provisioner dev} (or
+ * {@code provisioner bench}: its scenarios on the embedded servers of {@code provisioner dev} (or
  * on the servers the settings name), printed as a Markdown table beside the edge function's figures for
  * the same workload, and written as JSON with {@code --json}. Lives in {@code provisioner-dev}.
  */
