@@ -2,8 +2,8 @@ package io.provisioner.db;
 
 import io.provisioner.core.errors.AttemptSupersededException;
 import io.provisioner.core.events.OwnerRef;
-import io.provisioner.core.ports.StoredKey;
 import io.provisioner.db.internal.Columns;
+import io.provisioner.db.internal.IntentLock;
 import io.provisioner.db.internal.JobRows;
 import io.provisioner.db.internal.KeyRows;
 import io.provisioner.db.internal.SqlNames;
@@ -15,7 +15,6 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 import java.util.Optional;
 import javax.sql.DataSource;
 
@@ -101,15 +100,10 @@ public final class IntentFence {
      * @throws AttemptSupersededException when the intent changed (a retry took over, a key was stored)
      */
     public Optional<String> confirm(OwnerRef owner, Instant token) {
-        return Tx.inTransaction(ds, "confirm intent " + owner.key(), c -> {
-            Optional<Instant> current = jobRows.lockIntent(c, owner);
-            Optional<String> active = keyRows.findActive(c, owner).map(StoredKey::hash);
-            if (!Objects.equals(current.orElse(null), token)) {
-                throw new AttemptSupersededException(
-                        "intent of " + owner.key() + " changed; the sweep did not delete a key", active.orElse(null));
-            }
-            return active;
-        });
+        return Tx.inTransaction(
+                ds,
+                "confirm intent " + owner.key(),
+                c -> IntentLock.require(c, jobRows, keyRows, owner, token, "delete a key left by an unknown create"));
     }
 
     /**

@@ -12,6 +12,7 @@ import io.provisioner.core.ports.KeyLimits;
 import io.provisioner.core.ports.KeyStore;
 import io.provisioner.core.ports.OwnerState;
 import io.provisioner.core.ports.StoredKey;
+import io.provisioner.db.internal.IntentLock;
 import io.provisioner.db.internal.JobRows;
 import io.provisioner.db.internal.JobRows.Intent;
 import io.provisioner.db.internal.JobRows.Update;
@@ -143,20 +144,9 @@ public final class JdbcKeyStore implements KeyStore {
         });
     }
 
-    /**
-     * Locks the job row and refuses unless its intent is {@code token} (null: none); returns the owner's
-     * active key hash, read under that lock.
-     */
     private Optional<String> requireCurrent(Connection c, OwnerRef owner, Instant token, String action)
             throws SQLException {
-        Optional<Instant> current = jobs.lockIntent(c, owner);
-        Optional<String> active = keys.findActive(c, owner).map(StoredKey::hash);
-        if (!Objects.equals(current.orElse(null), token)) {
-            throw new AttemptSupersededException(
-                    "attempt for " + owner.key() + " was superseded by another worker; did not " + action,
-                    active.orElse(null));
-        }
-        return active;
+        return IntentLock.require(c, jobs, keys, owner, token, action);
     }
 
     /**
