@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.provisioner.core.events.Json;
+import io.provisioner.simulator.Fault;
 import io.provisioner.simulator.SimKey;
 import io.provisioner.simulator.SimRequest;
 import io.provisioner.testing.Infra;
@@ -66,6 +67,23 @@ class ReconcileIT {
             assertThat(fix.out()).contains("1 orphan(s) deleted", "organization: ", "left alone");
             assertThat(f.simulator.deletedKeys()).extracting(SimKey::hash).containsExactly(orphan.hash());
             assertThat(f.simulator.key(invalid.hash())).isPresent();
+        }
+    }
+
+    /** A DELETE that OpenRouter carried out but answered 502 is read back, and the repair goes on. */
+    @Test
+    void fixSettlesADeleteCarriedOutButAnswered502AndFixesTheRest(Infra infra) throws Exception {
+        try (PipelineFixture f = new PipelineFixture(infra)) {
+            assertThat(f.cli("migrate").exit()).isZero();
+            SimKey first = f.simulator.addKey("teacher:" + UUID.randomUUID(), new BigDecimal("50"), "daily");
+            SimKey second = f.simulator.addKey("teacher:" + UUID.randomUUID(), new BigDecimal("50"), "daily");
+            f.simulator.enqueueDeleteFaults(Fault.actThenStatus(502));
+
+            PipelineFixture.CliRun fix = f.cli("reconcile", "--fix", "--grace", "0s");
+
+            assertThat(fix.exit()).as(fix.err()).isZero();
+            assertThat(fix.out()).contains("2 orphan(s) deleted");
+            assertThat(f.simulator.liveKeys()).extracting(SimKey::hash).doesNotContain(first.hash(), second.hash());
         }
     }
 

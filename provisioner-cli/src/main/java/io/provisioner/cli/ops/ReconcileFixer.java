@@ -58,7 +58,8 @@ public final class ReconcileFixer {
                 skipped++;
                 continue;
             }
-            api.delete(orphan.hash());
+            // a DELETE OpenRouter carried out but answered 5xx must not stop the repair of the others
+            api.deleteSettled(orphan.hash());
             deleted++;
         }
         int revoked = 0;

@@ -93,7 +93,7 @@ final class UnknownCreates {
         for (ApiKey key : named) {
             Optional<String> stored = fence.confirm(owner, token.get());
             if (stored.isEmpty() || !stored.get().equals(key.hash())) {
-                api.delete(key.hash());
+                api.deleteSettled(key.hash());
                 LOG.info("deleted key {} named {} left by a create whose outcome was unknown", key.hash(), key.name());
             }
         }

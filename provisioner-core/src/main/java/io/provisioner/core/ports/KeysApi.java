@@ -1,5 +1,6 @@
 package io.provisioner.core.ports;
 
+import io.provisioner.core.errors.RetryableException;
 import java.util.List;
 import java.util.Optional;
 
@@ -41,6 +42,25 @@ public interface KeysApi {
 
     /** {@code DELETE /keys/{hash}}; false when the key was already gone (404). */
     boolean delete(String hash);
+
+    /**
+     * {@link #delete}, with a failure that leaves the outcome unknown (a 5xx, a timeout or a reset after the
+     * request went out) settled by reading the key back: gone means the delete was carried out.
+     *
+     * @return true once the key is gone
+     * @throws RetryableException when the key still exists, or the outcome could not be settled
+     */
+    default boolean deleteSettled(String hash) {
+        try {
+            delete(hash);
+            return true;
+        } catch (RetryableException e) {
+            if (e.outcomeUnknown() && get(hash).isEmpty()) {
+                return true;
+            }
+            throw e;
+        }
+    }
 
     /**
      * Every key, every page, disabled ones included, each once; a key that exists throughout is never
