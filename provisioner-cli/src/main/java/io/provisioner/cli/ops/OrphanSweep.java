@@ -45,9 +45,6 @@ public final class OrphanSweep {
     /** How often a full pass lists every key of the account. */
     public static final Duration FULL_PASS_EVERY = Duration.ofDays(1);
 
-    /** How far OpenRouter's {@code created_at} may lag behind this process's clock. */
-    public static final Duration CLOCK_SKEW_MARGIN = Duration.ofMinutes(5);
-
     /**
      * What a pass did.
      *
@@ -102,7 +99,7 @@ public final class OrphanSweep {
         Instant start = clock.instant();
         Instant last = latest(passes.lastStarted(Kind.INCREMENTAL), passes.lastStarted(Kind.FULL))
                 .orElse(start);
-        Instant since = last.minus(grace).minus(CLOCK_SKEW_MARGIN);
+        Instant since = last.minus(grace).minus(KeyListing.CLOCK_SKEW_MARGIN);
         List<ApiKey> listed = KeyListing.createdSince(offset -> api.list(offset, true), since);
         ReconcileFixer.Fixed fixed = incrementalFixer.fix(window(listed, since), false);
         int settled = unknownCreates.settle(listed, since, start, incrementalPublisher);

@@ -5,6 +5,7 @@ import io.provisioner.core.errors.AttemptSupersededException;
 import io.provisioner.core.events.OwnerRef;
 import io.provisioner.core.events.ProvisionRequest;
 import io.provisioner.core.ports.ApiKey;
+import io.provisioner.core.ports.KeyListing;
 import io.provisioner.core.ports.KeysApi;
 import io.provisioner.db.IntentFence;
 import io.provisioner.db.IntentFence.StaleIntent;
@@ -52,7 +53,7 @@ final class UnknownCreates {
     int settle(List<ApiKey> listed, Instant since, Instant started, RequestPublisher publisher) throws Exception {
         // an attempt's keys were created after its intent was set: they are listed when the intent is
         // within the window; an intent younger than the grace may still belong to a create under way
-        Instant notBefore = since == null ? null : since.plus(OrphanSweep.CLOCK_SKEW_MARGIN);
+        Instant notBefore = since == null ? null : since.plus(KeyListing.CLOCK_SKEW_MARGIN);
         Instant before = started.minus(grace);
         if (notBefore != null && !notBefore.isBefore(before)) {
             return 0;

@@ -1,5 +1,6 @@
 package io.provisioner.core.ports;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -24,6 +25,12 @@ public final class KeyListing {
     public static final int OVERLAP = 10;
 
     private static final int STEP = KeysApi.PAGE_SIZE - OVERLAP;
+
+    /**
+     * How far OpenRouter's {@code created_at} may lag behind this process's clock: a listing that looks
+     * back to an instant of ours looks back this much further.
+     */
+    public static final Duration CLOCK_SKEW_MARGIN = Duration.ofMinutes(5);
 
     /** Reads one page of {@code GET /keys}, disabled keys included. */
     @FunctionalInterface

@@ -4,8 +4,8 @@ import io.provisioner.core.config.KeyNames;
 import io.provisioner.core.errors.RetryableException;
 import io.provisioner.core.events.OwnerRef;
 import io.provisioner.core.ports.ApiKey;
+import io.provisioner.core.ports.KeyListing;
 import io.provisioner.core.ports.KeyStore;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -21,13 +21,6 @@ import org.slf4j.LoggerFactory;
  * deletes nothing. Thread-safe.
  */
 public final class LeftoverKeys {
-
-    /**
-     * How much earlier than the attempt's start (our clock) a leftover key's {@code created_at}
-     * (OpenRouter's clock) may be: the listing, newest first, stops at keys older than that, so the
-     * clean-up costs pages in proportion to the keys created since, not to the whole account.
-     */
-    public static final Duration CLOCK_SKEW_MARGIN = Duration.ofMinutes(5);
 
     /**
      * Most pages of {@code GET /keys} one clean-up reads in a stream thread: enough for the keys created
@@ -60,7 +53,7 @@ public final class LeftoverKeys {
     public int delete(OwnerRef owner, Instant token, String keep) {
         String name = names.nameOf(owner);
         int removed = 0;
-        Instant since = token.minus(CLOCK_SKEW_MARGIN);
+        Instant since = token.minus(KeyListing.CLOCK_SKEW_MARGIN);
         List<ApiKey> named = calls.findByName(name, since, MAX_PAGES)
                 .orElseThrow(() -> new RetryableException("more keys were created since " + since
                         + " than " + MAX_PAGES + " pages of GET /keys hold; the orphan sweep settles the create"
