@@ -5,12 +5,26 @@
 #   docker run --env-file provisioner.env provisioner run --components cdc            # or one per container
 #   docker run --env-file provisioner.env provisioner migrate                         # any other command
 # JVM options: JAVA_TOOL_OPTIONS (read by the JVM itself).
+# The OpenRouter simulator (for the compose demo) is not in the runtime jar; its image is the stage "simulator":
+#   docker build --target simulator -t provisioner-simulator .
 
 FROM eclipse-temurin:17-jdk AS build
 WORKDIR /src
 COPY . .
 RUN --mount=type=cache,target=/root/.m2 \
     ./mvnw -B -q -DskipTests -Dspotless.check.skip=true -pl provisioner-cli -am package
+
+# built only for --target simulator: the demo's jar, which carries the simulator
+FROM build AS build-dev
+RUN --mount=type=cache,target=/root/.m2 \
+    ./mvnw -B -q -DskipTests -Dspotless.check.skip=true -pl provisioner-dev -am package
+
+FROM eclipse-temurin:17-jre AS simulator
+COPY --from=build-dev /src/provisioner-dev/target/provisioner-dev.jar /app/provisioner-dev.jar
+USER 10001:10001
+EXPOSE 8090
+ENTRYPOINT ["java", "-jar", "/app/provisioner-dev.jar", "simulator"]
+CMD ["--bind", "0.0.0.0", "--port", "8090"]
 
 FROM eclipse-temurin:17-jre
 RUN groupadd --system --gid 10001 provisioner \

@@ -3,9 +3,10 @@ package io.provisioner.cli;
 import io.provisioner.core.config.ConfigSource;
 import io.provisioner.core.config.ProvisionerConfig;
 import java.nio.file.Path;
-import java.util.Map;
 import java.util.Optional;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** The {@code --config FILE} option every command shares, and the environment it reads. */
 public class ConfigOptions {
@@ -16,11 +17,11 @@ public class ConfigOptions {
             description = "properties file of settings (dotted keys, e.g. or.delay.ms=500); wins over the environment")
     Path file;
 
-    /** The environment the commands read; tests replace it. */
-    static Map<String, String> environment = System.getenv();
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec command;
 
     public ConfigSource source() {
-        return ConfigSource.load(environment, Optional.ofNullable(file));
+        return ConfigSource.load(ProvisionerCli.environment(command), Optional.ofNullable(file));
     }
 
     public ProvisionerConfig load() {

@@ -1,10 +1,11 @@
 package io.provisioner.cli;
 
-import io.provisioner.cli.ops.DeadLetter;
-import io.provisioner.cli.ops.DltReader;
 import io.provisioner.core.config.ProvisionerConfig;
 import io.provisioner.core.events.Json;
 import io.provisioner.core.events.OwnerRef;
+import io.provisioner.runtime.KafkaClients;
+import io.provisioner.runtime.sweep.DeadLetter;
+import io.provisioner.runtime.sweep.DltReader;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

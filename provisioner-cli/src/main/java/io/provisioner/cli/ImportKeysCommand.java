@@ -17,6 +17,7 @@ import io.provisioner.db.KeyAdoptionQueries;
 import io.provisioner.db.internal.Tx;
 import io.provisioner.db.ratelimit.RateLimiters;
 import io.provisioner.openrouter.OpenRouterClient;
+import io.provisioner.runtime.Pipeline;
 import java.io.PrintWriter;
 import java.time.Clock;
 import java.util.EnumMap;

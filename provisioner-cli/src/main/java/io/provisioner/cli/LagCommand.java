@@ -1,11 +1,13 @@
 package io.provisioner.cli;
 
-import io.provisioner.cli.ops.GroupLag;
-import io.provisioner.cli.ops.LagReading;
-import io.provisioner.cli.ops.LagStatus;
-import io.provisioner.cli.ops.WatchedGroup;
 import io.provisioner.core.config.ProvisionerConfig;
 import io.provisioner.core.events.Json;
+import io.provisioner.retry.RetryScheduler;
+import io.provisioner.runtime.KafkaClients;
+import io.provisioner.runtime.lag.GroupLag;
+import io.provisioner.runtime.lag.LagReading;
+import io.provisioner.runtime.lag.LagStatus;
+import io.provisioner.runtime.lag.WatchedGroup;
 import java.io.PrintWriter;
 import java.time.Clock;
 import java.time.Duration;
@@ -30,7 +32,7 @@ import picocli.CommandLine.Spec;
 final class LagCommand implements Callable<Integer> {
 
     static final String STREAM_GROUP = "provisioner-stream";
-    static final String RETRY_GROUP = "retry-scheduler";
+    static final String RETRY_GROUP = RetryScheduler.GROUP_ID;
     private static final String CLEAR = "\033[H\033[2J";
 
     @Mixin

@@ -5,6 +5,7 @@ import io.provisioner.core.config.ProvisionerConfig;
 import io.provisioner.db.Database;
 import io.provisioner.db.MigrationResult;
 import io.provisioner.db.Migrator;
+import io.provisioner.runtime.Pipeline;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;

@@ -12,7 +12,7 @@ import me.tongfei.progressbar.ProgressBarStyle;
  * standard output stays parseable) when the command runs on a terminal, otherwise a plain line whenever the figures change, at most one a second (logs and CI stay
  * readable). {@code total} may grow; 0 or less means unknown. Not thread-safe; closing again, or updating after close, does nothing.
  */
-final class ProgressDisplay implements AutoCloseable {
+public final class ProgressDisplay implements AutoCloseable {
 
     private static final Duration PLAIN_EVERY = Duration.ofSeconds(1);
 
@@ -34,7 +34,7 @@ final class ProgressDisplay implements AutoCloseable {
     }
 
     /** A bar on a terminal, plain lines on {@code plainOut} otherwise. */
-    static ProgressDisplay open(PrintWriter plainOut, String task, long total) {
+    public static ProgressDisplay open(PrintWriter plainOut, String task, long total) {
         return System.console() == null ? plain(plainOut, task, total) : bar(task, total);
     }
 
@@ -55,7 +55,7 @@ final class ProgressDisplay implements AutoCloseable {
     }
 
     /** Sets what is done so far, the (possibly new) total, and a short message such as "retrying 2". */
-    void update(long doneNow, long totalNow, String extra) {
+    public void update(long doneNow, long totalNow, String extra) {
         if (closed) {
             return;
         }

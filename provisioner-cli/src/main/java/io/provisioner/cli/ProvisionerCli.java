@@ -3,9 +3,11 @@ package io.provisioner.cli;
 import io.provisioner.core.config.ConfigException;
 import io.provisioner.db.LegacySchemaException;
 import java.io.PrintWriter;
+import java.util.Map;
 import java.util.ServiceLoader;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * The {@code provisioner} executable. Exit codes: 0 success, 1 failure, 2 bad usage or configuration (also
@@ -19,10 +21,7 @@ import picocli.CommandLine.Command;
         subcommands = {
             RunCommand.class,
             MigrateCommand.class,
-            DevUnavailableCommand.class,
-            BenchUnavailableCommand.class,
             ConfigCommand.class,
-            SimulatorCommand.class,
             LagCommand.class,
             ReplayCommand.class,
             DltCommand.class,
@@ -38,29 +37,47 @@ public final class ProvisionerCli {
     public static final int FAILURE = 1;
     public static final int USAGE = 2;
 
+    private final Map<String, String> environment;
+
+    private ProvisionerCli(Map<String, String> environment) {
+        this.environment = Map.copyOf(environment);
+    }
+
+    /** The environment the command line {@code command} belongs to reads its settings from. */
+    public static Map<String, String> environment(CommandSpec command) {
+        return ((ProvisionerCli) command.root().userObject()).environment;
+    }
+
     public static void main(String[] args) {
         System.exit(execute(args));
     }
 
     /** Runs one command line and returns its exit code; never calls {@code System.exit}. */
     public static int execute(String... args) {
-        return execute(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
+        return execute(System.getenv(), new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
     }
 
-    /** As {@link #execute(String...)}, writing to the given streams. */
-    public static int execute(PrintWriter out, PrintWriter err, String... args) {
+    /** As {@link #execute(String...)}, reading settings from {@code environment} and writing to the given streams. */
+    public static int execute(Map<String, String> environment, PrintWriter out, PrintWriter err, String... args) {
         String format = System.getenv("LOG_FORMAT");
         if (System.getProperty(LogSetup.FORMAT_PROPERTY) == null) {
             System.setProperty(
                     LogSetup.FORMAT_PROPERTY,
                     format != null && format.trim().equalsIgnoreCase("json") ? "json" : "text");
         }
-        CommandLine cli = new CommandLine(new ProvisionerCli());
-        addExtensions(cli);
+        CommandLine cli = commandLine(environment);
         cli.setOut(out);
         cli.setErr(err);
         cli.setExecutionExceptionHandler(ProvisionerCli::handle);
         return cli.execute(args);
+    }
+
+    /** Every command of this class path, reading settings from {@code environment}. */
+    static CommandLine commandLine(Map<String, String> environment) {
+        CommandLine cli = new CommandLine(new ProvisionerCli(environment));
+        ElsewhereCommand.addTo(cli);
+        addExtensions(cli);
+        return cli;
     }
 
     /** Subcommands of other jars on the class path (the demo's), each replacing a built-in of its name. */

@@ -2,6 +2,7 @@ package io.provisioner.cli;
 
 import io.provisioner.cli.ops.OffsetReset;
 import io.provisioner.core.config.ProvisionerConfig;
+import io.provisioner.runtime.KafkaClients;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;

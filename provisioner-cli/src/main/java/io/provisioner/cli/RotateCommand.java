@@ -8,6 +8,7 @@ import io.provisioner.core.crypto.KeyCipher;
 import io.provisioner.db.Database;
 import io.provisioner.db.JdbcKeyStore;
 import io.provisioner.db.RotationResult;
+import io.provisioner.runtime.Pipeline;
 import java.time.Clock;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;

@@ -1,13 +1,9 @@
 package io.provisioner.cli;
 
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.provisioner.core.config.ProvisionerConfig;
+import io.provisioner.runtime.Components;
+import io.provisioner.runtime.Service;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -28,31 +24,13 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Logger log = LoggerFactory.getLogger(RunCommand.class);
-        Set<Components> chosen = Components.parse(components);
-        ProvisionerConfig config = options.load();
-        PublishedDemoKey.refuseOutsideTheSimulator(config);
-        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        Pipeline pipeline = new Pipeline(config, chosen, registry, Pipeline.Overrides.none());
-        CountDownLatch stopped = new CountDownLatch(1);
-        OpsHttpServer ops =
-                new OpsHttpServer(config.http().bind(), config.http().port(), registry, pipeline::health);
-        Runtime.getRuntime()
-                .addShutdownHook(new Thread(
-                        () -> {
-                            log.info("shutting down");
-                            pipeline.close();
-                            ops.close();
-                            stopped.countDown();
-                        },
-                        "shutdown"));
-        pipeline.start();
-        log.info(
-                "running {}; /metrics and /health on {}:{}",
-                chosen,
-                config.http().bind(),
-                ops.port());
-        stopped.await();
+        Set<Components> chosen;
+        try {
+            chosen = Components.parse(components);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
+        Service.start(options.load(), chosen).awaitStop();
         return ProvisionerCli.OK;
     }
 }

@@ -9,6 +9,7 @@ import io.provisioner.db.JobFailure;
 import io.provisioner.db.Migrator;
 import io.provisioner.db.ProvisioningQueries;
 import io.provisioner.db.ratelimit.RateLimiters;
+import io.provisioner.runtime.Pipeline;
 import java.io.PrintWriter;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -20,6 +20,7 @@ import io.provisioner.db.Database;
 import io.provisioner.db.JdbcKeyStore;
 import io.provisioner.db.KeyAdoptionQueries;
 import io.provisioner.openrouter.OpenRouterClient;
+import io.provisioner.runtime.Pipeline;
 import io.provisioner.simulator.SimKey;
 import io.provisioner.testing.EdgeFunctionSchema;
 import io.provisioner.testing.Infra;

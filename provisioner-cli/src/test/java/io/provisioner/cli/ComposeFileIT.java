@@ -11,6 +11,7 @@ import com.networknt.schema.Schema;
 import com.networknt.schema.SchemaLocation;
 import com.networknt.schema.SchemaRegistry;
 import com.networknt.schema.SpecificationVersion;
+import io.provisioner.runtime.Components;
 import io.provisioner.testing.TestImages;
 import java.io.InputStream;
 import java.net.URI;
@@ -133,7 +134,8 @@ class ComposeFileIT {
         assertThat(sim)
                 .as("OPENROUTER_BASE_URL host %s is a service", api.getHost())
                 .isNotNull();
-        assertThat(strings(sim.get("command"))).contains("simulator", Integer.toString(api.getPort()));
+        assertThat(sim.path("build").path("target").asText()).isEqualTo("simulator");
+        assertThat(strings(sim.get("command"))).contains(Integer.toString(api.getPort()));
         assertThat(strings(sim.get("profiles"))).containsExactly("simulator");
     }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.provisioner.core.config.Settings;
+import io.provisioner.runtime.Components;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -88,7 +89,7 @@ final class ContainerFiles {
 
     /** Asserts that {@code args} is a command line of the runtime jar: picocli parses it, unknown options fail. */
     static void assertParses(List<String> args) {
-        CommandLine cli = new CommandLine(new ProvisionerCli());
+        CommandLine cli = ProvisionerCli.commandLine(Map.of());
         CommandLine.ParseResult parsed = cli.parseArgs(args.toArray(String[]::new));
         assertThat(parsed.hasSubcommand()).as("%s names a subcommand", args).isTrue();
         assertThat(parsed.subcommand().commandSpec().name()).as("%s", args).isNotEqualTo("dev");

@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.provisioner.cli.ContainerFiles.Instruction;
+import io.provisioner.runtime.OpsHttpServer;
+import io.provisioner.runtime.Pipeline;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,7 +25,7 @@ class DockerfileIT {
     @Test
     void imageRunsTheRuntimeJarAsNonRootWithDeclaredSettings() throws Exception {
         List<Instruction> file = ContainerFiles.dockerfile();
-        assertThat(all(file, "FROM")).hasSize(2);
+        assertThat(all(file, "FROM")).hasSize(4);
         List<Instruction> stage = ContainerFiles.finalStage(file);
         assertThat(stage.get(0).args()).matches("eclipse-temurin:(1[7-9]|[2-9][0-9])-jre");
         assertThat(all(file, "RUN").get(0).args()).contains("./mvnw", "-pl provisioner-cli", "package");
@@ -49,6 +51,33 @@ class DockerfileIT {
         assertThat(all(stage, "EXPOSE"))
                 .extracting(Instruction::args)
                 .containsExactly(env.get("PROVISIONER_HTTP_PORT"));
+    }
+
+    @Test
+    void simulatorImageRunsTheDemosJarNotTheRuntimeJar() throws Exception {
+        List<Instruction> file = ContainerFiles.dockerfile();
+        int from = -1;
+        for (int i = 0; i < file.size(); i++) {
+            if (file.get(i).keyword().equals("FROM") && file.get(i).args().endsWith(" AS simulator")) {
+                from = i;
+            }
+        }
+        assertThat(from).as("a stage named simulator").isNotNegative();
+        List<Instruction> stage = new java.util.ArrayList<>();
+        for (int i = from;
+                i < file.size() && (i == from || !file.get(i).keyword().equals("FROM"));
+                i++) {
+            stage.add(file.get(i));
+        }
+        List<String> entry =
+                ContainerFiles.jsonArray(all(stage, "ENTRYPOINT").get(0).args());
+        assertThat(entry.subList(entry.size() - 3, entry.size()))
+                .containsExactly("-jar", "/app/provisioner-dev.jar", "simulator");
+        assertThat(all(stage, "COPY"))
+                .extracting(Instruction::args)
+                .containsExactly(
+                        "--from=build-dev /src/provisioner-dev/target/provisioner-dev.jar /app/provisioner-dev.jar");
+        assertThat(all(stage, "USER").get(0).args()).doesNotMatch("(root|0)(:.*)?");
     }
 
     @Test

@@ -9,6 +9,8 @@ import io.provisioner.core.events.ProvisionRequest;
 import io.provisioner.core.events.RequestCodec;
 import io.provisioner.core.topics.RetryHeaders;
 import io.provisioner.core.topics.TopicCreator;
+import io.provisioner.runtime.Components;
+import io.provisioner.runtime.Pipeline;
 import io.provisioner.simulator.Fault;
 import io.provisioner.testing.Infra;
 import io.provisioner.testing.SharedInfra;

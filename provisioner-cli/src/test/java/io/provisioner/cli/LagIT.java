@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.provisioner.core.events.Json;
+import io.provisioner.runtime.Components;
+import io.provisioner.runtime.OpsHttpServer;
 import io.provisioner.testing.Infra;
 import io.provisioner.testing.SharedInfra;
 import java.time.Duration;

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.provisioner.core.crypto.KeyCipher;
 import io.provisioner.core.events.Json;
+import io.provisioner.runtime.Components;
 import io.provisioner.simulator.SimKey;
 import io.provisioner.simulator.SimRequest;
 import io.provisioner.testing.Infra;

@@ -4,6 +4,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.provisioner.core.config.ConfigSource;
 import io.provisioner.core.config.ProvisionerConfig;
+import io.provisioner.runtime.Components;
+import io.provisioner.runtime.Pipeline;
 import io.provisioner.simulator.OpenRouterSimulator;
 import io.provisioner.simulator.SimRequest;
 import io.provisioner.testing.Infra;
@@ -205,14 +207,8 @@ final class PipelineFixture implements AutoCloseable {
     CliRun cli(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        Map<String, String> before = ConfigOptions.environment;
-        ConfigOptions.environment = Map.copyOf(env);
-        try {
-            int exit = ProvisionerCli.execute(new PrintWriter(out, true), new PrintWriter(err, true), args);
-            return new CliRun(exit, out.toString(), err.toString());
-        } finally {
-            ConfigOptions.environment = before;
-        }
+        int exit = ProvisionerCli.execute(env, new PrintWriter(out, true), new PrintWriter(err, true), args);
+        return new CliRun(exit, out.toString(), err.toString());
     }
 
     long activeKeys() throws SQLException {

@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.provisioner.core.config.ConfigException;
 import io.provisioner.core.config.ConfigSource;
 import io.provisioner.core.config.ProvisionerConfig;
+import io.provisioner.runtime.PublishedDemoKey;
+import io.provisioner.simulator.OpenRouterSimulator;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -13,8 +15,9 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class ProvisionerCliTest {
 
@@ -22,14 +25,8 @@ class ProvisionerCliTest {
     private final StringWriter out = new StringWriter();
     private final StringWriter err = new StringWriter();
 
-    @AfterEach
-    void restoreEnvironment() {
-        ConfigOptions.environment = System.getenv();
-    }
-
     private int run(Map<String, String> env, String... args) {
-        ConfigOptions.environment = env;
-        return ProvisionerCli.execute(new PrintWriter(out, true), new PrintWriter(err, true), args);
+        return ProvisionerCli.execute(env, new PrintWriter(out, true), new PrintWriter(err, true), args);
     }
 
     private static Map<String, String> valid() {
@@ -40,22 +37,20 @@ class ProvisionerCliTest {
         return env;
     }
 
-    @Test
-    void devInTheRuntimeJarExitsTwoPointingAtTheLauncher() {
-        int code = run(Map.of(), "dev", "--owners", "5");
+    @ParameterizedTest
+    @ValueSource(strings = {"dev --owners 5", "bench --quick", "simulator --port 0"})
+    void theDemosCommandsInTheRuntimeJarExitTwoPointingAtTheLauncher(String line) {
+        String command = line.split(" ")[0];
+        int code = run(Map.of(), line.split(" "));
         assertThat(code).isEqualTo(2);
         assertThat(err.toString().strip())
-                .startsWith("error: the demo is not part of this jar")
-                .contains("./provisioner dev");
+                .startsWith("error: `" + command + "` is not part of this jar")
+                .contains("./provisioner " + command);
     }
 
     @Test
-    void benchInTheRuntimeJarExitsTwoPointingToTheLauncher() {
-        int code = run(Map.of(), "bench", "--quick");
-        assertThat(code).isEqualTo(2);
-        assertThat(err.toString().strip())
-                .startsWith("error: the benchmark is not part of this jar")
-                .contains("./provisioner bench");
+    void theRuntimeJarAcceptsThePublishedKeyWithTheSimulatorsOwnManagementKey() {
+        assertThat(PublishedDemoKey.SIMULATOR_MANAGEMENT_KEY).isEqualTo(OpenRouterSimulator.DEFAULT_MANAGEMENT_KEY);
     }
 
     @Test

@@ -6,6 +6,8 @@ import static org.awaitility.Awaitility.await;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.provisioner.core.config.ConfigSource;
 import io.provisioner.core.config.ProvisionerConfig;
+import io.provisioner.runtime.Components;
+import io.provisioner.runtime.Pipeline;
 import io.provisioner.simulator.SimRequest;
 import io.provisioner.testing.Infra;
 import io.provisioner.testing.SharedInfra;

@@ -17,7 +17,7 @@ class RuntimeJarIT {
     private static final Path JAR = Path.of("target", "provisioner.jar");
 
     @Test
-    void runtimeJarCarriesNoEmbeddedPostgresNorKafkaBroker() throws Exception {
+    void runtimeJarCarriesNoEmbeddedPostgresNorKafkaBrokerNorSimulator() throws Exception {
         assertThat(JAR).exists();
         try (JarFile jar = new JarFile(JAR.toFile())) {
             List<String> names = jar.stream().map(ZipEntry::getName).toList();
@@ -28,13 +28,39 @@ class RuntimeJarIT {
             assertThat(names).filteredOn(n -> n.startsWith("kafka/server/")).isEmpty();
             assertThat(names).filteredOn(n -> n.startsWith("scala/")).isEmpty();
             assertThat(names)
+                    .filteredOn(n -> n.startsWith("io/provisioner/simulator/"))
+                    .isEmpty();
+            assertThat(names)
+                    .filteredOn(n -> n.startsWith("io/provisioner/dev/"))
+                    .isEmpty();
+            assertThat(names)
                     .contains(
                             "io/provisioner/cli/ProvisionerCli.class",
-                            "io/provisioner/cli/SimulatorCommand.class",
+                            "io/provisioner/runtime/Service.class",
                             "org/apache/kafka/streams/KafkaStreams.class",
                             "io/debezium/embedded/async/AsyncEmbeddedEngine.class");
         }
         assertThat(Files.size(JAR)).as("runtime jar size in bytes").isLessThan(150L * 1024 * 1024);
+    }
+
+    @Test
+    void theDemosCommandsSayWhereTheyAre() throws Exception {
+        for (String command : List.of("dev", "bench", "simulator")) {
+            Process p = new ProcessBuilder(
+                            Path.of(System.getProperty("java.home"), "bin", "java")
+                                    .toString(),
+                            "-jar",
+                            JAR.toString(),
+                            command,
+                            "--port",
+                            "0")
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .start();
+            String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(p.exitValue()).as(command).isEqualTo(ProvisionerCli.USAGE);
+            assertThat(err).as(command).contains("./provisioner " + command, "provisioner-dev.jar");
+        }
     }
 
     @Test

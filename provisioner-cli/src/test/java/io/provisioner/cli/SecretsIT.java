@@ -5,6 +5,9 @@ import static org.awaitility.Awaitility.await;
 
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.provisioner.runtime.Components;
+import io.provisioner.runtime.OpsHttpServer;
+import io.provisioner.runtime.Pipeline;
 import io.provisioner.simulator.Fault;
 import io.provisioner.simulator.SimKey;
 import io.provisioner.testing.Infra;

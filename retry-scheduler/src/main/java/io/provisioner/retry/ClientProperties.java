@@ -19,7 +19,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 final class ClientProperties {
 
     /** The consumer group of CONTRACT section 6. */
-    static final String GROUP_ID = "retry-scheduler";
+    static final String GROUP_ID = RetryScheduler.GROUP_ID;
 
     /** Records per poll: only the head of each partition matters, so a handful is enough. */
     static final int MAX_POLL_RECORDS = 20;

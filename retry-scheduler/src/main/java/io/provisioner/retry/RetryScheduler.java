@@ -27,6 +27,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class RetryScheduler implements AutoCloseable {
 
+    /** The scheduler's consumer group, unless a test overrides {@code group.id}. */
+    public static final String GROUP_ID = "retry-scheduler";
+
     private static final Logger LOG = LoggerFactory.getLogger(RetryScheduler.class);
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(3);
 

@@ -1,0 +1,118 @@
+package io.provisioner.dev;
+
+import io.provisioner.simulator.OpenRouterSimulator;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * Everything {@code provisioner dev} needs and a user would otherwise run: an embedded PostgreSQL with
+ * logical replication, a one-node Kafka and the OpenRouter simulator, all on loopback, plus the demo's
+ * {@code organizations} and {@code teachers} tables.
+ */
+public final class DevEnvironment implements AutoCloseable {
+
+    private final Path workDir;
+    private final EmbeddedPostgres postgres;
+    private final EmbeddedKafka kafka;
+    private final OpenRouterSimulator simulator;
+
+    private DevEnvironment(
+            Path workDir, EmbeddedPostgres postgres, EmbeddedKafka kafka, OpenRouterSimulator simulator) {
+        this.workDir = workDir;
+        this.postgres = postgres;
+        this.kafka = kafka;
+        this.simulator = simulator;
+    }
+
+    public static DevEnvironment start() throws Exception {
+        Path dir = Files.createTempDirectory("provisioner-dev");
+        EmbeddedPostgres pg = EmbeddedPostgres.builder()
+                .setServerConfig("wal_level", "logical")
+                .setServerConfig("max_replication_slots", "10")
+                .setServerConfig("max_wal_senders", "10")
+                .setServerConfig("max_connections", "200")
+                // PostgreSQL's own default (zonky's is off): with it off, a commit reaches logical decoding
+                // only when the WAL writer flushes it, up to wal_writer_delay (200 ms) later
+                .setServerConfig("synchronous_commit", "on")
+                .start();
+        EmbeddedKafka kafka = EmbeddedKafka.start(dir.resolve("kafka"));
+        OpenRouterSimulator sim = OpenRouterSimulator.start();
+        DevEnvironment env = new DevEnvironment(dir, pg, kafka, sim);
+        env.createOwnerTables();
+        return env;
+    }
+
+    private void createOwnerTables() throws SQLException {
+        try (Connection c = connect();
+                Statement s = c.createStatement()) {
+            s.execute("create table if not exists public.organizations (id uuid primary key, name text not null)");
+            s.execute("create table if not exists public.teachers (id uuid primary key, name text not null,"
+                    + " organization_id uuid references public.organizations(id) on delete cascade)");
+        }
+    }
+
+    public Connection connect() throws SQLException {
+        return postgres.getPostgresDatabase().getConnection();
+    }
+
+    /**
+     * The environment the pipeline reads in the demo: the servers above and a fresh encryption key.
+     * Settings the user exported win (e.g. {@code OR_RATE_PER_SEC}).
+     */
+    public Map<String, String> settings(Map<String, String> userEnv) {
+        Map<String, String> env = new LinkedHashMap<>();
+        byte[] key = new byte[32];
+        new SecureRandom().nextBytes(key);
+        env.put("OR_RATE_PER_SEC", "20");
+        env.put("OR_BACKOFF_INITIAL_MS", "2000");
+        env.put("OR_BACKOFF_MAX_MS", "30000");
+        env.put("PROVISIONER_HTTP_PORT", "0");
+        env.put("PROVISIONER_PARTITIONS", "3");
+        env.put("CDC_HEARTBEAT_INTERVAL_MS", "2000");
+        env.putAll(userEnv);
+        env.put("DATABASE_URL", postgres.getJdbcUrl("postgres", "postgres"));
+        env.put("DATABASE_USER", "postgres");
+        env.put("DATABASE_PASSWORD", "postgres");
+        env.put("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
+        env.put("OPENROUTER_BASE_URL", simulator.baseUrl());
+        env.put("OPENROUTER_PROVISIONING_KEY", simulator.managementKey());
+        env.put("PROVISIONER_ENCRYPTION_KEY", Base64.getEncoder().encodeToString(key));
+        env.put("PROVISIONER_STATE_DIR", workDir.resolve("streams").toString());
+        env.remove("OPENROUTER_MANAGEMENT_KEY");
+        return env;
+    }
+
+    /** The embedded PostgreSQL as a URL that psql and DATABASE_URL both take. */
+    public String databaseUrl() {
+        return "postgresql://postgres:postgres@localhost:" + postgres.getPort() + "/postgres";
+    }
+
+    public OpenRouterSimulator simulator() {
+        return simulator;
+    }
+
+    public String bootstrapServers() {
+        return kafka.bootstrapServers();
+    }
+
+    @Override
+    public void close() throws IOException {
+        simulator.close();
+        kafka.close();
+        postgres.close();
+        try (Stream<Path> files = Files.walk(workDir)) {
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+}

@@ -1,0 +1,52 @@
+package io.provisioner.dev;
+
+import io.provisioner.cli.ProvisionerCli;
+import io.provisioner.simulator.OpenRouterSimulator;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code provisioner simulator}: the OpenRouter simulator alone. */
+@Command(
+        name = "simulator",
+        mixinStandardHelpOptions = true,
+        description = "Run the OpenRouter key-management simulator alone.")
+final class SimulatorCommand implements Callable<Integer> {
+
+    @Option(
+            names = "--port",
+            defaultValue = "8090",
+            description = "port (default ${DEFAULT-VALUE}; 0 picks a free one)")
+    int port;
+
+    @Option(names = "--bind", defaultValue = "127.0.0.1", description = "address (default ${DEFAULT-VALUE})")
+    String bind;
+
+    @Option(
+            names = "--management-key",
+            defaultValue = OpenRouterSimulator.DEFAULT_MANAGEMENT_KEY,
+            description = "the bearer token it accepts (default ${DEFAULT-VALUE})")
+    String key;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        CountDownLatch stop = new CountDownLatch(1);
+        try (OpenRouterSimulator sim = OpenRouterSimulator.start(bind, port, key)) {
+            Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown, "simulator-stop"));
+            spec.commandLine()
+                    .getOut()
+                    .printf(
+                            "OpenRouter simulator on %s%n  OPENROUTER_BASE_URL=%s%n  OPENROUTER_PROVISIONING_KEY=<the --management-key>%n",
+                            sim.baseUrl(), sim.baseUrl());
+            spec.commandLine().getOut().flush();
+            stop.await();
+        }
+        return ProvisionerCli.OK;
+    }
+}

@@ -1,0 +1,89 @@
+package io.provisioner.dev.bench;
+
+import io.provisioner.simulator.OpenRouterSimulator;
+import io.provisioner.simulator.SimRequest;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+
+/** What every scenario shares: the settings of the servers, the simulator, the sizes, waiting. */
+final class BenchContext {
+    static final Duration SIM_LATENCY = Duration.ofMillis(20);
+
+    final Map<String, String> base;
+    final OpenRouterSimulator simulator;
+    final Sizes sizes;
+    private final String run = Integer.toHexString(ThreadLocalRandom.current().nextInt(0x10000, 0xfffff));
+
+    BenchContext(Map<String, String> base, OpenRouterSimulator simulator, Sizes sizes) {
+        this.base = base;
+        this.simulator = simulator;
+        this.sizes = sizes;
+    }
+
+    /** A fresh pipeline named {@code bench_<scenario>_<run>}, with a reset simulator answering in 20 ms. */
+    BenchPipeline pipeline(String scenario, Map<String, String> settings) throws SQLException {
+        simulator.reset();
+        simulator.setLatency(SIM_LATENCY);
+        return new BenchPipeline("bench_" + scenario + "_" + run, base, settings);
+    }
+
+    /** Waits until {@code owners} keys are stored, or {@code timeout}; returns whether they were. */
+    static boolean awaitKeys(BenchPipeline p, long owners, Duration timeout) throws Exception {
+        return await(() -> p.tables().storedKeys() >= owners, timeout);
+    }
+
+    interface Check {
+        boolean done() throws Exception;
+    }
+
+    static boolean await(Check check, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!check.done()) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            Thread.sleep(50);
+        }
+        return true;
+    }
+
+    /** Arrival times at the simulator of every {@code POST /keys} since the last reset, ascending. */
+    List<Instant> creates() {
+        return simulator.requests().stream()
+                .filter(r -> r.method().equals("POST") && r.path().endsWith("/keys"))
+                .map(SimRequest::at)
+                .sorted()
+                .toList();
+    }
+
+    /** Calls per second from the first to the last of {@code times}: (n - 1) / span. */
+    static double perSecond(List<Instant> times) {
+        if (times.size() < 2) {
+            return Double.NaN;
+        }
+        double span =
+                Duration.between(times.get(0), times.get(times.size() - 1)).toNanos() / 1e9;
+        return span <= 0 ? Double.NaN : (times.size() - 1) / span;
+    }
+
+    /** The most of {@code times} (ascending) in any window [t, t + 1 s). */
+    static int busiestSecond(List<Instant> times) {
+        int best = 0;
+        int j = 0;
+        for (int i = 0; i < times.size(); i++) {
+            Instant end = times.get(i).plusSeconds(1);
+            if (j < i) {
+                j = i;
+            }
+            while (j < times.size() && times.get(j).isBefore(end)) {
+                j++;
+            }
+            best = Math.max(best, j - i);
+        }
+        return best;
+    }
+}

@@ -1,0 +1,50 @@
+package io.provisioner.dev.bench;
+
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** Where and when the figures were taken: cores, memory, load, JVM, servers. */
+final class Machine {
+    private Machine() {}
+
+    static Map<String, String> describe(boolean quick, boolean external) {
+        Map<String, String> out = new LinkedHashMap<>();
+        out.put("date", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
+        out.put("mode", quick ? "quick (tiny sizes, figures not meaningful)" : "full");
+        out.put("cpus", Integer.toString(Runtime.getRuntime().availableProcessors()));
+        out.put(
+                "load average",
+                String.format(
+                        java.util.Locale.ROOT,
+                        "%.1f",
+                        ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage()));
+        out.put("memory", memTotal());
+        out.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
+        out.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
+        out.put("max heap", Runtime.getRuntime().maxMemory() / (1024 * 1024) + " MiB");
+        out.put(
+                "servers",
+                external
+                        ? "DATABASE_URL and KAFKA_BOOTSTRAP_SERVERS"
+                        : "embedded PostgreSQL, in-process Kafka (this JVM)");
+        out.put("simulator", "in-process, 20 ms per answer unless stated");
+        return out;
+    }
+
+    private static String memTotal() {
+        try {
+            return Files.readAllLines(Path.of("/proc/meminfo")).stream()
+                    .filter(l -> l.startsWith("MemTotal:"))
+                    .map(l -> Long.parseLong(l.replaceAll("[^0-9]", "")) / 1024 + " MiB")
+                    .findFirst()
+                    .orElse("unknown");
+        } catch (Exception e) {
+            return "unknown";
+        }
+    }
+}

@@ -1,0 +1,45 @@
+package io.provisioner.dev.bench;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+/** Counts the committed records of one topic, all partitions, from the beginning. Not thread-safe. */
+final class TopicCounter implements AutoCloseable {
+    private final KafkaConsumer<byte[], byte[]> reader;
+    private final String topic;
+    private long count;
+
+    TopicCounter(Map<String, Object> kafkaProperties, String topic) {
+        Map<String, Object> props = new HashMap<>(kafkaProperties);
+        props.put("enable.auto.commit", "false");
+        props.put("isolation.level", "read_committed");
+        props.put("max.poll.records", "5000");
+        props.put("client.id", "bench-reader-" + UUID.randomUUID());
+        this.reader = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        this.topic = topic;
+    }
+
+    /** Reads what arrived within 100 ms and returns the records counted so far; the topic must exist. */
+    long count() {
+        if (reader.assignment().isEmpty()) {
+            List<TopicPartition> parts = reader.partitionsFor(topic).stream()
+                    .map(i -> new TopicPartition(i.topic(), i.partition()))
+                    .toList();
+            reader.assign(parts);
+            reader.seekToBeginning(parts);
+        }
+        count += reader.poll(Duration.ofMillis(100)).count();
+        return count;
+    }
+
+    @Override
+    public void close() {
+        reader.close();
+    }
+}

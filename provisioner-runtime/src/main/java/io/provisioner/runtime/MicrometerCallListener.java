@@ -1,0 +1,46 @@
+package io.provisioner.runtime;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.provisioner.openrouter.CallListener;
+import java.time.Duration;
+
+/**
+ * Counts every OpenRouter call as {@code provisioner_api_calls_total{method,endpoint,status}} and times
+ * it as the histogram {@code provisioner_api_call_duration_seconds{method,endpoint,status}}; {@code
+ * status} is the HTTP status, or {@code io_error} when no complete answer came. Thread-safe.
+ */
+final class MicrometerCallListener implements CallListener {
+
+    private static final Duration[] BUCKETS = {
+        Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500),
+        Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(5), Duration.ofSeconds(10),
+        Duration.ofSeconds(30)
+    };
+
+    private final MeterRegistry registry;
+
+    MicrometerCallListener(MeterRegistry registry) {
+        this.registry = registry;
+    }
+
+    @Override
+    public void onCall(String operation, int status, Duration elapsed) {
+        int space = operation.indexOf(' ');
+        String method = space < 0 ? operation : operation.substring(0, space);
+        String endpoint = space < 0 ? "" : operation.substring(space + 1);
+        String code = status < 0 ? "io_error" : Integer.toString(status);
+        Counter.builder("provisioner.api.calls")
+                .description("OpenRouter management API calls, by HTTP method, endpoint and status")
+                .tags("method", method, "endpoint", endpoint, "status", code)
+                .register(registry)
+                .increment();
+        Timer.builder("provisioner.api.call.duration")
+                .description("duration of OpenRouter management API calls")
+                .tags("method", method, "endpoint", endpoint, "status", code)
+                .serviceLevelObjectives(BUCKETS)
+                .register(registry)
+                .record(elapsed);
+    }
+}

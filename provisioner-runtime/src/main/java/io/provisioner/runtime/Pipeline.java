@@ -1,0 +1,318 @@
+package io.provisioner.runtime;
+
+import com.zaxxer.hikari.HikariDataSource;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.provisioner.cdc.CdcBridge;
+import io.provisioner.core.config.DatabaseWaits;
+import io.provisioner.core.config.ProvisionerConfig;
+import io.provisioner.core.ports.KeysApi;
+import io.provisioner.core.ports.RateLimiter;
+import io.provisioner.core.topics.TopicCreator;
+import io.provisioner.db.CapturedTables;
+import io.provisioner.db.Database;
+import io.provisioner.db.IntentFence;
+import io.provisioner.db.JdbcKeyStore;
+import io.provisioner.db.Migrator;
+import io.provisioner.db.ProvisioningQueries;
+import io.provisioner.db.SweepPasses;
+import io.provisioner.db.ratelimit.RateLimiters;
+import io.provisioner.openrouter.OpenRouterClient;
+import io.provisioner.retry.RetryScheduler;
+import io.provisioner.runtime.sweep.OrphanSweep;
+import io.provisioner.runtime.sweep.RateLimitedKeysApi;
+import io.provisioner.runtime.sweep.RequestPublisher;
+import io.provisioner.runtime.sweep.SweepSource;
+import io.provisioner.runtime.sweep.Sweeper;
+import io.provisioner.stream.ProvisionerStreamApp;
+import io.provisioner.stream.internals.StreamsProperties;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import javax.sql.DataSource;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Wires and runs the chosen components in this process from one {@link ProvisionerConfig}. Used by
+ * {@code provisioner run}, {@code provisioner dev} and the end-to-end tests. Not thread-safe; start
+ * once, close once.
+ */
+public final class Pipeline implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Pipeline.class);
+    /** Part of the configured rate the sweep's listings may take: provisioning keeps the rest. */
+    public static final double SWEEP_SHARE = 0.1;
+
+    private final ProvisionerConfig config;
+    private final Set<Components> components;
+    private final MeterRegistry registry;
+    private final Overrides overrides;
+    private final List<AutoCloseable> closeables = new ArrayList<>();
+    private HikariDataSource dataSource;
+    private DatabaseProbe database;
+    private CdcBridge cdc;
+    private ProvisionerStreamApp stream;
+    private RetryScheduler retry;
+    private RateLimiter limiter;
+
+    /**
+     * Client settings that tests and the demo change without touching the contract's names: the Streams
+     * application id, the scheduler's group id, and so on.
+     */
+    public record Overrides(Map<String, Object> streams, Map<String, Object> retry, Map<String, Object> cdcProducer) {
+        public static Overrides none() {
+            return new Overrides(Map.of(), Map.of(), Map.of());
+        }
+    }
+
+    public Pipeline(ProvisionerConfig config, Set<Components> components, MeterRegistry registry, Overrides overrides) {
+        this.config = config;
+        this.components = components;
+        this.registry = registry;
+        this.overrides = overrides;
+        registry.config().meterFilter(new PromtoolFriendlyNames());
+    }
+
+    /** Validates what the chosen components require, migrates the database, creates topics, starts. */
+    public Pipeline start() {
+        config.requireDatabase();
+        if (components.contains(Components.PROVISIONER)) {
+            config.openRouter().requireKey();
+            config.requireCipher();
+        }
+        // every wait bounded: an operator's row lock or a dead connection costs one record a retry
+        dataSource = Database.open(config.requireDatabase(), "provisioner", poolSize(), DatabaseWaits.PIPELINE);
+        closeables.add(dataSource);
+        Migrator.migrate(dataSource, schema());
+        CapturedTables.requireCapturable(dataSource, config.cdc().tables());
+        database = DatabaseProbe.start(dataSource);
+        closeables.add(database);
+        TopicCreator.ensure(
+                new HashMap<>(config.kafka().baseProperties()),
+                config.topics(),
+                config.kafka().partitions());
+        if (components.contains(Components.RETRY)) {
+            retry = new RetryScheduler(config, registry, Clock.systemUTC(), overrides.retry());
+            retry.start();
+            closeables.add(retry);
+        }
+        if (components.contains(Components.PROVISIONER)) {
+            startProvisioner();
+        }
+        if (components.contains(Components.CDC)) {
+            cdc = new CdcBridge(config, overrides.cdcProducer(), registry);
+            cdc.start();
+            closeables.add(cdc);
+            startSweep();
+        }
+        closeables.add(Observability.start(
+                config,
+                registry,
+                String.valueOf(overrides.streams().getOrDefault("application.id", ProvisionerStreamApp.APPLICATION_ID)),
+                String.valueOf(overrides.retry().getOrDefault("group.id", RetryScheduler.GROUP_ID)),
+                components.stream()
+                        .map(c -> c.name().toLowerCase(java.util.Locale.ROOT))
+                        .toList(),
+                this::health));
+        LOG.info("started {}", components);
+        return this;
+    }
+
+    private void startProvisioner() {
+        OpenRouterClient api = OpenRouterClient.create(config.openRouter(), new MicrometerCallListener(registry));
+        closeables.add(api);
+        RateLimiter limiter = new MeteredRateLimiter(rateLimiter(), registry);
+        ThrottledGauge.register(registry, limiter);
+        JdbcKeyStore store =
+                new JdbcKeyStore(dataSource, schema(), config.requireCipher(), ownerTables(config), Clock.systemUTC());
+        stream =
+                new ProvisionerStreamApp(config, api, store, limiter, registry, Clock.systemUTC(), overrides.streams());
+        stream.start();
+        closeables.add(stream);
+    }
+
+    /**
+     * The anti-entropy sweep runs beside the active cdc-bridge only, every PROVISIONER_SWEEP_INTERVAL; the
+     * orphan sweep's full pass, when one is due, runs on a thread of its own so that its listing of the
+     * whole account delays neither the sweep nor its incremental orphan passes.
+     */
+    private void startSweep() {
+        Duration every = config.sweepInterval();
+        if (every.isZero()) {
+            return;
+        }
+        ProvisioningQueries queries = new ProvisioningQueries(dataSource, schema(), ownerTables(config));
+        KafkaProducer<String, byte[]> producer = KafkaClients.producer(config, new StringSerializer());
+        closeables.add(producer);
+        OrphanSweep orphans = orphanSweep(queries, producer);
+        Sweeper sweeper = new Sweeper(
+                new SweepSource(
+                        queries,
+                        () -> KafkaClients.reader(config),
+                        config.topics().dlt().name()),
+                publisher(producer),
+                orphans == null ? null : () -> orphans.incremental().fixed(),
+                Clock.systemUTC(),
+                every,
+                Duration.ofMinutes(10),
+                registry);
+        schedule("sweep", every, sweeper::sweep);
+        if (orphans != null) {
+            schedule("sweep-full", every, orphans::fullIfDue);
+        }
+    }
+
+    /** Runs {@code task} every {@code every} on a daemon thread of its own, while this process leads CDC. */
+    private void schedule(String name, Duration every, Callable<?> task) {
+        ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        });
+        closeables.add(() -> {
+            timer.shutdownNow();
+            timer.awaitTermination(10, TimeUnit.SECONDS);
+        });
+        timer.scheduleWithFixedDelay(
+                () -> {
+                    try {
+                        if (cdc.isActive()) {
+                            task.call();
+                        }
+                    } catch (Exception e) {
+                        LOG.warn("{} failed; next in {}", name, every, e);
+                    }
+                },
+                every.toMillis(),
+                every.toMillis(),
+                TimeUnit.MILLISECONDS);
+    }
+
+    private RequestPublisher publisher(KafkaProducer<String, byte[]> producer) {
+        return new RequestPublisher(producer, config.topics().requestsRaw().name(), Clock.systemUTC(), "sweep");
+    }
+
+    /**
+     * Null when this process has no management key: only the provisioner's processes can list keys then.
+     * Its passes share one {@link RateLimitedKeysApi}, so together they take at most {@link #SWEEP_SHARE}.
+     */
+    private OrphanSweep orphanSweep(ProvisioningQueries queries, KafkaProducer<String, byte[]> producer) {
+        if (config.openRouter().managementKey().isEmpty()) {
+            LOG.info("no OpenRouter management key here: the sweep does not look for orphan keys");
+            return null;
+        }
+        OpenRouterClient client = OpenRouterClient.create(config.openRouter(), new MicrometerCallListener(registry));
+        closeables.add(client);
+        KeysApi api =
+                new RateLimitedKeysApi(client, rateLimiter(), config.throttle().ratePerSecond(), SWEEP_SHARE);
+        return new OrphanSweep(
+                api,
+                queries,
+                new SweepPasses(dataSource, schema()),
+                new IntentFence(dataSource, schema(), Clock.systemUTC()),
+                config.keyNames(),
+                () -> publisher(producer),
+                Clock.systemUTC(),
+                config.orphanGrace());
+    }
+
+    /** This process's one limiter of OpenRouter calls, shared by the provisioner and the sweep. */
+    private synchronized RateLimiter rateLimiter() {
+        if (limiter == null) {
+            limiter = rateLimiter(config, dataSource);
+        }
+        return limiter;
+    }
+
+    /** The limiter of {@code OR_RATE_LIMITER}: with {@code postgres}, the bucket every instance and command shares. */
+    public static RateLimiter rateLimiter(ProvisionerConfig config, DataSource ds) {
+        // one Retry-After pauses every caller briefly; the request that got it waits on alone
+        Duration sharedPause = RateLimiters.sharedPause(config.retry().maxDelay());
+        return config.throttle().limiter() == ProvisionerConfig.RateLimiterKind.LOCAL
+                ? RateLimiters.local(config.throttle().ratePerSecond(), sharedPause)
+                : RateLimiters.postgres(ds, schemaOf(config), config.throttle().ratePerSecond(), sharedPause);
+    }
+
+    private int poolSize() {
+        return 2
+                // a connection per stream thread, and the rate limiter, sweep and probes beside them
+                + (components.contains(Components.PROVISIONER) ? StreamsProperties.streamThreads(config) + 2 : 0)
+                + (components.contains(Components.CDC) ? 2 : 0);
+    }
+
+    /** The schema of the source tables, where the provisioner's own objects live too (CONTRACT section 4). */
+    public static String schemaOf(ProvisionerConfig config) {
+        String first =
+                config.cdc().tables().keySet().stream().sorted().findFirst().orElse("public.organizations");
+        return first.substring(0, first.indexOf('.'));
+    }
+
+    private String schema() {
+        return schemaOf(config);
+    }
+
+    /** Owner type to schema-qualified table: the inverse of {@code CDC_TABLES}. */
+    public static Map<String, String> ownerTables(ProvisionerConfig config) {
+        Map<String, String> out = new LinkedHashMap<>();
+        config.cdc().tables().forEach((table, type) -> out.put(type, table));
+        return out;
+    }
+
+    /** Per component: healthy or not, with a reason. */
+    public Map<String, Health> health() {
+        Map<String, Health> out = new LinkedHashMap<>();
+        if (database != null) {
+            out.put("database", database.health());
+        }
+        if (cdc != null) {
+            out.put("cdc", new Health(cdc.isHealthy(), cdc.isActive() ? "active" : "standby"));
+        }
+        if (stream != null) {
+            Instant throttledUntil =
+                    limiter == null ? null : limiter.throttledUntil().orElse(null);
+            out.put("provisioner", new Health(stream.healthy(), stream.healthDetail(), throttledUntil));
+        }
+        if (retry != null) {
+            out.put("retry", new Health(retry.healthy(), retry.healthy() ? "running" : "stopped"));
+        }
+        return out;
+    }
+
+    /**
+     * @param throttledUntil while OpenRouter's {@code Retry-After} pauses the component's calls, when that
+     *     pause ends; null when it is not throttled. A throttled component is still healthy.
+     */
+    public record Health(boolean up, String detail, Instant throttledUntil) {
+        public Health(boolean up, String detail) {
+            this(up, detail, null);
+        }
+    }
+
+    public HikariDataSource dataSource() {
+        return dataSource;
+    }
+
+    @Override
+    public void close() {
+        for (int i = closeables.size() - 1; i >= 0; i--) {
+            try {
+                closeables.get(i).close();
+            } catch (Exception e) {
+                LOG.warn("error while stopping {}", closeables.get(i).getClass().getSimpleName(), e);
+            }
+        }
+        closeables.clear();
+    }
+}
