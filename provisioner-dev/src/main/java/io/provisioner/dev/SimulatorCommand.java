@@ -1,20 +1,23 @@
 package io.provisioner.dev;
 
+import io.provisioner.cli.CliExtension;
 import io.provisioner.cli.ProvisionerCli;
 import io.provisioner.simulator.OpenRouterSimulator;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code provisioner simulator}: the OpenRouter simulator alone. */
+/**
+ * {@code provisioner simulator}: the OpenRouter simulator alone. In {@code provisioner-dev.jar}, not in the runtime
+ * jar; found as a {@link CliExtension}.
+ */
 @Command(
         name = "simulator",
         mixinStandardHelpOptions = true,
         description = "Run the OpenRouter key-management simulator alone.")
-final class SimulatorCommand implements Callable<Integer> {
+public final class SimulatorCommand implements CliExtension {
 
     @Option(
             names = "--port",

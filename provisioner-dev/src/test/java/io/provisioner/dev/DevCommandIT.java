@@ -3,9 +3,13 @@ package io.provisioner.dev;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.provisioner.cli.ProvisionerCli;
+import io.provisioner.simulator.OpenRouterSimulator;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -81,6 +85,30 @@ class DevCommandIT {
             int lag = ProvisionerCli.execute(
                     env, new PrintWriter(new StringWriter(), true), new PrintWriter(statusErr, true), "lag");
             assertThat(lag).as("lag: %s", statusErr).isZero();
+        } finally {
+            p.destroy();
+            p.waitFor(30, TimeUnit.SECONDS);
+            p.destroyForcibly();
+            Files.deleteIfExists(log);
+        }
+    }
+
+    @Test
+    void simulatorRunsFromTheDevJar() throws Exception {
+        Path log = Files.createTempFile("dev-jar", ".log");
+        Process p = DevJarRun.start(log, "simulator", "--port", "0");
+        try {
+            String out = awaitOutput(log, "OPENROUTER_BASE_URL=", Duration.ofMinutes(1));
+            Matcher url = Pattern.compile("OPENROUTER_BASE_URL=(\\S+)").matcher(out);
+            assertThat(url.find()).isTrue();
+            HttpResponse<String> keys = HttpClient.newHttpClient()
+                    .send(
+                            HttpRequest.newBuilder(URI.create(url.group(1) + "/keys"))
+                                    .header("Authorization", "Bearer " + OpenRouterSimulator.DEFAULT_MANAGEMENT_KEY)
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString());
+            assertThat(keys.statusCode()).isEqualTo(200);
+            assertThat(keys.body()).contains("\"data\"");
         } finally {
             p.destroy();
             p.waitFor(30, TimeUnit.SECONDS);
