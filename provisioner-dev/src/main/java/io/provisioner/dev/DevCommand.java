@@ -107,7 +107,7 @@ public final class DevCommand implements CliExtension {
         out.printf("  PostgreSQL  %s%n", db);
         out.printf("              psql '%s'%n", db);
         out.printf("              insert into organizations (id, name) values (gen_random_uuid(), 'Acme');"
-                + " select * from ai_provider_keys;%n");
+                + " select owner_type, owner_id, key_label, created_at from ai_provider_keys;%n");
         out.printf(
                 "  Kafka       %s (topics %s.*)%n",
                 env.bootstrapServers(), config.topics().prefix());
