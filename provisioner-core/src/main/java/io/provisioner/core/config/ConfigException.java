@@ -1,6 +1,9 @@
 package io.provisioner.core.config;
 
-/** A setting is missing or invalid. The message names the setting and never contains a secret value. */
+/**
+ * A setting (or a command-line option) is missing or invalid. The message names it and never contains a
+ * secret value.
+ */
 public class ConfigException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
