@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.provisioner.core.config.ConfigException;
 import io.provisioner.core.config.ConfigSource;
 import io.provisioner.core.config.ProvisionerConfig;
+import io.provisioner.core.config.Setting;
+import io.provisioner.core.config.Settings;
 import io.provisioner.runtime.PublishedDemoKey;
 import io.provisioner.simulator.OpenRouterSimulator;
 import java.io.PrintWriter;
@@ -176,6 +178,19 @@ class ProvisionerCliTest {
                 .doesNotContain(GOOD_KEY)
                 .doesNotContain("s3cr3t-pw")
                 .doesNotContain("kpw");
+    }
+
+    /** The rule comes from the declaration that enforces it, so each line shows what its setting accepts. */
+    @Test
+    void configPrintsEverySettingsRuleBesideItsMeaning() {
+        assertThat(run(valid(), "config")).isEqualTo(0);
+        Map<String, String> lines = new HashMap<>();
+        out.toString().lines().forEach(l -> lines.put(l.split(" ", 2)[0], l));
+        for (Setting s : Settings.ALL) {
+            assertThat(lines.get(s.env())).as(s.env()).isNotNull().contains(s.doc() + " (" + s.rule() + ")");
+        }
+        assertThat(lines.get("OR_BATCH_SIZE")).contains("(int, 1 to 10000) [default 5]");
+        assertThat(lines.get("PROVISIONER_DLT_RETENTION")).contains("(duration, -1 or 1m to 3650d) [default -1]");
     }
 
     @Test

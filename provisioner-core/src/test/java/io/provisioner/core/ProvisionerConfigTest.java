@@ -154,9 +154,9 @@ class ProvisionerConfigTest {
     /** Every numeric setting of {@link Settings#ALL}, so that a new one is checked without being listed. */
     private static List<Setting> numericSettings() {
         return Settings.ALL.stream()
-                .filter(s -> s.type().equals("int")
-                        || s.type().equals("decimal")
-                        || s.type().startsWith("duration"))
+                .filter(s -> s.type() == Setting.Type.INT
+                        || s.type() == Setting.Type.DECIMAL
+                        || s.type() == Setting.Type.DURATION)
                 .toList();
     }
 

@@ -7,7 +7,6 @@ import io.provisioner.core.ports.LimitReset;
 import io.provisioner.core.retry.RetryPolicy;
 import io.provisioner.core.topics.Topics;
 import java.math.BigDecimal;
-import java.math.RoundingMode;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -104,32 +103,19 @@ public record ProvisionerConfig(
 
     public record Http(String bind, int port) {}
 
-    /** The longest spacing of calls, OR_DELAY_MS's maximum; OR_RATE_PER_SEC may not be slower. */
-    static final Duration MAX_DELAY = Duration.ofHours(1);
-
-    static final BigDecimal MIN_RATE = BigDecimal.ONE.divide(BigDecimal.valueOf(3600), 9, RoundingMode.UP);
-    static final BigDecimal MAX_RATE = BigDecimal.valueOf(10_000);
-    static final BigDecimal MAX_MULTIPLIER = BigDecimal.valueOf(100);
-    static final Duration MIN_SWEEP = Duration.ofMillis(100);
-    static final Duration MAX_SWEEP = Duration.ofDays(7);
-    static final Duration MAX_GRACE = Duration.ofDays(30);
-    static final Duration MAX_DLT_RETENTION = Duration.ofDays(3650);
-    static final Duration MIN_RETRY_AFTER = Duration.ofSeconds(1);
-    static final Duration MAX_RETRY_AFTER = Duration.ofDays(1);
-
     /** Reads the environment. */
     public static ProvisionerConfig fromEnvironment() {
         return from(ConfigSource.fromEnvironment());
     }
 
+    /** Reads every setting through its declaration in {@link Settings}. */
     public static ProvisionerConfig from(ConfigSource source) {
         Parse p = new Parse(source);
-        int maxAttempts = p.intIn(Settings.OR_MAX_ATTEMPTS, 1, 50);
-        Duration initial = Duration.ofMillis(p.intIn(Settings.OR_BACKOFF_INITIAL_MS, 1, Integer.MAX_VALUE));
-        Duration max = Duration.ofMillis(p.intIn(Settings.OR_BACKOFF_MAX_MS, 1, Integer.MAX_VALUE));
-        double multiplier = p.decimalIn(Settings.OR_BACKOFF_MULTIPLIER, BigDecimal.ONE, MAX_MULTIPLIER, 6)
-                .orElseThrow()
-                .doubleValue();
+        int maxAttempts = p.integer(Settings.OR_MAX_ATTEMPTS);
+        Duration initial = Duration.ofMillis(p.integer(Settings.OR_BACKOFF_INITIAL_MS));
+        Duration max = Duration.ofMillis(p.integer(Settings.OR_BACKOFF_MAX_MS));
+        double multiplier =
+                p.decimal(Settings.OR_BACKOFF_MULTIPLIER).orElseThrow().doubleValue();
         if (max.compareTo(initial) < 0) {
             throw new ConfigException(Settings.OR_BACKOFF_MAX_MS.env(), "must not be less than OR_BACKOFF_INITIAL_MS");
         }
@@ -148,24 +134,18 @@ public record ProvisionerConfig(
                 new Throttle(
                         rate(p),
                         p.choice(Settings.OR_RATE_LIMITER, RateLimiterKind.class),
-                        p.intIn(Settings.OR_BATCH_SIZE, 1, 10_000)),
-                new RetryPolicy(
-                        maxAttempts,
-                        initial,
-                        multiplier,
-                        max,
-                        p.durationIn(Settings.OR_MAX_RETRY_AFTER, MIN_RETRY_AFTER, MAX_RETRY_AFTER, false)),
+                        p.integer(Settings.OR_BATCH_SIZE)),
+                new RetryPolicy(maxAttempts, initial, multiplier, max, p.duration(Settings.OR_MAX_RETRY_AFTER)),
                 new Limits(
-                        new KeyLimits(limit(p, Settings.OR_ORG_LIMIT), reset),
-                        new KeyLimits(limit(p, Settings.OR_TEACHER_LIMIT), reset)),
+                        new KeyLimits(p.decimal(Settings.OR_ORG_LIMIT).orElseThrow(), reset),
+                        new KeyLimits(p.decimal(Settings.OR_TEACHER_LIMIT).orElseThrow(), reset)),
                 cdc(p),
-                new Http(p.required(Settings.PROVISIONER_HTTP_BIND), p.intIn(Settings.PROVISIONER_HTTP_PORT, 0, 65535)),
-                p.durationIn(Settings.PROVISIONER_SWEEP_INTERVAL, MIN_SWEEP, MAX_SWEEP, true),
+                new Http(p.required(Settings.PROVISIONER_HTTP_BIND), p.integer(Settings.PROVISIONER_HTTP_PORT)),
+                p.duration(Settings.PROVISIONER_SWEEP_INTERVAL),
                 orphanGrace(p, openRouter),
-                dltRetention(p),
-                keyNames(p),
-                p.string(Settings.PROVISIONER_STATE_DIR)
-                        .map(Path::of)
+                p.durationOrNone(Settings.PROVISIONER_DLT_RETENTION),
+                new KeyNames(p.string(Settings.OR_KEY_NAME_PREFIX).orElse("")),
+                p.path(Settings.PROVISIONER_STATE_DIR)
                         .orElse(Path.of(System.getProperty("java.io.tmpdir"), "provisioner-streams")),
                 p.choice(Settings.LOG_FORMAT, LogFormat.class),
                 p.choice(Settings.PROVISIONER_LOG_LEVEL, LogLevel.class));
@@ -188,46 +168,19 @@ public record ProvisionerConfig(
 
     /** Both are checked, though OR_RATE_PER_SEC wins when set. */
     private static double rate(Parse p) {
-        int delayMs = p.intIn(Settings.OR_DELAY_MS, 1, (int) MAX_DELAY.toMillis());
-        return p.decimalIn(Settings.OR_RATE_PER_SEC, MIN_RATE, MAX_RATE, 9)
-                .map(BigDecimal::doubleValue)
-                .orElse(1000.0 / delayMs);
-    }
-
-    /** A spending cap: more than zero, at most a billion US dollars, in hundredths of a cent at most. */
-    private static BigDecimal limit(Parse p, Setting s) {
-        return p.decimalIn(s, new BigDecimal("0.0001"), new BigDecimal("1000000000"), 4)
-                .orElseThrow();
+        int delayMs = p.integer(Settings.OR_DELAY_MS);
+        return p.decimal(Settings.OR_RATE_PER_SEC).map(BigDecimal::doubleValue).orElse(1000.0 / delayMs);
     }
 
     private static Duration orphanGrace(Parse p, OpenRouterConfig openRouter) {
-        Duration grace = p.durationIn(Settings.PROVISIONER_ORPHAN_GRACE, Duration.ofMillis(1), MAX_GRACE, false);
+        Duration grace = p.duration(Settings.PROVISIONER_ORPHAN_GRACE);
         if (grace.compareTo(openRouter.callTimeout()) <= 0) {
             throw new ConfigException(
                     Settings.PROVISIONER_ORPHAN_GRACE.env(),
                     "must exceed OR_HTTP_TIMEOUT_MS ("
-                            + openRouter.callTimeout().toMillis() + " ms), was " + grace);
+                            + openRouter.callTimeout().toMillis() + " ms), was " + Durations.format(grace));
         }
         return grace;
-    }
-
-    /** Empty for {@code -1}: the DLT keeps its records until they are replayed. */
-    private static Optional<Duration> dltRetention(Parse p) {
-        String v = p.required(Settings.PROVISIONER_DLT_RETENTION).trim();
-        if (v.equals("-1")) {
-            return Optional.empty();
-        }
-        return Optional.of(
-                p.durationIn(Settings.PROVISIONER_DLT_RETENTION, Duration.ofMinutes(1), MAX_DLT_RETENTION, false));
-    }
-
-    private static KeyNames keyNames(Parse p) {
-        String prefix = p.string(Settings.OR_KEY_NAME_PREFIX).orElse("");
-        if (prefix.length() > 64 || !prefix.chars().allMatch(ch -> ch >= 0x20 && ch < 0x7f)) {
-            throw new ConfigException(
-                    Settings.OR_KEY_NAME_PREFIX.env(), "must be at most 64 printable ASCII characters");
-        }
-        return new KeyNames(prefix);
     }
 
     private static Kafka kafka(Parse p, ConfigSource source) {
@@ -241,26 +194,16 @@ public record ProvisionerConfig(
                 pass.put(k, v);
             }
         });
-        String prefix = p.required(Settings.PROVISIONER_TOPIC_PREFIX);
-        if (!prefix.matches("[a-zA-Z0-9._-]{1,200}")) {
-            throw new ConfigException(
-                    Settings.PROVISIONER_TOPIC_PREFIX.env(),
-                    "may hold only letters, digits, '.', '_' and '-', was '" + prefix + "'");
-        }
         return new Kafka(
                 p.required(Settings.KAFKA_BOOTSTRAP_SERVERS),
                 Map.copyOf(pass),
-                prefix,
-                p.intIn(Settings.PROVISIONER_PARTITIONS, 1, 10_000));
+                p.required(Settings.PROVISIONER_TOPIC_PREFIX),
+                p.integer(Settings.PROVISIONER_PARTITIONS));
     }
 
     private static Cdc cdc(Parse p) {
         Map<String, String> tables = new LinkedHashMap<>();
-        for (String raw : p.required(Settings.CDC_TABLES).split(",")) {
-            String t = raw.trim();
-            if (t.isEmpty()) {
-                continue;
-            }
+        for (String t : p.list(Settings.CDC_TABLES)) {
             String qualified = t.contains(".") ? t : "public." + t;
             String bare = qualified.substring(qualified.indexOf('.') + 1).toLowerCase(Locale.ROOT);
             String type = bare.endsWith("s") ? bare.substring(0, bare.length() - 1) : bare;
@@ -286,21 +229,12 @@ public record ProvisionerConfig(
         if (tables.isEmpty()) {
             throw new ConfigException(Settings.CDC_TABLES.env(), "names no table");
         }
-        String slot = p.required(Settings.CDC_SLOT_NAME);
-        if (!slot.matches("[a-z0-9_]{1,63}")) {
-            throw new ConfigException(
-                    Settings.CDC_SLOT_NAME.env(), "must be lower-case letters, digits and '_', at most 63");
-        }
-        String pub = p.required(Settings.CDC_PUBLICATION);
-        if (!pub.matches("[a-zA-Z0-9_]{1,63}")) {
-            throw new ConfigException(Settings.CDC_PUBLICATION.env(), "must be letters, digits and '_', at most 63");
-        }
         return new Cdc(
                 Map.copyOf(tables),
-                slot,
-                pub,
+                p.required(Settings.CDC_SLOT_NAME),
+                p.required(Settings.CDC_PUBLICATION),
                 p.choice(Settings.CDC_SNAPSHOT_MODE, SnapshotMode.class),
-                Duration.ofMillis(p.intIn(Settings.CDC_HEARTBEAT_INTERVAL_MS, 100, 3_600_000)));
+                Duration.ofMillis(p.integer(Settings.CDC_HEARTBEAT_INTERVAL_MS)));
     }
 
     /** True for client settings Kafka declares as passwords, and for anything named like a credential. */
@@ -321,31 +255,35 @@ public record ProvisionerConfig(
                 || name.contains("credential");
     }
 
-    /** Rows for {@code provisioner config}: name, shown value (secrets masked), default, meaning. */
-    public static List<List<String>> describe(ConfigSource source) {
-        List<List<String>> rows = new ArrayList<>();
+    /**
+     * One line of {@code provisioner config}.
+     *
+     * @param shown the value as it may be shown (secrets masked), or the default, or {@code (not set)}
+     * @param defaultValue the default, or empty
+     * @param rule what the setting accepts, from its declaration; empty for a Kafka client setting
+     */
+    public record Described(String name, String shown, String defaultValue, String meaning, String rule) {}
+
+    /** Every setting in display order, then the Kafka client settings given. */
+    public static List<Described> describe(ConfigSource source) {
+        List<Described> rows = new ArrayList<>();
         for (Setting s : Settings.ALL) {
             String shown;
-            if (!source.isSet(s)) {
-                shown = s.defaultValue() == null ? "(not set)" : s.defaultValue() + " (default)";
-            } else if (s.secret()) {
-                shown = new Secret(source.get(s).orElseThrow()).masked();
-            } else if (s == Settings.DATABASE_URL) {
-                shown = source.get(s)
-                        .orElseThrow()
-                        .replaceAll("://([^:/@]*):[^@]*@", "://$1:******@")
-                        .replaceAll("(?i)(password=)[^&]*", "$1******");
+            if (source.isSet(s)) {
+                shown = s.shown(source.get(s).orElseThrow());
             } else {
-                shown = source.get(s).orElseThrow();
+                shown = s.defaultValue() == null ? "(not set)" : s.defaultValue() + " (default)";
             }
-            rows.add(List.of(s.env(), shown, s.defaultValue() == null ? "" : s.defaultValue(), s.doc()));
+            rows.add(
+                    new Described(s.env(), shown, s.defaultValue() == null ? "" : s.defaultValue(), s.doc(), s.rule()));
         }
         source.kafkaPassthrough()
-                .forEach((k, v) -> rows.add(List.of(
+                .forEach((k, v) -> rows.add(new Described(
                         "KAFKA_" + k.toUpperCase(Locale.ROOT).replace('.', '_'),
                         isKafkaSecret(k) ? "******" : v,
                         "",
-                        "Kafka client setting " + k)));
+                        "Kafka client setting " + k,
+                        "")));
         return rows;
     }
 }
