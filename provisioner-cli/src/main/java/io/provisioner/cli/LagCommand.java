@@ -1,5 +1,6 @@
 package io.provisioner.cli;
 
+import io.provisioner.core.config.Durations;
 import io.provisioner.core.config.ProvisionerConfig;
 import io.provisioner.core.events.Json;
 import io.provisioner.retry.RetryScheduler;
@@ -69,8 +70,8 @@ final class LagCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Duration judgeAfter = Durations.parse("--window", window);
-        Duration every = Durations.parse("--interval", interval);
+        Duration judgeAfter = Durations.positive("--window", window);
+        Duration every = Durations.positive("--interval", interval);
         ProvisionerConfig config = options.load();
         List<WatchedGroup> groups = WatchedGroup.of(config.topics(), streamGroup, retryGroup);
         PrintWriter out = spec.commandLine().getOut();

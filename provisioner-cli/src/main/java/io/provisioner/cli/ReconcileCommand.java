@@ -2,6 +2,7 @@ package io.provisioner.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.zaxxer.hikari.HikariDataSource;
+import io.provisioner.core.config.Durations;
 import io.provisioner.core.config.ProvisionerConfig;
 import io.provisioner.core.events.Json;
 import io.provisioner.core.events.OwnerRef;
@@ -68,6 +69,7 @@ final class ReconcileCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        Duration minOrphanAge = minOrphanAge(); // a malformed --grace fails before anything is read or connected
         ProvisionerConfig config = options.load();
         PrintWriter out = spec.commandLine().getOut();
         String schema = Pipeline.schemaOf(config);
@@ -92,12 +94,7 @@ final class ReconcileCommand implements Callable<Integer> {
                     RequestPublisher publisher = new RequestPublisher(
                             producer, config.topics().requestsRaw().name(), Clock.systemUTC(), "reconcile");
                     ReconcileFixer.Fixed fixed = new ReconcileFixer(
-                                    api,
-                                    queries,
-                                    config.keyNames(),
-                                    publisher,
-                                    Clock.systemUTC(),
-                                    Duration.parse("PT" + grace.toUpperCase(java.util.Locale.ROOT)))
+                                    api, queries, config.keyNames(), publisher, Clock.systemUTC(), minOrphanAge)
                             .fix(report, true);
                     out.printf(
                             "fixed: %d orphan(s) deleted, %d left for now (younger than %s or create in flight), %d lost key(s) revoked, %d owner(s) requested, %d key(s) with a name of no valid owner left alone%n",
@@ -112,6 +109,11 @@ final class ReconcileCommand implements Callable<Integer> {
             out.flush();
             return report.clean() || fix ? ProvisionerCli.OK : ProvisionerCli.FAILURE;
         }
+    }
+
+    /** {@code --grace}, read as every duration is. */
+    Duration minOrphanAge() {
+        return Durations.parse("--grace", grace);
     }
 
     private static void printTable(PrintWriter out, Reconciler.Report r) {

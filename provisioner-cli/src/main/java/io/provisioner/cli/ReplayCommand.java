@@ -1,10 +1,10 @@
 package io.provisioner.cli;
 
 import io.provisioner.cli.ops.OffsetReset;
+import io.provisioner.core.config.Durations;
 import io.provisioner.core.config.ProvisionerConfig;
 import io.provisioner.runtime.KafkaClients;
 import java.io.PrintWriter;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
@@ -80,7 +80,8 @@ final class ReplayCommand implements Callable<Integer> {
         return ProvisionerCli.OK;
     }
 
-    private Instant when() {
+    /** The time to move back to; null for the beginning. */
+    Instant when() {
         if (target.fromBeginning) {
             return null;
         }
@@ -91,11 +92,6 @@ final class ReplayCommand implements Callable<Integer> {
                 throw new UsageException("--to-datetime: not an ISO-8601 date-time with offset: " + target.toDatetime);
             }
         }
-        String d = target.byDuration.trim().toUpperCase(java.util.Locale.ROOT);
-        try {
-            return Instant.now().minus(Duration.parse(d.startsWith("P") ? d : "PT" + d));
-        } catch (DateTimeParseException e) {
-            throw new UsageException("--by-duration: not a duration such as PT2H, 2h or 30m: " + target.byDuration);
-        }
+        return Instant.now().minus(Durations.parse("--by-duration", target.byDuration));
     }
 }

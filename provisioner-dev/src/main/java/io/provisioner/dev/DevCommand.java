@@ -5,6 +5,7 @@ import io.provisioner.cli.ProgressDisplay;
 import io.provisioner.cli.ProvisionerCli;
 import io.provisioner.cli.UsageException;
 import io.provisioner.core.config.ConfigSource;
+import io.provisioner.core.config.Durations;
 import io.provisioner.core.config.ProvisionerConfig;
 import io.provisioner.runtime.Components;
 import io.provisioner.runtime.Service;
@@ -57,7 +58,7 @@ public final class DevCommand implements CliExtension {
         if (owners < 1) {
             throw new UsageException("--owners must be at least 1");
         }
-        Duration limit = Duration.parse("PT" + timeout.toUpperCase(java.util.Locale.ROOT));
+        Duration limit = timeout();
         Map<String, String> environment = ProvisionerCli.environment(spec);
         quietLogs(environment);
         PrintWriter out = spec.commandLine().getOut();
@@ -84,6 +85,11 @@ public final class DevCommand implements CliExtension {
                 }
             }
         }
+    }
+
+    /** {@code --timeout}, read as every duration is. */
+    Duration timeout() {
+        return Durations.positive("--timeout", timeout);
     }
 
     /** The demo prints its own progress; the components' INFO lines and the embedded broker's chatter would bury it. */

@@ -204,6 +204,23 @@ class SettingsTest {
                 .hasMessage("X_URL must be an http(s) URL, was 'ftp://u:******@h/x?password=******'");
     }
 
+    /** Sums and fractions were refused by the settings' former parser, which took one number and one unit. */
+    @Test
+    void durationSettingsReadWhatDurationOptionsRead() {
+        ProvisionerConfig c = load(Map.of(
+                "PROVISIONER_SWEEP_INTERVAL", "1h30m",
+                "OR_MAX_RETRY_AFTER", "1.5s",
+                "PROVISIONER_ORPHAN_GRACE", "500ms",
+                "OR_HTTP_TIMEOUT_MS", "100",
+                "PROVISIONER_DLT_RETENTION", "P1DT12H"));
+        assertThat(c.sweepInterval()).isEqualTo(Duration.ofMinutes(90));
+        assertThat(c.retry().maxRetryAfter()).isEqualTo(Duration.ofMillis(1500));
+        assertThat(c.orphanGrace()).isEqualTo(Duration.ofMillis(500));
+        assertThat(c.dltRetention()).contains(Duration.ofHours(36));
+        assertThat(load(Map.of("PROVISIONER_SWEEP_INTERVAL", "500ms")).sweepInterval())
+                .isEqualTo(Duration.ofMillis(500));
+    }
+
     @Test
     void aNoneTextIsNotAValue() {
         assertThat(load(Map.of("PROVISIONER_DLT_RETENTION", " -1 ")).dltRetention())
