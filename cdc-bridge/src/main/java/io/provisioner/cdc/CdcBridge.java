@@ -2,11 +2,11 @@ package io.provisioner.cdc;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.provisioner.core.config.ProvisionerConfig;
+import io.provisioner.core.kafka.KafkaClientSettings;
 import io.provisioner.core.topics.TopicCreator;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Executors;
@@ -104,7 +104,7 @@ public final class CdcBridge implements AutoCloseable {
     /** Creates missing topics, then competes for leadership in the background. */
     public void start() {
         TopicCreator.ensure(
-                new HashMap<>(config.kafka().baseProperties()),
+                KafkaClientSettings.of(config).admin().build(),
                 config.topics(),
                 config.kafka().partitions());
         supervisor.scheduleWithFixedDelay(
@@ -219,16 +219,17 @@ public final class CdcBridge implements AutoCloseable {
     }
 
     Map<String, Object> producerProperties() {
-        Map<String, Object> p = new HashMap<>(config.kafka().baseProperties());
-        p.put(ProducerConfig.CLIENT_ID_CONFIG, "cdc-bridge-" + config.cdc().slotName());
-        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
-        p.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5);
-        p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
-        p.putAll(producerOverrides);
-        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
-        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
-        return p;
+        return KafkaClientSettings.of(config)
+                .idempotentProducer()
+                .set(
+                        ProducerConfig.CLIENT_ID_CONFIG,
+                        "cdc-bridge-" + config.cdc().slotName())
+                .set(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5)
+                .set(ProducerConfig.LINGER_MS_CONFIG, 5)
+                .overriddenBy(producerOverrides)
+                .set(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class)
+                .set(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class)
+                .build();
     }
 
     private void setActive(boolean value) {
