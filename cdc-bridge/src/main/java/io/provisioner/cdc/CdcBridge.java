@@ -3,7 +3,6 @@ package io.provisioner.cdc;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.provisioner.core.config.ProvisionerConfig;
 import io.provisioner.core.kafka.KafkaClientSettings;
-import io.provisioner.core.topics.TopicCreator;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
@@ -101,12 +100,8 @@ public final class CdcBridge implements AutoCloseable {
         });
     }
 
-    /** Creates missing topics, then competes for leadership in the background. */
+    /** Competes for leadership in the background; the topics must exist (the process creates them). */
     public void start() {
-        TopicCreator.ensure(
-                KafkaClientSettings.of(config).admin().build(),
-                config.topics(),
-                config.kafka().partitions());
         supervisor.scheduleWithFixedDelay(
                 this::supervise, 0, timings.leaderCheckInterval().toMillis(), TimeUnit.MILLISECONDS);
     }

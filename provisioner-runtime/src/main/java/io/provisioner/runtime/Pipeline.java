@@ -90,7 +90,10 @@ public final class Pipeline implements AutoCloseable {
         registry.config().meterFilter(new PromtoolFriendlyNames());
     }
 
-    /** Validates what the chosen components require, migrates the database, creates topics, starts. */
+    /**
+     * Validates what the chosen components require, migrates the database, creates the topics (once, for
+     * every component of this process), starts.
+     */
     public Pipeline start() {
         config.requireDatabase();
         if (components.contains(Components.PROVISIONER)) {

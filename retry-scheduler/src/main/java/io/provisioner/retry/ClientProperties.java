@@ -61,10 +61,6 @@ final class ClientProperties {
                 .build();
     }
 
-    static Map<String, Object> admin(ProvisionerConfig config, Map<String, Object> overrides) {
-        return KafkaClientSettings.of(config).admin().overriddenBy(overrides).build();
-    }
-
     private static String shortId() {
         return UUID.randomUUID().toString().substring(0, 8);
     }
