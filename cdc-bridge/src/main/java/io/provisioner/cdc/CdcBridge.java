@@ -2,11 +2,10 @@ package io.provisioner.cdc;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.provisioner.core.config.ProvisionerConfig;
-import io.provisioner.core.topics.TopicCreator;
+import io.provisioner.core.kafka.KafkaClientSettings;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Executors;
@@ -101,12 +100,8 @@ public final class CdcBridge implements AutoCloseable {
         });
     }
 
-    /** Creates missing topics, then competes for leadership in the background. */
+    /** Competes for leadership in the background; the topics must exist (the process creates them). */
     public void start() {
-        TopicCreator.ensure(
-                new HashMap<>(config.kafka().baseProperties()),
-                config.topics(),
-                config.kafka().partitions());
         supervisor.scheduleWithFixedDelay(
                 this::supervise, 0, timings.leaderCheckInterval().toMillis(), TimeUnit.MILLISECONDS);
     }
@@ -219,16 +214,17 @@ public final class CdcBridge implements AutoCloseable {
     }
 
     Map<String, Object> producerProperties() {
-        Map<String, Object> p = new HashMap<>(config.kafka().baseProperties());
-        p.put(ProducerConfig.CLIENT_ID_CONFIG, "cdc-bridge-" + config.cdc().slotName());
-        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
-        p.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5);
-        p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
-        p.putAll(producerOverrides);
-        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
-        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
-        return p;
+        return KafkaClientSettings.of(config)
+                .idempotentProducer()
+                .set(
+                        ProducerConfig.CLIENT_ID_CONFIG,
+                        "cdc-bridge-" + config.cdc().slotName())
+                .set(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5)
+                .set(ProducerConfig.LINGER_MS_CONFIG, 5)
+                .overriddenBy(producerOverrides)
+                .set(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class)
+                .set(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class)
+                .build();
     }
 
     private void setActive(boolean value) {

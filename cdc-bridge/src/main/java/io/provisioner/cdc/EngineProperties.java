@@ -5,6 +5,7 @@ import io.provisioner.core.config.DatabaseConfig;
 import io.provisioner.core.config.ProvisionerConfig;
 import io.provisioner.core.config.Secret;
 import io.provisioner.core.config.Settings;
+import io.provisioner.core.kafka.KafkaClientSettings;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -67,9 +68,9 @@ final class EngineProperties {
     static Properties build(ProvisionerConfig config) {
         ProvisionerConfig.Cdc cdc = config.cdc();
         Properties p = new Properties();
-        // Kafka client pass-through first, so that nothing below can be overridden by it
-        config.kafka().clientProperties().forEach(p::setProperty);
-        p.setProperty("bootstrap.servers", config.kafka().bootstrapServers());
+        // Kafka client settings first, so that nothing below can be overridden by them; the offset store's
+        // producer, consumer and admin client each take them all
+        KafkaClientSettings.of(config).shared().forEach(p::setProperty);
         p.setProperty("name", "provisioner-cdc-" + cdc.slotName());
         p.setProperty("connector.class", "io.debezium.connector.postgresql.PostgresConnector");
         p.setProperty("offset.storage", "org.apache.kafka.connect.storage.KafkaOffsetBackingStore");

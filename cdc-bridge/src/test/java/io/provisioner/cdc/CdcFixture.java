@@ -7,6 +7,8 @@ import io.provisioner.core.config.ConfigSource;
 import io.provisioner.core.config.ProvisionerConfig;
 import io.provisioner.core.events.ProvisionRequest;
 import io.provisioner.core.events.RequestCodec;
+import io.provisioner.core.kafka.KafkaClientSettings;
+import io.provisioner.core.topics.TopicCreator;
 import io.provisioner.testing.Infra;
 import io.provisioner.testing.TestNames;
 import java.sql.Connection;
@@ -52,6 +54,12 @@ final class CdcFixture implements AutoCloseable {
         sql("CREATE SCHEMA " + schema);
         sql("CREATE TABLE " + schema + ".organizations(id uuid primary key, name text)");
         sql("CREATE TABLE " + schema + ".teachers(id uuid primary key, name text, organization_id uuid)");
+        // as the process does before its components start: the bridge does not create them
+        ProvisionerConfig config = config("no_data");
+        TopicCreator.ensure(
+                KafkaClientSettings.of(config).admin().build(),
+                config.topics(),
+                config.kafka().partitions());
     }
 
     ProvisionerConfig config(String snapshotMode) {

@@ -3,7 +3,8 @@ package io.provisioner.cli;
 import io.provisioner.core.config.ProvisionerConfig;
 import io.provisioner.core.events.Json;
 import io.provisioner.core.events.OwnerRef;
-import io.provisioner.runtime.KafkaClients;
+import io.provisioner.core.kafka.KafkaClientSettings;
+import io.provisioner.runtime.Pipeline;
 import io.provisioner.runtime.sweep.DeadLetter;
 import io.provisioner.runtime.sweep.DltReader;
 import java.io.PrintWriter;
@@ -57,7 +58,7 @@ final class DltCommand {
             }
             ProvisionerConfig config = options.load();
             PrintWriter out = spec.commandLine().getOut();
-            try (KafkaConsumer<byte[], byte[]> c = KafkaClients.reader(config)) {
+            try (KafkaConsumer<byte[], byte[]> c = Pipeline.reader(config)) {
                 List<DeadLetter> records = new DltReader(c)
                         .last(config.topics().dlt().name(), limit).stream()
                                 .map(DeadLetter::of)
@@ -124,8 +125,11 @@ final class DltCommand {
             ProvisionerConfig config = options.load();
             String requests = config.topics().requestsRaw().name();
             List<Future<RecordMetadata>> sent = new ArrayList<>();
-            try (KafkaConsumer<byte[], byte[]> c = KafkaClients.reader(config);
-                    KafkaProducer<byte[], byte[]> p = KafkaClients.producer(config, new ByteArraySerializer())) {
+            try (KafkaConsumer<byte[], byte[]> c = Pipeline.reader(config);
+                    KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(
+                            KafkaClientSettings.of(config).idempotentProducer().build(),
+                            new ByteArraySerializer(),
+                            new ByteArraySerializer())) {
                 ProgressDisplay progress =
                         ProgressDisplay.open(spec.commandLine().getErr(), "dead letters read", 0);
                 long[] read = {0};

@@ -3,8 +3,9 @@ package io.provisioner.cli;
 import io.provisioner.core.config.Durations;
 import io.provisioner.core.config.ProvisionerConfig;
 import io.provisioner.core.events.Json;
+import io.provisioner.core.kafka.KafkaClientSettings;
 import io.provisioner.retry.RetryScheduler;
-import io.provisioner.runtime.KafkaClients;
+import io.provisioner.runtime.Pipeline;
 import io.provisioner.runtime.lag.GroupLag;
 import io.provisioner.runtime.lag.LagReading;
 import io.provisioner.runtime.lag.LagStatus;
@@ -76,8 +77,8 @@ final class LagCommand implements Callable<Integer> {
         List<WatchedGroup> groups = WatchedGroup.of(config.topics(), streamGroup, retryGroup);
         PrintWriter out = spec.commandLine().getOut();
         boolean terminal = System.console() != null;
-        try (Admin admin = KafkaClients.admin(config);
-                KafkaConsumer<byte[], byte[]> peeker = KafkaClients.reader(config)) {
+        try (Admin admin = Admin.create(KafkaClientSettings.of(config).admin().build());
+                KafkaConsumer<byte[], byte[]> peeker = Pipeline.reader(config)) {
             GroupLag lag = new GroupLag(admin, peeker, Clock.systemUTC());
             LagStatus status = new LagStatus(watch ? Duration.ofMinutes(1) : judgeAfter);
             List<LagReading> readings = read(groups, lag, status);

@@ -6,13 +6,13 @@ import io.provisioner.core.config.Durations;
 import io.provisioner.core.config.ProvisionerConfig;
 import io.provisioner.core.events.Json;
 import io.provisioner.core.events.OwnerRef;
+import io.provisioner.core.kafka.KafkaClientSettings;
 import io.provisioner.core.ports.ApiKey;
 import io.provisioner.core.ports.KeysApi;
 import io.provisioner.db.Database;
 import io.provisioner.db.OwnedKey;
 import io.provisioner.db.ProvisioningQueries;
 import io.provisioner.openrouter.OpenRouterClient;
-import io.provisioner.runtime.KafkaClients;
 import io.provisioner.runtime.Pipeline;
 import io.provisioner.runtime.sweep.RateLimitedKeysApi;
 import io.provisioner.runtime.sweep.ReconcileFixer;
@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -90,7 +91,10 @@ final class ReconcileCommand implements Callable<Integer> {
                 printTable(out, report);
             }
             if (fix && !report.clean()) {
-                try (KafkaProducer<String, byte[]> producer = KafkaClients.producer(config, new StringSerializer())) {
+                try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(
+                        KafkaClientSettings.of(config).idempotentProducer().build(),
+                        new StringSerializer(),
+                        new ByteArraySerializer())) {
                     RequestPublisher publisher = new RequestPublisher(
                             producer, config.topics().requestsRaw().name(), Clock.systemUTC(), "reconcile");
                     ReconcileFixer.Fixed fixed = new ReconcileFixer(

@@ -3,7 +3,7 @@ package io.provisioner.cli;
 import io.provisioner.cli.ops.OffsetReset;
 import io.provisioner.core.config.Durations;
 import io.provisioner.core.config.ProvisionerConfig;
-import io.provisioner.runtime.KafkaClients;
+import io.provisioner.core.kafka.KafkaClientSettings;
 import java.io.PrintWriter;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -61,7 +61,7 @@ final class ReplayCommand implements Callable<Integer> {
         Instant at = when();
         String topic = config.topics().requests().name();
         PrintWriter out = spec.commandLine().getOut();
-        try (Admin admin = KafkaClients.admin(config)) {
+        try (Admin admin = Admin.create(KafkaClientSettings.of(config).admin().build())) {
             OffsetReset reset = new OffsetReset(admin);
             reset.requireInactive(group);
             List<OffsetReset.Move> moves = reset.plan(group, topic, at);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.provisioner.core.config.ProvisionerConfig;
+import io.provisioner.core.kafka.KafkaClientSettings;
 import io.provisioner.core.ports.KeysApi;
 import io.provisioner.core.topics.TopicCreator;
 import io.provisioner.db.Database;
@@ -12,7 +13,6 @@ import io.provisioner.db.Migrator;
 import io.provisioner.db.ProvisioningQueries;
 import io.provisioner.db.SweepPasses;
 import io.provisioner.openrouter.OpenRouterClient;
-import io.provisioner.runtime.KafkaClients;
 import io.provisioner.runtime.Pipeline;
 import io.provisioner.runtime.sweep.OrphanSweep;
 import io.provisioner.runtime.sweep.RequestPublisher;
@@ -25,8 +25,8 @@ import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -50,7 +50,10 @@ class OrphanSweepIT {
         try (PipelineFixture f = new PipelineFixture(infra);
                 HikariDataSource ds = Database.open(f.config().requireDatabase(), "sweep-cost", 2);
                 OpenRouterClient api = OpenRouterClient.create(f.config().openRouter());
-                KafkaProducer<String, byte[]> producer = KafkaClients.producer(f.config(), new StringSerializer())) {
+                KafkaProducer<String, byte[]> producer = new KafkaProducer<>(
+                        KafkaClientSettings.of(f.config()).idempotentProducer().build(),
+                        new StringSerializer(),
+                        new ByteArraySerializer())) {
             Migrator.migrate(ds, f.schema);
             f.simulator.seedKeys(ACCOUNT, "elsewhere-", Instant.now().minus(Duration.ofDays(2)));
             Sweeps sweeps = new Sweeps(f, ds, api, producer);
@@ -84,10 +87,13 @@ class OrphanSweepIT {
         try (PipelineFixture f = new PipelineFixture(infra);
                 HikariDataSource ds = Database.open(f.config().requireDatabase(), "sweep-old", 2);
                 OpenRouterClient api = OpenRouterClient.create(f.config().openRouter());
-                KafkaProducer<String, byte[]> producer = KafkaClients.producer(f.config(), new StringSerializer())) {
+                KafkaProducer<String, byte[]> producer = new KafkaProducer<>(
+                        KafkaClientSettings.of(f.config()).idempotentProducer().build(),
+                        new StringSerializer(),
+                        new ByteArraySerializer())) {
             Migrator.migrate(ds, f.schema);
             TopicCreator.ensure(
-                    new HashMap<>(f.config().kafka().baseProperties()),
+                    KafkaClientSettings.of(f.config()).admin().build(),
                     f.config().topics(),
                     1);
             Instant twoDaysAgo = Instant.now().minus(Duration.ofDays(2));

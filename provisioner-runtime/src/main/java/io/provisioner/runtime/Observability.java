@@ -8,6 +8,7 @@ import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.provisioner.core.config.ProvisionerConfig;
+import io.provisioner.core.kafka.KafkaClientSettings;
 import io.provisioner.runtime.lag.LagMonitor;
 import io.provisioner.runtime.lag.WatchedGroup;
 import java.time.Duration;
@@ -15,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
+import org.apache.kafka.clients.admin.Admin;
 
 /**
  * The meters every {@code provisioner run} process serves besides its components' own: JVM metrics,
@@ -50,8 +52,8 @@ final class Observability implements AutoCloseable {
         UpGauges.register(registry, names, health);
         LagMonitor monitor = new LagMonitor(
                 WatchedGroup.of(config.topics(), streamGroup, retryGroup),
-                () -> KafkaClients.admin(config),
-                () -> KafkaClients.reader(config),
+                () -> Admin.create(KafkaClientSettings.of(config).admin().build()),
+                () -> Pipeline.reader(config),
                 registry,
                 LAG_REFRESH);
         Observability o = new Observability(monitor);

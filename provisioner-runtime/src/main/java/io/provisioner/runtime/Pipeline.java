@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.provisioner.cdc.CdcBridge;
 import io.provisioner.core.config.DatabaseWaits;
 import io.provisioner.core.config.ProvisionerConfig;
+import io.provisioner.core.kafka.KafkaClientSettings;
 import io.provisioner.core.ports.KeysApi;
 import io.provisioner.core.ports.RateLimiter;
 import io.provisioner.core.topics.TopicCreator;
@@ -29,17 +30,21 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -85,7 +90,10 @@ public final class Pipeline implements AutoCloseable {
         registry.config().meterFilter(new PromtoolFriendlyNames());
     }
 
-    /** Validates what the chosen components require, migrates the database, creates topics, starts. */
+    /**
+     * Validates what the chosen components require, migrates the database, creates the topics (once, for
+     * every component of this process), starts.
+     */
     public Pipeline start() {
         config.requireDatabase();
         if (components.contains(Components.PROVISIONER)) {
@@ -100,7 +108,7 @@ public final class Pipeline implements AutoCloseable {
         database = DatabaseProbe.start(dataSource);
         closeables.add(database);
         TopicCreator.ensure(
-                new HashMap<>(config.kafka().baseProperties()),
+                KafkaClientSettings.of(config).admin().build(),
                 config.topics(),
                 config.kafka().partitions());
         if (components.contains(Components.RETRY)) {
@@ -154,14 +162,16 @@ public final class Pipeline implements AutoCloseable {
             return;
         }
         ProvisioningQueries queries = new ProvisioningQueries(dataSource, schema(), ownerTables(config));
-        KafkaProducer<String, byte[]> producer = KafkaClients.producer(config, new StringSerializer());
+        // requests must not be lost or doubled
+        KafkaProducer<String, byte[]> producer = new KafkaProducer<>(
+                KafkaClientSettings.of(config).idempotentProducer().build(),
+                new StringSerializer(),
+                new ByteArraySerializer());
         closeables.add(producer);
         OrphanSweep orphans = orphanSweep(queries, producer);
         Sweeper sweeper = new Sweeper(
                 new SweepSource(
-                        queries,
-                        () -> KafkaClients.reader(config),
-                        config.topics().dlt().name()),
+                        queries, () -> reader(config), config.topics().dlt().name()),
                 publisher(producer),
                 orphans == null ? null : () -> orphans.incremental().fixed(),
                 Clock.systemUTC(),
@@ -198,6 +208,20 @@ public final class Pipeline implements AutoCloseable {
                 every.toMillis(),
                 every.toMillis(),
                 TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * A consumer with no group, for the sweep, the lag monitor and the operator commands: it only assigns
+     * and seeks, and commits nothing.
+     */
+    public static KafkaConsumer<byte[], byte[]> reader(ProvisionerConfig config) {
+        return new KafkaConsumer<>(
+                KafkaClientSettings.of(config)
+                        .readCommittedConsumer()
+                        .set(ConsumerConfig.CLIENT_ID_CONFIG, "provisioner-cli-" + UUID.randomUUID())
+                        .build(),
+                new ByteArrayDeserializer(),
+                new ByteArrayDeserializer());
     }
 
     private RequestPublisher publisher(KafkaProducer<String, byte[]> producer) {

@@ -6,7 +6,6 @@ import io.provisioner.core.config.ProvisionerConfig;
 import io.provisioner.core.ports.KeyStore;
 import io.provisioner.core.ports.KeysApi;
 import io.provisioner.core.ports.RateLimiter;
-import io.provisioner.core.topics.TopicCreator;
 import io.provisioner.core.topics.Topics;
 import io.provisioner.stream.internals.LeavingClientSupplier;
 import io.provisioner.stream.internals.PauseOnCredentialsHandler;
@@ -14,10 +13,8 @@ import io.provisioner.stream.internals.StreamMetrics;
 import io.provisioner.stream.internals.StreamsProperties;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
@@ -29,9 +26,9 @@ import org.slf4j.LoggerFactory;
  * {@code <prefix>.requests} and converging each owner's OpenRouter key through the given ports. Only
  * wires; the logic is in {@link ProvisionerTopology} and {@link ProvisioningService}.
  *
- * <p>Lifecycle: construct, {@link #start()} once (creates missing topics, then starts), {@link #close()}
- * (graceful, bounded). {@link #healthy()} is false before start, while OpenRouter rejects the management
- * key, and when the streams client is not running. Thread-safe.
+ * <p>Lifecycle: construct, {@link #start()} once (the topics must exist: the process creates them),
+ * {@link #close()} (graceful, bounded). {@link #healthy()} is false before start, while OpenRouter
+ * rejects the management key, and when the streams client is not running. Thread-safe.
  */
 public final class ProvisionerStreamApp implements AutoCloseable {
 
@@ -39,7 +36,6 @@ public final class ProvisionerStreamApp implements AutoCloseable {
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
     private static final Logger LOG = LoggerFactory.getLogger(ProvisionerStreamApp.class);
 
-    private final ProvisionerConfig config;
     private final Topics topics;
     private final Properties properties;
     private final KafkaStreams streams;
@@ -55,7 +51,6 @@ public final class ProvisionerStreamApp implements AutoCloseable {
             MeterRegistry registry,
             Clock clock,
             Map<String, Object> streamsOverrides) {
-        this.config = config;
         this.topics = config.topics();
         Duration permitWait = ProvisioningService.DEFAULT_PERMIT_WAIT;
         ProvisioningService service = new ProvisioningService(
@@ -98,15 +93,8 @@ public final class ProvisionerStreamApp implements AutoCloseable {
         clientMetrics.bindTo(registry);
     }
 
-    /** Creates missing topics, then starts processing. */
+    /** Starts processing. */
     public void start() {
-        Map<String, Object> admin = new HashMap<>();
-        properties.forEach((k, v) -> {
-            if (AdminClientConfig.configNames().contains(k.toString())) {
-                admin.put(k.toString(), v);
-            }
-        });
-        TopicCreator.ensure(admin, topics, config.kafka().partitions());
         streams.start();
         LOG.info("{} started on {}", properties.get(StreamsConfig.APPLICATION_ID_CONFIG), topics.requests());
     }

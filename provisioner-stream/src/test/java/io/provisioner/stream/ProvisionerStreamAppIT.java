@@ -11,7 +11,9 @@ import io.provisioner.core.events.OwnerRef;
 import io.provisioner.core.events.ProvisionRequest;
 import io.provisioner.core.events.ProvisionResult;
 import io.provisioner.core.events.RequestCodec;
+import io.provisioner.core.kafka.KafkaClientSettings;
 import io.provisioner.core.topics.RetryHeaders;
+import io.provisioner.core.topics.TopicCreator;
 import io.provisioner.core.topics.Topics;
 import io.provisioner.stream.fakes.FakeKeysApi;
 import io.provisioner.stream.fakes.InMemoryKeyStore;
@@ -77,6 +79,11 @@ class ProvisionerStreamAppIT {
                         "5"),
                 Optional.empty()));
         topics = config.topics();
+        // as the process does before its components start: the app does not create them
+        TopicCreator.ensure(
+                KafkaClientSettings.of(config).admin().build(),
+                topics,
+                config.kafka().partitions());
         app = new ProvisionerStreamApp(
                 config,
                 api,

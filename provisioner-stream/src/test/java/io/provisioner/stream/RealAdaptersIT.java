@@ -13,7 +13,9 @@ import io.provisioner.core.crypto.KeyCipher;
 import io.provisioner.core.events.OwnerRef;
 import io.provisioner.core.events.ProvisionRequest;
 import io.provisioner.core.events.RequestCodec;
+import io.provisioner.core.kafka.KafkaClientSettings;
 import io.provisioner.core.ports.RateLimiter;
+import io.provisioner.core.topics.TopicCreator;
 import io.provisioner.core.topics.Topics;
 import io.provisioner.db.Database;
 import io.provisioner.db.JdbcKeyStore;
@@ -115,6 +117,11 @@ class RealAdaptersIT {
                         "OR_HTTP_TIMEOUT_MS", "1000"),
                 Optional.empty()));
         topics = config.topics();
+        // as the process does before its components start: the app does not create them
+        TopicCreator.ensure(
+                KafkaClientSettings.of(config).admin().build(),
+                topics,
+                config.kafka().partitions());
         client = OpenRouterClient.create(config.openRouter());
         app = new ProvisionerStreamApp(
                 config,

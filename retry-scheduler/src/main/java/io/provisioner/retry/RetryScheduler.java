@@ -3,7 +3,6 @@ package io.provisioner.retry;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import io.provisioner.core.config.ProvisionerConfig;
-import io.provisioner.core.topics.TopicCreator;
 import io.provisioner.core.topics.Topics;
 import java.time.Clock;
 import java.time.Duration;
@@ -22,8 +21,8 @@ import org.slf4j.LoggerFactory;
  * after it at most. Consumer group {@code retry-scheduler}; forwarding and the offset commit share one
  * Kafka transaction, so a crash neither loses nor doubles a record.
  *
- * <p>Lifecycle: construct, {@link #start()} (creates missing topics, then polls on its own thread),
- * {@link #close()}. {@link #healthy()} may be called from any thread.
+ * <p>Lifecycle: construct, {@link #start()} (polls on its own thread; the topics must exist: the process
+ * creates them), {@link #close()}. {@link #healthy()} may be called from any thread.
  */
 public final class RetryScheduler implements AutoCloseable {
 
@@ -61,15 +60,11 @@ public final class RetryScheduler implements AutoCloseable {
         this.registry = registry;
     }
 
-    /** Creates missing topics, then starts polling on a thread of its own. Call once. */
+    /** Starts polling on a thread of its own. Call once. */
     public synchronized void start() {
         if (thread != null) {
             throw new IllegalStateException("retry scheduler already started");
         }
-        TopicCreator.ensure(
-                ClientProperties.admin(config, clientOverrides),
-                topics,
-                config.kafka().partitions());
         consumer = new KafkaConsumer<>(ClientProperties.consumer(config, clientOverrides));
         clientMetrics = new KafkaClientMetrics(consumer);
         clientMetrics.bindTo(registry);

@@ -20,14 +20,14 @@ import org.slf4j.LoggerFactory;
 /**
  * Creates the pipeline's topics when missing, with the configured partition count and an explicit
  * {@code retention.ms} ({@link Topics#retentionMs}); existing topics are left as they are, but one whose
- * retention is shorter than that gets a WARN naming it (once per process). Safe to call from every
- * component at start-up, concurrently.
+ * retention is shorter than that gets a WARN naming it (once per process). A process calls it once, before
+ * its components start (they do not create topics); safe while other processes do the same.
  */
 public final class TopicCreator {
 
     private static final Logger LOG = LoggerFactory.getLogger(TopicCreator.class);
 
-    /** Topic and retention already warned about, so that each component starting does not repeat it. */
+    /** Topic and retention already warned about, so that a second call does not repeat it. */
     private static final Set<String> WARNED = ConcurrentHashMap.newKeySet();
 
     private TopicCreator() {}

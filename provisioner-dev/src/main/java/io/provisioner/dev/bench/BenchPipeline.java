@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.provisioner.core.config.ConfigSource;
 import io.provisioner.core.config.ProvisionerConfig;
+import io.provisioner.core.kafka.KafkaClientSettings;
 import io.provisioner.db.Database;
 import io.provisioner.runtime.Components;
 import io.provisioner.runtime.Pipeline;
@@ -106,7 +107,7 @@ final class BenchPipeline implements AutoCloseable {
         int members = instances.size() * StreamsProperties.streamThreads(config);
         long deadline = System.nanoTime() + timeout.toNanos();
         long settledSince = 0;
-        try (Admin admin = Admin.create(kafkaProperties())) {
+        try (Admin admin = Admin.create(kafka().admin().build())) {
             while (System.nanoTime() < deadline) {
                 ConsumerGroupDescription d = admin.describeConsumerGroups(List.of(group))
                         .describedGroups()
@@ -155,11 +156,9 @@ final class BenchPipeline implements AutoCloseable {
         return schema + ".requests";
     }
 
-    /** The Kafka client settings every component gets (bootstrap servers, security, ...). */
-    Map<String, Object> kafkaProperties() {
-        return ProvisionerConfig.from(ConfigSource.load(settings, Optional.empty()))
-                .kafka()
-                .baseProperties();
+    /** The Kafka client settings of the scenario's clients, as the components get theirs. */
+    KafkaClientSettings kafka() {
+        return KafkaClientSettings.of(ProvisionerConfig.from(ConfigSource.load(settings, Optional.empty())));
     }
 
     @Override

@@ -61,7 +61,7 @@ final class FlowScenarios {
         int rows = ctx.sizes.cdcRows();
         double perSecond;
         try (BenchPipeline p = ctx.pipeline("cdc", Map.of());
-                TopicCounter reader = new TopicCounter(p.kafkaProperties(), p.requestsTopic())) {
+                TopicCounter reader = new TopicCounter(p.kafka(), p.requestsTopic())) {
             p.start(EnumSet.of(Components.CDC), 0);
             p.tables().insertOne("warmup");
             RateScenarios.require(
@@ -95,7 +95,7 @@ final class FlowScenarios {
         double heap;
         double rss;
         try (BenchPipeline p = ctx.pipeline("memory", Map.of("OR_RATE_PER_SEC", "20"));
-                TopicCounter reader = new TopicCounter(p.kafkaProperties(), p.requestsTopic())) {
+                TopicCounter reader = new TopicCounter(p.kafka(), p.requestsTopic())) {
             baseline = heapAfterGc();
             p.start(0);
             p.tables().insertOwners(waiting);

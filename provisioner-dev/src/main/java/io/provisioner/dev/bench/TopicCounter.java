@@ -1,10 +1,10 @@
 package io.provisioner.dev.bench;
 
+import io.provisioner.core.kafka.KafkaClientSettings;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -15,13 +15,14 @@ final class TopicCounter implements AutoCloseable {
     private final String topic;
     private long count;
 
-    TopicCounter(Map<String, Object> kafkaProperties, String topic) {
-        Map<String, Object> props = new HashMap<>(kafkaProperties);
-        props.put("enable.auto.commit", "false");
-        props.put("isolation.level", "read_committed");
-        props.put("max.poll.records", "5000");
-        props.put("client.id", "bench-reader-" + UUID.randomUUID());
-        this.reader = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    TopicCounter(KafkaClientSettings kafka, String topic) {
+        this.reader = new KafkaConsumer<>(
+                kafka.readCommittedConsumer()
+                        .set(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000)
+                        .set(ConsumerConfig.CLIENT_ID_CONFIG, "bench-reader-" + UUID.randomUUID())
+                        .build(),
+                new ByteArrayDeserializer(),
+                new ByteArrayDeserializer());
         this.topic = topic;
     }
 

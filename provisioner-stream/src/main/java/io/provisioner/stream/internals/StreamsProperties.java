@@ -2,14 +2,22 @@ package io.provisioner.stream.internals;
 
 import io.provisioner.core.config.DatabaseWaits;
 import io.provisioner.core.config.ProvisionerConfig;
+import io.provisioner.core.kafka.KafkaClientSettings;
 import io.provisioner.core.topics.Topics;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.StreamsConfig;
 
-/** The Kafka Streams settings of the provisioner, derived from the configuration; overrides win. */
+/**
+ * The Kafka Streams settings of the provisioner, derived from the configuration on top of the shared
+ * ones ({@link KafkaClientSettings#streams()}); overrides win. Only what Kafka Streams takes is kept.
+ */
 public final class StreamsProperties {
 
     /**
@@ -18,9 +26,6 @@ public final class StreamsProperties {
      * read of a conflicting worker's key and the delete of the fresh one.
      */
     static final int CALLS_PER_RECORD = LeftoverKeys.MAX_PAGES + 5;
-
-    /** Consumer session timeout unless {@code KAFKA_SESSION_TIMEOUT_MS} says otherwise (ms). */
-    static final int SESSION_TIMEOUT_MS = 10_000;
 
     /**
      * Stream threads per instance at most: each makes its records' round trips (owner row, intent,
@@ -49,14 +54,13 @@ public final class StreamsProperties {
             StreamMetrics metrics,
             Map<String, Object> overrides) {
         Properties p = new Properties();
-        p.putAll(config.kafka().baseProperties());
+        // with the shared session timeout: a crashed instance's partitions wait for its session to expire
+        p.putAll(KafkaClientSettings.of(config).streams().build());
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
         // Forwards to results, retry and DLT topics and the offset commit are one transaction.
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
         p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, streamThreads(config));
-        // a crashed instance's partitions wait for its session to expire: 10 s rather than the client's 45 s
-        p.putIfAbsent(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, SESSION_TIMEOUT_MS);
         p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, config.throttle().batchSize());
         p.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, maxPollInterval(config, permitWait));
         p.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir().toString());
@@ -65,7 +69,33 @@ public final class StreamsProperties {
         p.put(DeadLetterExceptionHandler.DLT_TOPIC_CONFIG, topics.dlt().name());
         p.put(DeadLetterExceptionHandler.METRICS_CONFIG, metrics);
         p.putAll(overrides);
+        p.keySet().removeIf(k -> !takenByStreams(k.toString()));
         return p;
+    }
+
+    /** Settings of the clients Streams creates, with or without the prefix naming one of them. */
+    private static final List<String> CLIENT_PREFIXES = List.of(
+            StreamsConfig.CONSUMER_PREFIX,
+            StreamsConfig.MAIN_CONSUMER_PREFIX,
+            StreamsConfig.RESTORE_CONSUMER_PREFIX,
+            StreamsConfig.GLOBAL_CONSUMER_PREFIX,
+            StreamsConfig.PRODUCER_PREFIX,
+            StreamsConfig.ADMIN_CLIENT_PREFIX,
+            StreamsConfig.TOPIC_PREFIX,
+            StreamsConfig.CLIENT_TAG_PREFIX);
+
+    /** The settings of our exception handler, which Streams hands to it. */
+    private static final Set<String> HANDLER_SETTINGS =
+            Set.of(DeadLetterExceptionHandler.DLT_TOPIC_CONFIG, DeadLetterExceptionHandler.METRICS_CONFIG);
+
+    /** What {@link StreamsConfig} accepts: its own names, its clients' (prefixed or not), our handler's. */
+    static boolean takenByStreams(String name) {
+        return StreamsConfig.configDef().names().contains(name)
+                || ConsumerConfig.configNames().contains(name)
+                || ProducerConfig.configNames().contains(name)
+                || AdminClientConfig.configNames().contains(name)
+                || CLIENT_PREFIXES.stream().anyMatch(name::startsWith)
+                || HANDLER_SETTINGS.contains(name);
     }
 
     /**

@@ -105,4 +105,28 @@ class StreamsPropertiesTest {
         assertThat(p).containsEntry(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1);
         assertThat((Integer) p.get(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG)).isGreaterThanOrEqualTo(300_000);
     }
+
+    @Test
+    void keepsOnlyWhatKafkaStreamsTakes() {
+        Properties p = StreamsProperties.of(
+                config,
+                "provisioner-stream",
+                config.topics(),
+                Duration.ZERO,
+                new StreamMetrics(new SimpleMeterRegistry()),
+                Map.of(
+                        StreamsConfig.MAIN_CONSUMER_PREFIX + ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG,
+                        250,
+                        ConsumerConfig.FETCH_MIN_BYTES_CONFIG,
+                        1,
+                        "not.a.kafka.setting",
+                        "x"));
+
+        assertThat(p)
+                .containsEntry(StreamsConfig.MAIN_CONSUMER_PREFIX + ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 250)
+                .containsEntry(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, 1)
+                .containsKey(DeadLetterExceptionHandler.METRICS_CONFIG)
+                .containsKey(DeadLetterExceptionHandler.DLT_TOPIC_CONFIG)
+                .doesNotContainKey("not.a.kafka.setting");
+    }
 }
