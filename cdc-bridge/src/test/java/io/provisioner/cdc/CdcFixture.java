@@ -7,6 +7,7 @@ import io.provisioner.core.config.ConfigSource;
 import io.provisioner.core.config.ProvisionerConfig;
 import io.provisioner.core.events.ProvisionRequest;
 import io.provisioner.core.events.RequestCodec;
+import io.provisioner.core.time.Ticker;
 import io.provisioner.testing.Infra;
 import io.provisioner.testing.TestNames;
 import java.sql.Connection;
@@ -14,6 +15,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -85,7 +87,8 @@ final class CdcFixture implements AutoCloseable {
     }
 
     CdcBridge start(String snapshotMode, SimpleMeterRegistry registry) {
-        CdcBridge bridge = manage(new CdcBridge(config(snapshotMode), Map.of(), registry, FAST));
+        CdcBridge bridge = manage(
+                new CdcBridge(config(snapshotMode), Map.of(), registry, FAST, Clock.systemUTC(), Ticker.system()));
         bridge.start();
         return bridge;
     }

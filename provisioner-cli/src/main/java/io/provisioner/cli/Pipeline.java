@@ -12,6 +12,7 @@ import io.provisioner.core.config.DatabaseWaits;
 import io.provisioner.core.config.ProvisionerConfig;
 import io.provisioner.core.ports.KeysApi;
 import io.provisioner.core.ports.RateLimiter;
+import io.provisioner.core.time.Ticker;
 import io.provisioner.core.topics.TopicCreator;
 import io.provisioner.db.CapturedTables;
 import io.provisioner.db.Database;
@@ -112,7 +113,7 @@ public final class Pipeline implements AutoCloseable {
             startProvisioner();
         }
         if (components.contains(Components.CDC)) {
-            cdc = new CdcBridge(config, overrides.cdcProducer(), registry);
+            cdc = new CdcBridge(config, overrides.cdcProducer(), registry, Clock.systemUTC(), Ticker.system());
             cdc.start();
             closeables.add(cdc);
             startSweep();
