@@ -139,12 +139,18 @@ public final class CdcBridge implements AutoCloseable {
     /** A run of the engine publishing through a producer of its own; both stop together. */
     private CdcSupervisor.Engine startEngine() {
         Producer<String, byte[]> producer = new KafkaProducer<>(producerProperties());
-        RequestPublisher publisher =
-                new RequestPublisher(producer, config.topics().requestsRaw().name(), mapper, metrics, clock);
-        EngineRun run = EngineRun.start(
-                EngineProperties.build(config),
-                publisher,
-                "cdc-engine-" + config.cdc().slotName());
+        EngineRun run;
+        try {
+            RequestPublisher publisher =
+                    new RequestPublisher(producer, config.topics().requestsRaw().name(), mapper, metrics, clock);
+            run = EngineRun.start(
+                    EngineProperties.build(config),
+                    publisher,
+                    "cdc-engine-" + config.cdc().slotName());
+        } catch (RuntimeException e) {
+            producer.close(Duration.ZERO);
+            throw e;
+        }
         return new CdcSupervisor.Engine() {
             @Override
             public boolean isRunning() {

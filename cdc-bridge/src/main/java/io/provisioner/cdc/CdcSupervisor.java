@@ -171,9 +171,19 @@ final class CdcSupervisor {
         LOG.info("CDC bridge is on standby for slot {}", slotName);
     }
 
+    /**
+     * A start that throws (Kafka's bootstrap address does not resolve, say) is a failure like an engine
+     * that stops: counted, and tried again after the backoff.
+     */
     private void startEngine() {
         runStartedAt = ticker.nanos();
-        run = engines.start();
+        try {
+            run = engines.start();
+        } catch (RuntimeException e) {
+            consecutiveFailures++;
+            restartNotBefore = ticker.nanos() + timings.restartBackoff().toNanos();
+            LOG.warn("CDC engine could not start ({}); trying again in {}", e.toString(), timings.restartBackoff());
+        }
     }
 
     private void stopEngine() {

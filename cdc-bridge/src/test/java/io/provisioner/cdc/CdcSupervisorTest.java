@@ -287,6 +287,34 @@ class CdcSupervisorTest {
         assertThat(b.isActive()).isTrue();
     }
 
+    @Test
+    void anEngineThatCannotStartIsAFailureTriedAgainAfterTheBackoffNotAtEveryCheck() {
+        Node a = node();
+        a.engines.failingStarts = 3;
+
+        a.supervise();
+        assertThat(a.isActive()).as("holds the lock: nobody else may stream").isTrue();
+        assertThat(a.engines.attempts).isEqualTo(1);
+
+        checkEverySecondUntil(BACKOFF.minusNanos(ONE_NANO), a);
+        assertThat(a.engines.attempts).as("not at every check").isEqualTo(1);
+        ticker.advance(Duration.ofNanos(ONE_NANO));
+        a.supervise();
+        assertThat(a.engines.attempts).isEqualTo(2);
+        assertThat(a.isHealthy()).as("two failed starts").isTrue();
+
+        ticker.advance(BACKOFF);
+        a.supervise();
+        assertThat(a.engines.attempts).isEqualTo(3);
+        assertThat(a.isHealthy()).as("three failed starts in a row").isFalse();
+
+        ticker.advance(BACKOFF);
+        a.supervise();
+        assertThat(a.engines.started).hasSize(1);
+        assertThat(a.engines.current().running).isTrue();
+        assertThat(a.isActive()).isTrue();
+    }
+
     // ---------------------------------------------------------------- helpers
 
     /** The current engine fails; the next check sees it, and the check a backoff later restarts it. */
@@ -448,9 +476,16 @@ class CdcSupervisorTest {
 
     private static final class FakeEngines implements CdcSupervisor.EngineStarter {
         final List<FakeEngine> started = new ArrayList<>();
+        int failingStarts;
+        int attempts;
 
         @Override
         public CdcSupervisor.Engine start() {
+            attempts++;
+            if (failingStarts > 0) {
+                failingStarts--;
+                throw new IllegalStateException("No resolvable bootstrap urls given in bootstrap.servers");
+            }
             FakeEngine e = new FakeEngine();
             started.add(e);
             return e;
