@@ -68,7 +68,7 @@ final class ImportKeysCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         String schema = Pipeline.schemaOf(config);
         try (HikariDataSource ds = Database.open(config.requireDatabase(), "import-keys", 2);
-                OpenRouterClient api = OpenRouterClient.create(config.openRouter())) {
+                OpenRouterClient api = OpenRouterClient.create(config.openRouter(), Clock.systemUTC())) {
             KeyAdoptionQueries queries = new KeyAdoptionQueries(ds, schema, Pipeline.ownerTables(config));
             queries.notReady().ifPresent(problem -> {
                 throw new UsageException(problem);

@@ -132,7 +132,8 @@ public final class Pipeline implements AutoCloseable {
     }
 
     private void startProvisioner() {
-        OpenRouterClient api = OpenRouterClient.create(config.openRouter(), new MicrometerCallListener(registry));
+        OpenRouterClient api =
+                OpenRouterClient.create(config.openRouter(), new MicrometerCallListener(registry), Clock.systemUTC());
         closeables.add(api);
         RateLimiter limiter = new MeteredRateLimiter(rateLimiter(), registry);
         ThrottledGauge.register(registry, limiter);
@@ -214,7 +215,8 @@ public final class Pipeline implements AutoCloseable {
             LOG.info("no OpenRouter management key here: the sweep does not look for orphan keys");
             return null;
         }
-        OpenRouterClient client = OpenRouterClient.create(config.openRouter(), new MicrometerCallListener(registry));
+        OpenRouterClient client =
+                OpenRouterClient.create(config.openRouter(), new MicrometerCallListener(registry), Clock.systemUTC());
         closeables.add(client);
         KeysApi api =
                 new RateLimitedKeysApi(client, rateLimiter(), config.throttle().ratePerSecond(), SWEEP_SHARE);

@@ -47,7 +47,7 @@ class OrphanSweepIT {
     void incrementalPassCostsAPagePerNinetyNewKeysAndTheDailyFullPassTheWholeAccount(Infra infra) throws Exception {
         try (PipelineFixture f = new PipelineFixture(infra);
                 HikariDataSource ds = Database.open(f.config().requireDatabase(), "sweep-cost", 2);
-                OpenRouterClient api = OpenRouterClient.create(f.config().openRouter());
+                OpenRouterClient api = OpenRouterClient.create(f.config().openRouter(), Clock.systemUTC());
                 KafkaProducer<String, byte[]> producer = KafkaClients.producer(f.config(), new StringSerializer())) {
             Migrator.migrate(ds, f.schema);
             f.simulator.seedKeys(ACCOUNT, "elsewhere-", Instant.now().minus(Duration.ofDays(2)));
@@ -81,7 +81,7 @@ class OrphanSweepIT {
     void onlyTheFullPassFindsAnOldStoredKeyOpenRouterLostAndAnOldOrphan(Infra infra) throws Exception {
         try (PipelineFixture f = new PipelineFixture(infra);
                 HikariDataSource ds = Database.open(f.config().requireDatabase(), "sweep-old", 2);
-                OpenRouterClient api = OpenRouterClient.create(f.config().openRouter());
+                OpenRouterClient api = OpenRouterClient.create(f.config().openRouter(), Clock.systemUTC());
                 KafkaProducer<String, byte[]> producer = KafkaClients.producer(f.config(), new StringSerializer())) {
             Migrator.migrate(ds, f.schema);
             TopicCreator.ensure(

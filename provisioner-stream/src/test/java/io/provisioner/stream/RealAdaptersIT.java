@@ -115,7 +115,7 @@ class RealAdaptersIT {
                         "OR_HTTP_TIMEOUT_MS", "1000"),
                 Optional.empty()));
         topics = config.topics();
-        client = OpenRouterClient.create(config.openRouter());
+        client = OpenRouterClient.create(config.openRouter(), Clock.systemUTC());
         app = new ProvisionerStreamApp(
                 config,
                 client,
@@ -253,7 +253,8 @@ class RealAdaptersIT {
                 URI.create(simulator.baseUrl()),
                 new Secret(simulator.managementKey()),
                 Duration.ofSeconds(30),
-                CallListener.NONE);
+                CallListener.NONE,
+                Clock.systemUTC());
         clients.add(patient);
         return new ProvisioningService(
                 patient,
