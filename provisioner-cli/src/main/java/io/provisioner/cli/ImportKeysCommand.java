@@ -133,7 +133,8 @@ final class ImportKeysCommand implements Callable<Integer> {
                         ds,
                         schema,
                         rate,
-                        RateLimiters.sharedPause(config.retry().maxDelay()));
+                        RateLimiters.sharedPause(config.retry().maxDelay()),
+                        Clock.systemUTC());
     }
 
     private void progress(PrintWriter err, int done, int total) {

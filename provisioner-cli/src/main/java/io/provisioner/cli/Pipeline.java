@@ -155,7 +155,8 @@ public final class Pipeline implements AutoCloseable {
         if (every.isZero()) {
             return;
         }
-        ProvisioningQueries queries = new ProvisioningQueries(dataSource, schema(), ownerTables(config));
+        ProvisioningQueries queries =
+                new ProvisioningQueries(dataSource, schema(), ownerTables(config), Clock.systemUTC());
         KafkaProducer<String, byte[]> producer = KafkaClients.producer(config, new StringSerializer());
         closeables.add(producer);
         OrphanSweep orphans = orphanSweep(queries, producer);
@@ -245,7 +246,8 @@ public final class Pipeline implements AutoCloseable {
         Duration sharedPause = RateLimiters.sharedPause(config.retry().maxDelay());
         return config.throttle().limiter() == ProvisionerConfig.RateLimiterKind.LOCAL
                 ? RateLimiters.local(config.throttle().ratePerSecond(), sharedPause)
-                : RateLimiters.postgres(ds, schemaOf(config), config.throttle().ratePerSecond(), sharedPause);
+                : RateLimiters.postgres(
+                        ds, schemaOf(config), config.throttle().ratePerSecond(), sharedPause, Clock.systemUTC());
     }
 
     private int poolSize() {

@@ -76,7 +76,8 @@ final class ReconcileCommand implements Callable<Integer> {
                         config.openRouter(),
                         (op, status, took) -> listing.update(calls.incrementAndGet(), 0, op),
                         Clock.systemUTC())) {
-            ProvisioningQueries queries = new ProvisioningQueries(ds, schema, Pipeline.ownerTables(config));
+            ProvisioningQueries queries =
+                    new ProvisioningQueries(ds, schema, Pipeline.ownerTables(config), Clock.systemUTC());
             // the pipeline's own bucket: reconcile never pushes the account over the configured rate
             KeysApi api = new RateLimitedKeysApi(
                     client, Pipeline.rateLimiter(config, ds), config.throttle().ratePerSecond(), SHARE);

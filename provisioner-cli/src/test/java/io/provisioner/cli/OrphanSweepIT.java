@@ -138,7 +138,7 @@ class OrphanSweepIT {
             ProvisionerConfig config = f.config();
             return new OrphanSweep(
                     api,
-                    new ProvisioningQueries(ds, f.schema, Pipeline.ownerTables(config)),
+                    new ProvisioningQueries(ds, f.schema, Pipeline.ownerTables(config), Clock.systemUTC()),
                     new SweepPasses(ds, f.schema),
                     new IntentFence(ds, f.schema, Clock.systemUTC()),
                     config.keyNames(),
