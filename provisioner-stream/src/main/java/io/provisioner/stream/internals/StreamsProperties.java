@@ -3,6 +3,7 @@ package io.provisioner.stream.internals;
 import io.provisioner.core.config.DatabaseWaits;
 import io.provisioner.core.config.ProvisionerConfig;
 import io.provisioner.core.topics.Topics;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
@@ -40,6 +41,7 @@ public final class StreamsProperties {
 
     /**
      * @param permitWait the longest rate-limit wait per call, used to size {@code max.poll.interval.ms}
+     * @param clock stamps dead letters written by {@link DeadLetterExceptionHandler}
      */
     public static Properties of(
             ProvisionerConfig config,
@@ -47,6 +49,7 @@ public final class StreamsProperties {
             Topics topics,
             Duration permitWait,
             StreamMetrics metrics,
+            Clock clock,
             Map<String, Object> overrides) {
         Properties p = new Properties();
         p.putAll(config.kafka().baseProperties());
@@ -64,6 +67,7 @@ public final class StreamsProperties {
         p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterExceptionHandler.class.getName());
         p.put(DeadLetterExceptionHandler.DLT_TOPIC_CONFIG, topics.dlt().name());
         p.put(DeadLetterExceptionHandler.METRICS_CONFIG, metrics);
+        p.put(DeadLetterExceptionHandler.CLOCK_CONFIG, clock);
         p.putAll(overrides);
         return p;
     }
