@@ -3,7 +3,7 @@ package io.provisioner.cdc;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.provisioner.core.config.ProvisionerConfig;
 import io.provisioner.core.kafka.KafkaClientSettings;
-import java.sql.SQLException;
+import io.provisioner.core.time.Ticker;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
@@ -29,6 +29,7 @@ import org.slf4j.LoggerFactory;
  * PostgreSQL advisory lock on the slot; the holder streams, the others stay on standby and try again
  * every {@link Timings#leaderCheckInterval()}. A holder whose lock session is gone stops its engine;
  * a failed engine is restarted after {@link Timings#restartBackoff()} from the last committed offset.
+ * Those decisions are {@link CdcSupervisor}'s, on the given {@link Ticker}.
  * Delivery is at-least-once: a crash may duplicate requests, never lose them.
  *
  * <p>Known limit of Debezium 3.6.x: rows that share one LSN (a multi-row INSERT or COPY) may be skipped
@@ -41,7 +42,6 @@ public final class CdcBridge implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(CdcBridge.class);
     private static final AtomicInteger INSTANCES = new AtomicInteger();
-    private static final Duration HEALTHY_RUN = Duration.ofMinutes(1);
 
     /** How often leadership is checked and a failed engine restarted. */
     public record Timings(Duration leaderCheckInterval, Duration restartBackoff) {
@@ -61,37 +61,46 @@ public final class CdcBridge implements AutoCloseable {
     private final Timings timings;
     private final CdcMetrics metrics;
     private final ChangeRecordMapper mapper;
-    private final LeaderLock lock;
+    private final Clock clock;
+    private final CdcSupervisor supervision;
     private final ScheduledExecutorService supervisor;
-    private final Clock clock = Clock.systemUTC();
-    private volatile boolean active;
     private volatile boolean closed;
-    private volatile int consecutiveFailures;
-    private EngineRun run;
-    private Producer<String, byte[]> producer;
-    private long restartNotBefore;
-    private long competeNotBefore;
-    private long runStartedAt;
-    private boolean standbyLogged;
 
     /**
      * @param producerOverrides producer settings applied last (client id, timeouts, ...)
+     * @param clock stamps the published requests and measures their lag
+     * @param ticker times leader checks and engine restarts
      * @throws io.provisioner.core.config.ConfigException when the database is not configured
      */
-    public CdcBridge(ProvisionerConfig config, Map<String, Object> producerOverrides, MeterRegistry registry) {
-        this(config, producerOverrides, registry, Timings.DEFAULT);
+    public CdcBridge(
+            ProvisionerConfig config,
+            Map<String, Object> producerOverrides,
+            MeterRegistry registry,
+            Clock clock,
+            Ticker ticker) {
+        this(config, producerOverrides, registry, Timings.DEFAULT, clock, ticker);
     }
 
     public CdcBridge(
-            ProvisionerConfig config, Map<String, Object> producerOverrides, MeterRegistry registry, Timings timings) {
+            ProvisionerConfig config,
+            Map<String, Object> producerOverrides,
+            MeterRegistry registry,
+            Timings timings,
+            Clock clock,
+            Ticker ticker) {
         this.config = config;
         this.producerOverrides = Map.copyOf(producerOverrides);
         this.timings = timings;
+        this.clock = Objects.requireNonNull(clock, "clock");
         this.metrics = new CdcMetrics(registry);
         this.mapper = new ChangeRecordMapper(config.cdc().tables());
-        this.lock = new LeaderLock(config.requireDatabase(), config.cdc().slotName());
-        this.competeNotBefore = System.nanoTime();
-        this.restartNotBefore = competeNotBefore;
+        this.supervision = new CdcSupervisor(
+                config.cdc().slotName(),
+                new LeaderLock(config.requireDatabase(), config.cdc().slotName()),
+                this::startEngine,
+                metrics,
+                timings,
+                Objects.requireNonNull(ticker, "ticker"));
         EngineProperties.build(config); // fails now, naming the setting, rather than in the background
         this.supervisor = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "cdc-supervisor-" + config.cdc().slotName() + "-" + INSTANCES.incrementAndGet());
@@ -108,109 +117,53 @@ public final class CdcBridge implements AutoCloseable {
 
     /** True while this instance holds the leadership and streams (or is about to restart its engine). */
     public boolean isActive() {
-        return active;
+        return supervision.isActive();
     }
 
     /** False once closed, or after repeated engine failures in a row. A standby instance is healthy. */
     public boolean isHealthy() {
-        return !closed && consecutiveFailures < 3;
+        return !closed && supervision.isHealthy();
     }
 
     private void supervise() {
-        if (closed) {
-            return;
+        if (!closed) {
+            supervision.supervise();
         }
+    }
+
+    /** A run of the engine publishing through a producer of its own; both stop together. */
+    private CdcSupervisor.Engine startEngine() {
+        Producer<String, byte[]> producer = new KafkaProducer<>(producerProperties());
+        EngineRun run;
         try {
-            if (!lock.isHeld()) {
-                compete();
-            } else if (!lock.stillHeld()) {
-                stepDown("the session holding the leadership lock was lost");
-            } else {
-                superviseEngine();
-            }
+            RequestPublisher publisher =
+                    new RequestPublisher(producer, config.topics().requestsRaw().name(), mapper, metrics, clock);
+            run = EngineRun.start(
+                    EngineProperties.build(config),
+                    publisher,
+                    "cdc-engine-" + config.cdc().slotName());
         } catch (RuntimeException e) {
-            LOG.warn("CDC supervision failed, trying again in {}: {}", timings.leaderCheckInterval(), e.toString());
+            producer.close(Duration.ZERO);
+            throw e;
         }
-    }
-
-    private void compete() {
-        if (System.nanoTime() - competeNotBefore < 0) {
-            return;
-        }
-        try {
-            if (lock.tryAcquire()) {
-                LOG.info(
-                        "CDC bridge is active: streaming from slot {}",
-                        config.cdc().slotName());
-                standbyLogged = false;
-                setActive(true);
-                startEngine();
-            } else if (!standbyLogged) {
-                LOG.info(
-                        "CDC bridge is on standby: another instance streams from slot {}",
-                        config.cdc().slotName());
-                standbyLogged = true;
+        return new CdcSupervisor.Engine() {
+            @Override
+            public boolean isRunning() {
+                return run.isRunning();
             }
-        } catch (SQLException e) {
-            LOG.warn("cannot reach PostgreSQL for the CDC leadership lock: {}", e.getMessage());
-        }
-    }
 
-    private void superviseEngine() {
-        if (run != null && run.isRunning()) {
-            if (System.nanoTime() - runStartedAt > HEALTHY_RUN.toNanos()) {
-                consecutiveFailures = 0;
+            @Override
+            public String failure() {
+                return run.failure();
             }
-            return;
-        }
-        if (run != null) {
-            consecutiveFailures++;
-            restartNotBefore = System.nanoTime() + timings.restartBackoff().toNanos();
-            LOG.warn(
-                    "CDC engine stopped ({}); restarting in {}",
-                    Objects.requireNonNullElse(run.failure(), "no reason given"),
-                    timings.restartBackoff());
-            stopEngine();
-        }
-        if (System.nanoTime() - restartNotBefore >= 0) {
-            LOG.info("restarting the CDC engine from the last committed offset");
-            metrics.engineRestarted();
-            startEngine();
-        }
-    }
 
-    private void stepDown(String reason) {
-        LOG.warn("CDC bridge loses the leadership: {}", reason);
-        stopEngine();
-        lock.close();
-        setActive(false);
-        standbyLogged = true;
-        // let another instance take over rather than win the lock straight back
-        competeNotBefore = System.nanoTime() + 3 * timings.leaderCheckInterval().toNanos();
-        LOG.info("CDC bridge is on standby for slot {}", config.cdc().slotName());
-    }
-
-    private void startEngine() {
-        producer = new KafkaProducer<>(producerProperties());
-        RequestPublisher publisher =
-                new RequestPublisher(producer, config.topics().requestsRaw().name(), mapper, metrics, clock);
-        runStartedAt = System.nanoTime();
-        run = EngineRun.start(
-                EngineProperties.build(config),
-                publisher,
-                "cdc-engine-" + config.cdc().slotName());
-    }
-
-    private void stopEngine() {
-        if (run != null) {
-            run.close();
-            run = null;
-        }
-        if (producer != null) {
-            producer.flush();
-            producer.close(Duration.ofSeconds(30));
-            producer = null;
-        }
+            @Override
+            public void close() {
+                run.close();
+                producer.flush();
+                producer.close(Duration.ofSeconds(30));
+            }
+        };
     }
 
     Map<String, Object> producerProperties() {
@@ -225,14 +178,6 @@ public final class CdcBridge implements AutoCloseable {
                 .set(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class)
                 .set(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class)
                 .build();
-    }
-
-    private void setActive(boolean value) {
-        active = value;
-        metrics.active(value);
-        if (!value) {
-            consecutiveFailures = 0;
-        }
     }
 
     /** Stops the engine (committing what Kafka acknowledged), flushes the producer, releases the lock. */
@@ -250,9 +195,7 @@ public final class CdcBridge implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        stopEngine();
-        lock.close();
-        setActive(false);
+        supervision.close();
         LOG.info("CDC bridge for slot {} closed", config.cdc().slotName());
     }
 }

@@ -25,7 +25,7 @@ import java.util.Properties;
  * ({@link #stillHeld}, every few seconds from the supervisor) fails within {@link #SOCKET_TIMEOUT} instead
  * of waiting for an answer that never comes, and TCP keepalive ends a dead session on both sides.
  */
-final class LeaderLock implements AutoCloseable {
+final class LeaderLock implements CdcSupervisor.Leadership, AutoCloseable {
 
     /** {@code application_name} of the lock's session, followed by the slot name. */
     static final String APPLICATION_NAME_PREFIX = "provisioner-cdc-lock:";
@@ -66,12 +66,14 @@ final class LeaderLock implements AutoCloseable {
         }
     }
 
-    boolean isHeld() {
+    @Override
+    public boolean isHeld() {
         return held;
     }
 
     /** Takes the lock if nobody holds it; true when this instance holds it afterwards. */
-    boolean tryAcquire() throws SQLException {
+    @Override
+    public boolean tryAcquire() throws SQLException {
         if (held) {
             return true;
         }
@@ -92,7 +94,8 @@ final class LeaderLock implements AutoCloseable {
     }
 
     /** True while the session holding the lock is alive; false (and the lock forgotten) once it is gone. */
-    boolean stillHeld() {
+    @Override
+    public boolean stillHeld() {
         if (!held) {
             return false;
         }

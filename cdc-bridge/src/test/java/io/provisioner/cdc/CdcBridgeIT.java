@@ -6,8 +6,10 @@ import static org.awaitility.Awaitility.await;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.provisioner.cdc.CdcFixture.Published;
 import io.provisioner.core.events.ProvisionRequest.Op;
+import io.provisioner.core.time.Ticker;
 import io.provisioner.testing.Infra;
 import io.provisioner.testing.SharedInfra;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -137,7 +139,12 @@ class CdcBridgeIT {
     void restartsTheEngineAndPublishesTheChangeWhenKafkaDidNotAcknowledgeIt() throws Exception {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         CdcBridge bridge = new CdcBridge(
-                fx.config("no_data"), Map.of(ProducerConfig.MAX_BLOCK_MS_CONFIG, 1000), registry, CdcFixture.FAST);
+                fx.config("no_data"),
+                Map.of(ProducerConfig.MAX_BLOCK_MS_CONFIG, 1000),
+                registry,
+                CdcFixture.FAST,
+                Clock.systemUTC(),
+                Ticker.system());
         fx.manage(bridge).start();
         fx.awaitStreaming();
         String requests = fx.prefix + ".requests";

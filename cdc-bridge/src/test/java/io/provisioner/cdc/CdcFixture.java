@@ -8,6 +8,7 @@ import io.provisioner.core.config.ProvisionerConfig;
 import io.provisioner.core.events.ProvisionRequest;
 import io.provisioner.core.events.RequestCodec;
 import io.provisioner.core.kafka.KafkaClientSettings;
+import io.provisioner.core.time.Ticker;
 import io.provisioner.core.topics.TopicCreator;
 import io.provisioner.testing.Infra;
 import io.provisioner.testing.TestNames;
@@ -16,6 +17,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -93,7 +95,8 @@ final class CdcFixture implements AutoCloseable {
     }
 
     CdcBridge start(String snapshotMode, SimpleMeterRegistry registry) {
-        CdcBridge bridge = manage(new CdcBridge(config(snapshotMode), Map.of(), registry, FAST));
+        CdcBridge bridge = manage(
+                new CdcBridge(config(snapshotMode), Map.of(), registry, FAST, Clock.systemUTC(), Ticker.system()));
         bridge.start();
         return bridge;
     }

@@ -46,25 +46,24 @@ public final class OpenRouterClient implements KeysApi, AutoCloseable {
     private final HttpCall calls;
 
     /** A client for {@code config}'s base URL, management key (required) and call timeout. */
-    public static OpenRouterClient create(OpenRouterConfig config) {
-        return create(config, CallListener.NONE);
+    public static OpenRouterClient create(OpenRouterConfig config, Clock clock) {
+        return create(config, CallListener.NONE, clock);
     }
 
-    /** As {@link #create(OpenRouterConfig)}, telling {@code listener} about every call. */
-    public static OpenRouterClient create(OpenRouterConfig config, CallListener listener) {
-        return new OpenRouterClient(config.baseUrl(), config.requireKey(), config.callTimeout(), listener);
+    /** As {@link #create(OpenRouterConfig, Clock)}, telling {@code listener} about every call. */
+    public static OpenRouterClient create(OpenRouterConfig config, CallListener listener, Clock clock) {
+        return new OpenRouterClient(config.baseUrl(), config.requireKey(), config.callTimeout(), listener, clock);
     }
 
     /**
      * @param baseUrl the API base, e.g. {@code https://openrouter.ai/api/v1}
      * @param callTimeout the limit of one call from connect to last byte; also bounds connect, read and write
+     * @param clock reads a {@code Retry-After} given as a date
      */
-    public OpenRouterClient(URI baseUrl, Secret managementKey, Duration callTimeout, CallListener listener) {
-        this(baseUrl, managementKey, callTimeout, listener, Clock.systemUTC());
-    }
-
-    OpenRouterClient(URI baseUrl, Secret managementKey, Duration callTimeout, CallListener listener, Clock clock) {
+    public OpenRouterClient(
+            URI baseUrl, Secret managementKey, Duration callTimeout, CallListener listener, Clock clock) {
         Objects.requireNonNull(managementKey, "managementKey");
+        Objects.requireNonNull(clock, "clock");
         if (callTimeout == null || callTimeout.isNegative() || callTimeout.isZero()) {
             throw new IllegalArgumentException("callTimeout must be positive, was " + callTimeout);
         }

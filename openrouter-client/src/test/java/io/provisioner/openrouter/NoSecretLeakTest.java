@@ -19,6 +19,7 @@ import java.math.BigDecimal;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -140,6 +141,6 @@ class NoSecretLeakTest {
     }
 
     private static OpenRouterClient client(String base, String key, Duration timeout) {
-        return new OpenRouterClient(URI.create(base), new Secret(key), timeout, CallListener.NONE);
+        return new OpenRouterClient(URI.create(base), new Secret(key), timeout, CallListener.NONE, Clock.systemUTC());
     }
 }

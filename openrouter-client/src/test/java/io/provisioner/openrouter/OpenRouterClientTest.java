@@ -201,8 +201,8 @@ class OpenRouterClientTest {
     void refusedConnectionIsRetryableWithKnownOutcome() {
         String base = simulator.baseUrl();
         simulator.close();
-        OpenRouterClient refused =
-                new OpenRouterClient(URI.create(base), new Secret("k"), Duration.ofSeconds(2), CallListener.NONE);
+        OpenRouterClient refused = new OpenRouterClient(
+                URI.create(base), new Secret("k"), Duration.ofSeconds(2), CallListener.NONE, Clock.systemUTC());
 
         assertThatThrownBy(() -> refused.create("organization:1", LIMITS))
                 .asInstanceOf(type(RetryableException.class))
@@ -354,7 +354,8 @@ class OpenRouterClientTest {
                 URI.create(simulator.baseUrl()),
                 new Secret(simulator.managementKey()),
                 Duration.ofSeconds(5),
-                (operation, status, elapsed) -> heard.add(operation + " " + status));
+                (operation, status, elapsed) -> heard.add(operation + " " + status),
+                Clock.systemUTC());
         simulator.enqueueCreateFaults(Fault.status(500), Fault.dropConnection());
 
         assertThatThrownBy(() -> client.create("teacher:2", LIMITS)).isInstanceOf(RetryableException.class);

@@ -54,8 +54,7 @@ public final class OpenRouterSimulator implements AutoCloseable {
     private final String initialKey;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private OpenRouterSimulator(HttpServer server, String managementKey) {
-        Clock clock = Clock.systemUTC();
+    private OpenRouterSimulator(HttpServer server, String managementKey, Clock clock) {
         this.server = server;
         this.initialKey = managementKey;
         this.store = new SimKeyStore(clock);
@@ -73,12 +72,22 @@ public final class OpenRouterSimulator implements AutoCloseable {
     }
 
     /**
-     * Starts on {@code bind}:{@code port} (0 for a free port), accepting {@code managementKey} as bearer.
+     * Starts on {@code bind}:{@code port} (0 for a free port), accepting {@code managementKey} as bearer,
+     * on the system clock: the simulator's own composition root.
      *
      * @throws UncheckedIOException when the address cannot be bound
      */
     public static OpenRouterSimulator start(String bind, int port, String managementKey) {
+        return start(bind, port, managementKey, Clock.systemUTC());
+    }
+
+    /**
+     * As {@link #start(String, int, String)}, with {@code clock} stamping keys ({@code created_at},
+     * {@code updated_at}) and recorded requests.
+     */
+    public static OpenRouterSimulator start(String bind, int port, String managementKey, Clock clock) {
         Objects.requireNonNull(bind, "bind");
+        Objects.requireNonNull(clock, "clock");
         if (managementKey == null || managementKey.isEmpty()) {
             throw new IllegalArgumentException("managementKey must not be empty");
         }
@@ -88,7 +97,7 @@ public final class OpenRouterSimulator implements AutoCloseable {
         }
         try {
             HttpServer server = HttpServer.create(new InetSocketAddress(bind, port), 512);
-            OpenRouterSimulator simulator = new OpenRouterSimulator(server, managementKey);
+            OpenRouterSimulator simulator = new OpenRouterSimulator(server, managementKey, clock);
             LOG.info("OpenRouter simulator listening on {}", simulator.baseUrl());
             return simulator;
         } catch (IOException e) {

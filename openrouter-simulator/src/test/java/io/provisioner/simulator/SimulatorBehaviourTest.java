@@ -8,8 +8,10 @@ import java.io.IOException;
 import java.math.BigDecimal;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -34,6 +36,20 @@ class SimulatorBehaviourTest {
     @AfterEach
     void stop() {
         simulator.close();
+    }
+
+    @Test
+    void stampsKeysAndRequestsWithTheClockItWasStartedOn() throws IOException {
+        Instant then = Instant.parse("2024-06-01T12:00:00Z");
+        try (OpenRouterSimulator onClock = OpenRouterSimulator.start(
+                "127.0.0.1", 0, OpenRouterSimulator.DEFAULT_MANAGEMENT_KEY, Clock.fixed(then, ZoneOffset.UTC))) {
+            SimKey key = onClock.addKey("teacher:1", BigDecimal.ONE, "daily");
+            new SimHttp(onClock).get("/keys");
+
+            assertThat(key.createdAt()).isEqualTo(then);
+            assertThat(onClock.requests()).singleElement().satisfies(r -> assertThat(r.at())
+                    .isEqualTo(then));
+        }
     }
 
     @Test

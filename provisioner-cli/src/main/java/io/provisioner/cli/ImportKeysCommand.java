@@ -69,7 +69,7 @@ final class ImportKeysCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         String schema = Pipeline.schemaOf(config);
         try (HikariDataSource ds = Database.open(config.requireDatabase(), "import-keys", 2);
-                OpenRouterClient api = OpenRouterClient.create(config.openRouter())) {
+                OpenRouterClient api = OpenRouterClient.create(config.openRouter(), Clock.systemUTC())) {
             KeyAdoptionQueries queries = new KeyAdoptionQueries(ds, schema, Pipeline.ownerTables(config));
             queries.notReady().ifPresent(problem -> {
                 throw new UsageException(problem);
@@ -134,7 +134,8 @@ final class ImportKeysCommand implements Callable<Integer> {
                         ds,
                         schema,
                         rate,
-                        RateLimiters.sharedPause(config.retry().maxDelay()));
+                        RateLimiters.sharedPause(config.retry().maxDelay()),
+                        Clock.systemUTC());
     }
 
     private void progress(PrintWriter err, int done, int total) {

@@ -78,8 +78,11 @@ final class ReconcileCommand implements Callable<Integer> {
         AtomicLong calls = new AtomicLong();
         try (HikariDataSource ds = Database.open(config.requireDatabase(), "reconcile", 2);
                 OpenRouterClient client = OpenRouterClient.create(
-                        config.openRouter(), (op, status, took) -> listing.update(calls.incrementAndGet(), 0, op))) {
-            ProvisioningQueries queries = new ProvisioningQueries(ds, schema, Pipeline.ownerTables(config));
+                        config.openRouter(),
+                        (op, status, took) -> listing.update(calls.incrementAndGet(), 0, op),
+                        Clock.systemUTC())) {
+            ProvisioningQueries queries =
+                    new ProvisioningQueries(ds, schema, Pipeline.ownerTables(config), Clock.systemUTC());
             // the pipeline's own bucket: reconcile never pushes the account over the configured rate
             KeysApi api = new RateLimitedKeysApi(
                     client, Pipeline.rateLimiter(config, ds), config.throttle().ratePerSecond(), SHARE);

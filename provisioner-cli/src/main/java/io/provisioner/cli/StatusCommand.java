@@ -11,6 +11,7 @@ import io.provisioner.db.ProvisioningQueries;
 import io.provisioner.db.ratelimit.RateLimiters;
 import io.provisioner.runtime.Pipeline;
 import java.io.PrintWriter;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -109,11 +110,12 @@ final class StatusCommand implements Callable<Integer> {
         ProvisionerConfig config = options.load();
         PrintWriter out = spec.commandLine().getOut();
         try (HikariDataSource ds = Database.open(config.requireDatabase(), "status", 2)) {
-            ProvisioningQueries q =
-                    new ProvisioningQueries(ds, Pipeline.schemaOf(config), Pipeline.ownerTables(config));
+            ProvisioningQueries q = new ProvisioningQueries(
+                    ds, Pipeline.schemaOf(config), Pipeline.ownerTables(config), Clock.systemUTC());
             Map<String, Long> counts = q.countsByStatus();
             List<JobFailure> latest = q.latestFailures(failures);
-            Optional<Instant> throttledUntil = RateLimiters.throttledUntil(ds, Pipeline.schemaOf(config));
+            Optional<Instant> throttledUntil =
+                    RateLimiters.throttledUntil(ds, Pipeline.schemaOf(config), Clock.systemUTC());
             if (json) {
                 out.println(json(counts, latest, throttledUntil));
             } else {

@@ -153,7 +153,7 @@ class AdoptionIT {
     void aLegacyKeyIsRenamedOnlyOnceItIsStoredUnderTheOwnersIntent(Infra infra) throws Exception {
         try (PipelineFixture f = new PipelineFixture(infra);
                 HikariDataSource ds = Database.open(f.config().requireDatabase(), "adoption-it", 2);
-                OpenRouterClient api = OpenRouterClient.create(f.config().openRouter())) {
+                OpenRouterClient api = OpenRouterClient.create(f.config().openRouter(), Clock.systemUTC())) {
             assertThat(f.cli("migrate").exit()).isZero();
             JdbcKeyStore store = new JdbcKeyStore(
                     ds, f.schema, f.config().requireCipher(), Pipeline.ownerTables(f.config()), Clock.systemUTC());

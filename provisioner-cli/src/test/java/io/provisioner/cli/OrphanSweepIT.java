@@ -49,7 +49,7 @@ class OrphanSweepIT {
     void incrementalPassCostsAPagePerNinetyNewKeysAndTheDailyFullPassTheWholeAccount(Infra infra) throws Exception {
         try (PipelineFixture f = new PipelineFixture(infra);
                 HikariDataSource ds = Database.open(f.config().requireDatabase(), "sweep-cost", 2);
-                OpenRouterClient api = OpenRouterClient.create(f.config().openRouter());
+                OpenRouterClient api = OpenRouterClient.create(f.config().openRouter(), Clock.systemUTC());
                 KafkaProducer<String, byte[]> producer = new KafkaProducer<>(
                         KafkaClientSettings.of(f.config()).idempotentProducer().build(),
                         new StringSerializer(),
@@ -86,7 +86,7 @@ class OrphanSweepIT {
     void onlyTheFullPassFindsAnOldStoredKeyOpenRouterLostAndAnOldOrphan(Infra infra) throws Exception {
         try (PipelineFixture f = new PipelineFixture(infra);
                 HikariDataSource ds = Database.open(f.config().requireDatabase(), "sweep-old", 2);
-                OpenRouterClient api = OpenRouterClient.create(f.config().openRouter());
+                OpenRouterClient api = OpenRouterClient.create(f.config().openRouter(), Clock.systemUTC());
                 KafkaProducer<String, byte[]> producer = new KafkaProducer<>(
                         KafkaClientSettings.of(f.config()).idempotentProducer().build(),
                         new StringSerializer(),
@@ -146,7 +146,7 @@ class OrphanSweepIT {
             ProvisionerConfig config = f.config();
             return new OrphanSweep(
                     api,
-                    new ProvisioningQueries(ds, f.schema, Pipeline.ownerTables(config)),
+                    new ProvisioningQueries(ds, f.schema, Pipeline.ownerTables(config), Clock.systemUTC()),
                     new SweepPasses(ds, f.schema),
                     new IntentFence(ds, f.schema, Clock.systemUTC()),
                     config.keyNames(),

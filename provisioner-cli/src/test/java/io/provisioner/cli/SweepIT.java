@@ -12,6 +12,7 @@ import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.Statement;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -50,7 +51,7 @@ class SweepIT {
             SimKey late = f.simulator.addKey(kept, new BigDecimal("50"), "daily");
             SimKey stray = f.simulator.addKey("organization:" + UUID.randomUUID(), new BigDecimal("200"), "daily");
             SimKey foreign = f.simulator.addKey("someone else's key", new BigDecimal("1"), "daily");
-            try (OpenRouterClient api = OpenRouterClient.create(f.config().openRouter())) {
+            try (OpenRouterClient api = OpenRouterClient.create(f.config().openRouter(), Clock.systemUTC())) {
                 assertThat(api.delete(lostKey.hash())).isTrue();
             }
 
@@ -199,7 +200,7 @@ class SweepIT {
                     + " updated_at = now() where owner_id = '" + id + "'");
             f.exec("update " + f.schema + ".ai_provider_keys set created_at = now() - interval '2 days'"
                     + " where owner_id = '" + id + "'");
-            try (OpenRouterClient api = OpenRouterClient.create(f.config().openRouter())) {
+            try (OpenRouterClient api = OpenRouterClient.create(f.config().openRouter(), Clock.systemUTC())) {
                 assertThat(api.delete(lost.hash())).isTrue();
             }
 

@@ -13,6 +13,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -39,15 +40,20 @@ public final class ProvisioningQueries {
     private final OwnerTables owners;
     private final JobRows jobRows;
     private final KeyRows keyRows;
+    private final Clock clock;
 
-    /** @param ownerTables owner type to table, e.g. {@code "organization" -> "public.organizations"} */
-    public ProvisioningQueries(DataSource ds, String schema, Map<String, String> ownerTables) {
+    /**
+     * @param ownerTables owner type to table, e.g. {@code "organization" -> "public.organizations"}
+     * @param clock stamps {@link #revokeKey}'s revocation
+     */
+    public ProvisioningQueries(DataSource ds, String schema, Map<String, String> ownerTables, Clock clock) {
         this.ds = ds;
         this.jobs = SqlNames.qualify(schema, "ai_key_provision_jobs");
         this.keys = SqlNames.qualify(schema, "ai_provider_keys");
         this.owners = new OwnerTables(ownerTables);
         this.jobRows = new JobRows(schema);
         this.keyRows = new KeyRows(schema);
+        this.clock = clock;
     }
 
     /** The owner's active stored key, if any. */
@@ -61,7 +67,7 @@ public final class ProvisioningQueries {
      */
     public void revokeKey(OwnerRef owner, String hash) {
         Tx.inTransaction(ds, "revoke lost key", c -> {
-            keyRows.revoke(c, owner, hash, Instant.now());
+            keyRows.revoke(c, owner, hash, clock.instant());
             return null;
         });
     }

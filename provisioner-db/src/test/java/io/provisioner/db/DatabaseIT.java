@@ -171,7 +171,7 @@ class DatabaseIT {
                 HikariDataSource ds = Database.open(
                         config(infra, infra.jdbcUrl()), "waits-bucket", threads + 2, DatabaseWaits.PIPELINE)) {
             Migrator.migrate(schema.ds, schema.name);
-            RateLimiter limiter = RateLimiters.postgres(ds, schema.name, 100);
+            RateLimiter limiter = RateLimiters.postgres(ds, schema.name, 100, Clock.systemUTC());
             ExecutorService pool = Executors.newFixedThreadPool(threads);
             try {
                 List<Future<Integer>> granted = new ArrayList<>();

@@ -23,6 +23,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.Base64;
@@ -354,7 +355,8 @@ class JdbcKeyStoreIT {
 
     @Test
     void findsOwnersWithoutKeyAndKeysWithoutOwner() throws SQLException {
-        ProvisioningQueries queries = new ProvisioningQueries(schema.ds, schema.name, schema.ownerTables());
+        ProvisioningQueries queries =
+                new ProvisioningQueries(schema.ds, schema.name, schema.ownerTables(), Clock.fixed(NOW, ZoneOffset.UTC));
         OwnerRef withKey = insertOwner("organizations", OwnerRef.ORGANIZATION);
         OwnerRef withoutKey = insertOwner("teachers", OwnerRef.TEACHER);
         OwnerRef gone = insertOwner("organizations", OwnerRef.ORGANIZATION);
@@ -375,6 +377,20 @@ class JdbcKeyStoreIT {
             assertThat(f.lastError()).isEqualTo("POST /keys answered 503");
             assertThat(f.attempts()).isEqualTo(2);
         });
+    }
+
+    @Test
+    void revokingALostKeyStampsItWithTheQueriesClock() throws SQLException {
+        Instant later = NOW.plus(Duration.ofDays(3));
+        ProvisioningQueries queries = new ProvisioningQueries(
+                schema.ds, schema.name, schema.ownerTables(), Clock.fixed(later, ZoneOffset.UTC));
+        OwnerRef org = insertOwner("organizations", OwnerRef.ORGANIZATION);
+        store.saveCreated(org, apiKey("h", org), new Secret("sk-or-v1-x"), LIMITS, 1);
+
+        queries.revokeKey(org, "h");
+
+        assertThat(keyColumn(org, "revoked_at::timestamptz = '" + later + "'")).isEqualTo("t");
+        assertThat(queries.activeKey(org)).isEmpty();
     }
 
     @Test

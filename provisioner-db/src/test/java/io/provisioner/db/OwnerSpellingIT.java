@@ -73,7 +73,8 @@ class OwnerSpellingIT {
 
         store.markRetrying(new OwnerRef("teacher", "007"), 1, "HTTP 500", java.time.Instant.now());
 
-        ProvisioningQueries queries = new ProvisioningQueries(schema.ds, schema.name, schema.ownerTables());
+        ProvisioningQueries queries =
+                new ProvisioningQueries(schema.ds, schema.name, schema.ownerTables(), Clock.systemUTC());
         assertThat(queries.job(new OwnerRef("teacher", "7")))
                 .hasValueSatisfying(j -> assertThat(j.status()).isEqualTo("retrying"));
         assertThat(queries.job(new OwnerRef("teacher", "007"))).isEmpty();
@@ -87,7 +88,8 @@ class OwnerSpellingIT {
                 .isFalse();
         assertThat(store.load(new OwnerRef("organization", "ab      x")).ownerExists())
                 .isFalse();
-        assertThat(new ProvisioningQueries(schema.ds, schema.name, schema.ownerTables()).countsByStatus())
+        assertThat(new ProvisioningQueries(schema.ds, schema.name, schema.ownerTables(), Clock.systemUTC())
+                        .countsByStatus())
                 .as("no job row for an owner that does not exist")
                 .isEmpty();
     }

@@ -8,6 +8,7 @@ import io.provisioner.core.config.ProvisionerConfig;
 import io.provisioner.core.kafka.KafkaClientSettings;
 import io.provisioner.core.ports.KeysApi;
 import io.provisioner.core.ports.RateLimiter;
+import io.provisioner.core.time.Ticker;
 import io.provisioner.core.topics.TopicCreator;
 import io.provisioner.db.CapturedTables;
 import io.provisioner.db.Database;
@@ -120,7 +121,7 @@ public final class Pipeline implements AutoCloseable {
             startProvisioner();
         }
         if (components.contains(Components.CDC)) {
-            cdc = new CdcBridge(config, overrides.cdcProducer(), registry);
+            cdc = new CdcBridge(config, overrides.cdcProducer(), registry, Clock.systemUTC(), Ticker.system());
             cdc.start();
             closeables.add(cdc);
             startSweep();
@@ -139,7 +140,8 @@ public final class Pipeline implements AutoCloseable {
     }
 
     private void startProvisioner() {
-        OpenRouterClient api = OpenRouterClient.create(config.openRouter(), new MicrometerCallListener(registry));
+        OpenRouterClient api =
+                OpenRouterClient.create(config.openRouter(), new MicrometerCallListener(registry), Clock.systemUTC());
         closeables.add(api);
         RateLimiter limiter = new MeteredRateLimiter(rateLimiter(), registry);
         ThrottledGauge.register(registry, limiter);
@@ -161,7 +163,8 @@ public final class Pipeline implements AutoCloseable {
         if (every.isZero()) {
             return;
         }
-        ProvisioningQueries queries = new ProvisioningQueries(dataSource, schema(), ownerTables(config));
+        ProvisioningQueries queries =
+                new ProvisioningQueries(dataSource, schema(), ownerTables(config), Clock.systemUTC());
         // requests must not be lost or doubled
         KafkaProducer<String, byte[]> producer = new KafkaProducer<>(
                 KafkaClientSettings.of(config).idempotentProducer().build(),
@@ -237,7 +240,8 @@ public final class Pipeline implements AutoCloseable {
             LOG.info("no OpenRouter management key here: the sweep does not look for orphan keys");
             return null;
         }
-        OpenRouterClient client = OpenRouterClient.create(config.openRouter(), new MicrometerCallListener(registry));
+        OpenRouterClient client =
+                OpenRouterClient.create(config.openRouter(), new MicrometerCallListener(registry), Clock.systemUTC());
         closeables.add(client);
         KeysApi api =
                 new RateLimitedKeysApi(client, rateLimiter(), config.throttle().ratePerSecond(), SWEEP_SHARE);
@@ -266,7 +270,8 @@ public final class Pipeline implements AutoCloseable {
         Duration sharedPause = RateLimiters.sharedPause(config.retry().maxDelay());
         return config.throttle().limiter() == ProvisionerConfig.RateLimiterKind.LOCAL
                 ? RateLimiters.local(config.throttle().ratePerSecond(), sharedPause)
-                : RateLimiters.postgres(ds, schemaOf(config), config.throttle().ratePerSecond(), sharedPause);
+                : RateLimiters.postgres(
+                        ds, schemaOf(config), config.throttle().ratePerSecond(), sharedPause, Clock.systemUTC());
     }
 
     private int poolSize() {

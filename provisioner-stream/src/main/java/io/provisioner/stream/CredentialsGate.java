@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.provisioner.core.errors.CredentialsException;
 import io.provisioner.core.ports.KeysApi;
 import io.provisioner.core.ports.RateLimiter;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -43,6 +44,7 @@ public final class CredentialsGate implements AutoCloseable {
     private final KeysApi api;
     private final RateLimiter limiter;
     private final Pausable target;
+    private final Clock clock;
     private final Duration initialBackoff;
     private final Duration maxBackoff;
     private final ScheduledExecutorService prober;
@@ -58,11 +60,13 @@ public final class CredentialsGate implements AutoCloseable {
         }
     };
 
+    /** @param clock stamps the start of a pause, shown by {@link #reason()} */
     public CredentialsGate(
             KeysApi api,
             RateLimiter limiter,
             Pausable target,
             MeterRegistry registry,
+            Clock clock,
             Duration initialBackoff,
             Duration maxBackoff) {
         if (initialBackoff.isNegative() || initialBackoff.isZero() || maxBackoff.compareTo(initialBackoff) < 0) {
@@ -72,6 +76,7 @@ public final class CredentialsGate implements AutoCloseable {
         this.api = api;
         this.limiter = limiter;
         this.target = target;
+        this.clock = clock;
         this.initialBackoff = initialBackoff;
         this.maxBackoff = maxBackoff;
         this.prober = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -102,7 +107,7 @@ public final class CredentialsGate implements AutoCloseable {
         }
         paused = true;
         reason = why;
-        pausedSince = Instant.now();
+        pausedSince = clock.instant();
         LOG.error("OpenRouter rejected the management key ({}); processing paused until it is accepted", why);
         target.pause();
         schedule(initialBackoff);

@@ -64,7 +64,7 @@ public final class ProvisionerStreamApp implements AutoCloseable {
                 permitWait,
                 config.retry().maxRetryAfter());
         this.properties = StreamsProperties.of(
-                config, APPLICATION_ID, topics, permitWait, new StreamMetrics(registry), streamsOverrides);
+                config, APPLICATION_ID, topics, permitWait, new StreamMetrics(registry), clock, streamsOverrides);
         // the gate is built first: the topology asks it how often a record paused processing
         this.gate = new CredentialsGate(
                 api,
@@ -81,6 +81,7 @@ public final class ProvisionerStreamApp implements AutoCloseable {
                     }
                 },
                 registry,
+                clock,
                 Duration.ofSeconds(1),
                 Duration.ofSeconds(60));
         this.streams = new KafkaStreams(

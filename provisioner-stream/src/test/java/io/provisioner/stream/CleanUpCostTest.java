@@ -40,7 +40,8 @@ class CleanUpCostTest {
             URI.create(simulator.baseUrl()),
             new Secret(simulator.managementKey()),
             Duration.ofSeconds(5),
-            CallListener.NONE);
+            CallListener.NONE,
+            Clock.systemUTC());
     private final InMemoryKeyStore store = new InMemoryKeyStore().addOwner(TEACHER);
 
     @AfterEach

@@ -20,6 +20,8 @@ import org.junit.jupiter.api.Test;
 
 class CredentialsGateTest {
 
+    private static final Instant PAUSED_AT = Instant.parse("2025-01-02T03:04:05Z");
+
     private final FakeKeysApi api = new FakeKeysApi();
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     private final AtomicBoolean targetPaused = new AtomicBoolean();
@@ -38,6 +40,7 @@ class CredentialsGateTest {
                 }
             },
             registry,
+            new MutableClock(PAUSED_AT),
             Duration.ofMillis(10),
             Duration.ofMillis(40));
     private final PauseOnCredentialsHandler handler =
@@ -58,7 +61,7 @@ class CredentialsGateTest {
         assertThat(response).isEqualTo(StreamThreadExceptionResponse.REPLACE_THREAD);
         assertThat(targetPaused).isTrue();
         assertThat(gate.paused()).isTrue();
-        assertThat(gate.reason()).contains("401");
+        assertThat(gate.reason()).contains("401").contains("paused since " + PAUSED_AT);
         assertThat(registry.get("provisioner.openrouter.paused").gauge().value())
                 .isEqualTo(1.0);
         await().atMost(Duration.ofSeconds(10)).until(() -> api.callsOf("GET /key") >= 3);

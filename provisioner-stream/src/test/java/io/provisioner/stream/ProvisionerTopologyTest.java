@@ -79,8 +79,8 @@ class ProvisionerTopologyTest {
         topics = config.topics();
         ProvisioningService service = new ProvisioningService(
                 api, store, limiter, config.limits(), config.keyNames(), clock, registry, Duration.ZERO);
-        var props =
-                StreamsProperties.of(config, "unit-test", topics, Duration.ZERO, new StreamMetrics(registry), Map.of());
+        var props = StreamsProperties.of(
+                config, "unit-test", topics, Duration.ZERO, new StreamMetrics(registry), clock, Map.of());
         driver = new TopologyTestDriver(
                 ProvisionerTopology.build(topics, config.retry(), service, clock, registry), props, T0);
         requests = driver.createInputTopic(topics.requests().name(), new StringSerializer(), new ByteArraySerializer());

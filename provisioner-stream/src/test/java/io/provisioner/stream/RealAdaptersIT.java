@@ -122,7 +122,7 @@ class RealAdaptersIT {
                 KafkaClientSettings.of(config).admin().build(),
                 topics,
                 config.kafka().partitions());
-        client = OpenRouterClient.create(config.openRouter());
+        client = OpenRouterClient.create(config.openRouter(), Clock.systemUTC());
         app = new ProvisionerStreamApp(
                 config,
                 client,
@@ -260,7 +260,8 @@ class RealAdaptersIT {
                 URI.create(simulator.baseUrl()),
                 new Secret(simulator.managementKey()),
                 Duration.ofSeconds(30),
-                CallListener.NONE);
+                CallListener.NONE,
+                Clock.systemUTC());
         clients.add(patient);
         return new ProvisioningService(
                 patient,

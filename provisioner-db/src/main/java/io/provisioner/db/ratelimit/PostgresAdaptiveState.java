@@ -6,6 +6,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Clock;
 import java.time.Duration;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
@@ -24,17 +25,19 @@ final class PostgresAdaptiveState implements AdaptiveState {
 
     private final DataSource ds;
     private final String table;
+    private final Clock clock;
     private volatile AimdRate cached = AimdRate.FULL;
     private volatile long readAt;
 
-    PostgresAdaptiveState(DataSource ds, String schema) {
+    PostgresAdaptiveState(DataSource ds, String schema, Clock clock) {
         this.ds = ds;
         this.table = SqlNames.qualify(schema, "provisioner_rate_limit");
+        this.clock = clock;
     }
 
     @Override
     public AimdRate current() {
-        long now = System.currentTimeMillis();
+        long now = clock.millis();
         if (now - readAt >= REFRESH_MILLIS) {
             readAt = now;
             try (Connection c = ds.getConnection();
@@ -60,7 +63,7 @@ final class PostgresAdaptiveState implements AdaptiveState {
             try {
                 cached = update(c, now, retryAfterOrNull);
                 c.commit();
-                readAt = System.currentTimeMillis();
+                readAt = clock.millis();
             } catch (SQLException e) {
                 c.rollback();
                 throw e;

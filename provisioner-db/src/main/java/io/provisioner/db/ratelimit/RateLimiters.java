@@ -9,6 +9,7 @@ import io.github.bucket4j.distributed.proxy.ProxyManager;
 import io.github.bucket4j.postgresql.Bucket4jPostgreSQL;
 import io.provisioner.core.ports.RateLimiter;
 import io.provisioner.db.internal.SqlNames;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
@@ -83,28 +84,33 @@ public final class RateLimiters {
      * configured with different rates (a rolling change of {@code OR_DELAY_MS}) still share that one
      * bucket: each carries its start time as the configuration version, the bucket keeps the newest
      * configuration it was given, and older instances then run at that rate too.
+     *
+     * <p>{@code clock} is the time every instance agrees on: the bucket's refill, the shared pause of a
+     * {@code Retry-After}, and the configuration version (this instance's start).
      */
-    public static RateLimiter postgres(DataSource ds, String schema, double permitsPerSecond) {
-        return postgres(ds, schema, permitsPerSecond, MAX_SHARED_PAUSE);
+    public static RateLimiter postgres(DataSource ds, String schema, double permitsPerSecond, Clock clock) {
+        return postgres(ds, schema, permitsPerSecond, MAX_SHARED_PAUSE, clock);
     }
 
-    /** As {@link #postgres(DataSource, String, double)}; a {@code Retry-After} pauses every instance for {@code maxPause} at most. */
-    public static RateLimiter postgres(DataSource ds, String schema, double permitsPerSecond, Duration maxPause) {
-        return postgres(ds, schema, permitsPerSecond, System.currentTimeMillis(), maxPause);
+    /** As {@link #postgres(DataSource, String, double, Clock)}; a {@code Retry-After} pauses every instance for {@code maxPause} at most. */
+    public static RateLimiter postgres(
+            DataSource ds, String schema, double permitsPerSecond, Duration maxPause, Clock clock) {
+        return postgres(ds, schema, permitsPerSecond, clock.millis(), maxPause, clock);
     }
 
-    /** As {@link #postgres(DataSource, String, double)}; the higher {@code version} wins. */
-    static RateLimiter postgres(DataSource ds, String schema, double permitsPerSecond, long version) {
-        return postgres(ds, schema, permitsPerSecond, version, MAX_SHARED_PAUSE);
+    /** As {@link #postgres(DataSource, String, double, Clock)}; the higher {@code version} wins. */
+    static RateLimiter postgres(DataSource ds, String schema, double permitsPerSecond, long version, Clock clock) {
+        return postgres(ds, schema, permitsPerSecond, version, MAX_SHARED_PAUSE, clock);
     }
 
     static RateLimiter postgres(
-            DataSource ds, String schema, double permitsPerSecond, long version, Duration maxPause) {
+            DataSource ds, String schema, double permitsPerSecond, long version, Duration maxPause, Clock clock) {
         BucketConfiguration config = configuration(permitsPerSecond);
         ProxyManager<Long> proxies = Bucket4jPostgreSQL.selectForUpdateBasedBuilder(ds)
                 .table(SqlNames.qualify(schema, "provisioner_rate_limit"))
                 .idColumn("id")
                 .stateColumn("state")
+                .clientClock(wallClock(clock))
                 .build();
         // AS_IS: a permit already earned (or reserved) carries over to the new rate, capacity one at most
         Bucket bucket = proxies.builder()
@@ -113,8 +119,8 @@ public final class RateLimiters {
         return new BucketRateLimiter(
                 bucket,
                 BlockingStrategy.PARKING,
-                new PostgresAdaptiveState(ds, schema),
-                System::currentTimeMillis,
+                new PostgresAdaptiveState(ds, schema, clock),
+                clock::millis,
                 maxPause,
                 "postgres rate limiter at " + permitsPerSecond + "/s");
     }
@@ -124,10 +130,29 @@ public final class RateLimiters {
      * {@code <schema>.provisioner_rate_limit} ends, while one is in force: what {@code provisioner status}
      * shows. Empty when none is, or when the row cannot be read.
      */
-    public static Optional<Instant> throttledUntil(DataSource ds, String schema) {
-        long now = System.currentTimeMillis();
-        long until = new PostgresAdaptiveState(ds, schema).current().at(now).pausedUntil();
+    public static Optional<Instant> throttledUntil(DataSource ds, String schema, Clock clock) {
+        long now = clock.millis();
+        long until =
+                new PostgresAdaptiveState(ds, schema, clock).current().at(now).pausedUntil();
         return until > now ? Optional.of(Instant.ofEpochMilli(until)) : Optional.empty();
+    }
+
+    /**
+     * {@code clock} as the shared bucket's time, in whole milliseconds like Bucket4j's default ({@link
+     * TimeMeter#SYSTEM_MILLISECONDS}): the instances' wall clocks are all the bucket has in common.
+     */
+    static TimeMeter wallClock(Clock clock) {
+        return new TimeMeter() {
+            @Override
+            public long currentTimeNanos() {
+                return clock.millis() * 1_000_000;
+            }
+
+            @Override
+            public boolean isWallClockBased() {
+                return true;
+            }
+        };
     }
 
     /**

@@ -13,6 +13,7 @@ import io.provisioner.testing.Infra;
 import io.provisioner.testing.SharedInfra;
 import io.provisioner.testing.TestNames;
 import java.sql.Connection;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -71,13 +72,13 @@ class PostgresRateLimiterIT {
         return onTwoInstances(infra, (a, b, schema, pool) -> {
             AtomicInteger left = new AtomicInteger(backlog);
             List<Long> permits = Collections.synchronizedList(new ArrayList<>());
-            RateLimiter old = RateLimiters.postgres(a, schema, oldRate);
+            RateLimiter old = RateLimiters.postgres(a, schema, oldRate, Clock.systemUTC());
             List<Future<?>> runs = new ArrayList<>();
             for (int i = 0; i < 2; i++) {
                 runs.add(pool.submit(() -> drain(old, left, permits)));
             }
             await().until(() -> permits.size() >= 10);
-            RateLimiter started = RateLimiters.postgres(b, schema, newRate);
+            RateLimiter started = RateLimiters.postgres(b, schema, newRate, Clock.systemUTC());
             for (int i = 0; i < 2; i++) {
                 runs.add(pool.submit(() -> drain(started, left, permits)));
             }
@@ -132,11 +133,12 @@ class PostgresRateLimiterIT {
         try (HikariDataSource a = Database.open(cfg, schema + "_a", 2);
                 HikariDataSource b = Database.open(cfg, schema + "_b", 2)) {
             Migrator.migrate(a, schema);
-            RateLimiter first = RateLimiters.postgres(a, schema, RATE, 1_000);
+            RateLimiter first = RateLimiters.postgres(a, schema, RATE, 1_000, Clock.systemUTC());
             assertThat(first.acquire(Duration.ofSeconds(1))).isTrue();
 
             first.rateLimited(Duration.ofSeconds(3));
-            BucketRateLimiter second = (BucketRateLimiter) RateLimiters.postgres(b, schema, RATE, 2_000);
+            BucketRateLimiter second =
+                    (BucketRateLimiter) RateLimiters.postgres(b, schema, RATE, 2_000, Clock.systemUTC());
 
             assertThat(second.acquire(Duration.ofSeconds(1)))
                     .as("no permit while the server's Retry-After lasts")
@@ -155,12 +157,13 @@ class PostgresRateLimiterIT {
     void aLongRetryAfterPausesEveryInstanceBrieflyIsShownAndEnds(Infra infra) throws Exception {
         Duration sharedPause = Duration.ofSeconds(2);
         onTwoInstances(infra, (a, b, schema, pool) -> {
-            RateLimiter first = RateLimiters.postgres(a, schema, RATE, 1_000, sharedPause);
+            RateLimiter first = RateLimiters.postgres(a, schema, RATE, 1_000, sharedPause, Clock.systemUTC());
             assertThat(first.acquire(Duration.ofSeconds(1))).isTrue();
 
             first.rateLimited(Duration.ofHours(2));
-            Instant shownByStatus = RateLimiters.throttledUntil(b, schema).orElseThrow();
-            RateLimiter restarted = RateLimiters.postgres(b, schema, RATE, 2_000, sharedPause);
+            Instant shownByStatus =
+                    RateLimiters.throttledUntil(b, schema, Clock.systemUTC()).orElseThrow();
+            RateLimiter restarted = RateLimiters.postgres(b, schema, RATE, 2_000, sharedPause, Clock.systemUTC());
             Instant shownByInstance = restarted.throttledUntil().orElseThrow();
             boolean permit = restarted.acquire(Duration.ofSeconds(10));
 
@@ -169,7 +172,7 @@ class PostgresRateLimiterIT {
             assertThat(permit)
                     .as("another instance calls again after the shared pause")
                     .isTrue();
-            assertThat(RateLimiters.throttledUntil(b, schema))
+            assertThat(RateLimiters.throttledUntil(b, schema, Clock.systemUTC()))
                     .as("the pause is over")
                     .isEmpty();
 
@@ -185,7 +188,7 @@ class PostgresRateLimiterIT {
                                         .encode()
                                 + "', 'UTF8') where id = " + PostgresAdaptiveState.ROW_ID);
             }
-            RateLimiter afterUpgrade = RateLimiters.postgres(b, schema, RATE, 3_000, sharedPause);
+            RateLimiter afterUpgrade = RateLimiters.postgres(b, schema, RATE, 3_000, sharedPause, Clock.systemUTC());
             assertThat(afterUpgrade.acquire(Duration.ofSeconds(1)))
                     .as("a two-hour pause stored by an older version holds nobody")
                     .isTrue();
@@ -197,8 +200,8 @@ class PostgresRateLimiterIT {
     private static void assertTwoInstancesShareOneBucket(Infra infra, double rateA, double rateB, int most)
             throws Exception {
         onTwoInstances(infra, (a, b, schema, pool) -> {
-            RateLimiter first = RateLimiters.postgres(a, schema, rateA, 1_000);
-            RateLimiter second = RateLimiters.postgres(b, schema, rateB, 2_000);
+            RateLimiter first = RateLimiters.postgres(a, schema, rateA, 1_000, Clock.systemUTC());
+            RateLimiter second = RateLimiters.postgres(b, schema, rateB, 2_000, Clock.systemUTC());
             long deadline = System.nanoTime() + Duration.ofSeconds(3).toNanos();
 
             List<Future<List<Long>>> runs = new ArrayList<>();

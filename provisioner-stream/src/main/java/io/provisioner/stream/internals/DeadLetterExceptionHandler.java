@@ -2,7 +2,7 @@ package io.provisioner.stream.internals;
 
 import io.provisioner.core.errors.ErrorClassifier;
 import io.provisioner.core.errors.ProvisioningException;
-import java.time.Instant;
+import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -19,18 +19,21 @@ import org.slf4j.LoggerFactory;
  * The safety net behind the processor, which routes its own failures: any record that still fails to
  * deserialize or process is written with its raw bytes and the reason to the DLT, and processing goes
  * on. The one exception is {@link CredentialsPause}, which must fail the thread so that the record is
- * not committed. Configured by Kafka Streams from {@link #DLT_TOPIC_CONFIG} and, optionally, a {@link
- * StreamMetrics} under {@link #METRICS_CONFIG}.
+ * not committed. Configured by Kafka Streams from {@link #DLT_TOPIC_CONFIG}, the {@link Clock} that stamps
+ * the dead letters under {@link #CLOCK_CONFIG} and, optionally, a {@link StreamMetrics} under {@link
+ * #METRICS_CONFIG}.
  */
 public final class DeadLetterExceptionHandler implements ProcessingExceptionHandler, DeserializationExceptionHandler {
 
     public static final String DLT_TOPIC_CONFIG = "provisioner.dlt.topic";
     public static final String METRICS_CONFIG = "provisioner.stream.metrics";
+    public static final String CLOCK_CONFIG = "provisioner.clock";
 
     private static final Logger LOG = LoggerFactory.getLogger(DeadLetterExceptionHandler.class);
 
     private String dltTopic;
     private StreamMetrics metrics;
+    private Clock clock;
 
     @Override
     public void configure(Map<String, ?> configs) {
@@ -40,6 +43,11 @@ public final class DeadLetterExceptionHandler implements ProcessingExceptionHand
                     DLT_TOPIC_CONFIG + " is required by " + getClass().getSimpleName());
         }
         dltTopic = topic.toString();
+        if (!(configs.get(CLOCK_CONFIG) instanceof Clock c)) {
+            throw new IllegalArgumentException(CLOCK_CONFIG + " (a java.time.Clock) is required by "
+                    + getClass().getSimpleName());
+        }
+        clock = c;
         metrics = configs.get(METRICS_CONFIG) instanceof StreamMetrics m ? m : null;
     }
 
@@ -69,7 +77,7 @@ public final class DeadLetterExceptionHandler implements ProcessingExceptionHand
         Headers headers = FailureHeaders.deadLetter(
                 context.headers(),
                 FailureHeaders.attemptOf(context.headers()),
-                Instant.now(),
+                clock.instant(),
                 errorClass,
                 message,
                 context.topic(),

@@ -4,6 +4,7 @@ import io.provisioner.core.config.DatabaseWaits;
 import io.provisioner.core.config.ProvisionerConfig;
 import io.provisioner.core.kafka.KafkaClientSettings;
 import io.provisioner.core.topics.Topics;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -45,6 +46,7 @@ public final class StreamsProperties {
 
     /**
      * @param permitWait the longest rate-limit wait per call, used to size {@code max.poll.interval.ms}
+     * @param clock stamps dead letters written by {@link DeadLetterExceptionHandler}
      */
     public static Properties of(
             ProvisionerConfig config,
@@ -52,6 +54,7 @@ public final class StreamsProperties {
             Topics topics,
             Duration permitWait,
             StreamMetrics metrics,
+            Clock clock,
             Map<String, Object> overrides) {
         Properties p = new Properties();
         // with the shared session timeout: a crashed instance's partitions wait for its session to expire
@@ -68,6 +71,7 @@ public final class StreamsProperties {
         p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterExceptionHandler.class.getName());
         p.put(DeadLetterExceptionHandler.DLT_TOPIC_CONFIG, topics.dlt().name());
         p.put(DeadLetterExceptionHandler.METRICS_CONFIG, metrics);
+        p.put(DeadLetterExceptionHandler.CLOCK_CONFIG, clock);
         p.putAll(overrides);
         p.keySet().removeIf(k -> !takenByStreams(k.toString()));
         return p;
@@ -85,8 +89,10 @@ public final class StreamsProperties {
             StreamsConfig.CLIENT_TAG_PREFIX);
 
     /** The settings of our exception handler, which Streams hands to it. */
-    private static final Set<String> HANDLER_SETTINGS =
-            Set.of(DeadLetterExceptionHandler.DLT_TOPIC_CONFIG, DeadLetterExceptionHandler.METRICS_CONFIG);
+    private static final Set<String> HANDLER_SETTINGS = Set.of(
+            DeadLetterExceptionHandler.DLT_TOPIC_CONFIG,
+            DeadLetterExceptionHandler.METRICS_CONFIG,
+            DeadLetterExceptionHandler.CLOCK_CONFIG);
 
     /** What {@link StreamsConfig} accepts: its own names, its clients' (prefixed or not), our handler's. */
     static boolean takenByStreams(String name) {

@@ -1,11 +1,15 @@
 package io.provisioner.stream.internals;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.provisioner.core.errors.CredentialsException;
 import io.provisioner.core.topics.RetryHeaders;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -21,6 +25,7 @@ import org.junit.jupiter.api.Test;
 class DeadLetterExceptionHandlerTest {
 
     private static final byte[] RAW = "{\"broken".getBytes(StandardCharsets.UTF_8);
+    private static final Instant NOW = Instant.parse("2025-01-02T03:04:05Z");
 
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     private final DeadLetterExceptionHandler handler = new DeadLetterExceptionHandler();
@@ -30,7 +35,17 @@ class DeadLetterExceptionHandlerTest {
                 DeadLetterExceptionHandler.DLT_TOPIC_CONFIG,
                 "p.dlt",
                 DeadLetterExceptionHandler.METRICS_CONFIG,
-                new StreamMetrics(registry)));
+                new StreamMetrics(registry),
+                DeadLetterExceptionHandler.CLOCK_CONFIG,
+                Clock.fixed(NOW, ZoneOffset.UTC)));
+    }
+
+    @Test
+    void refusesToBeConfiguredWithoutAClock() {
+        assertThatThrownBy(() -> new DeadLetterExceptionHandler()
+                        .configure(Map.of(DeadLetterExceptionHandler.DLT_TOPIC_CONFIG, "p.dlt")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining(DeadLetterExceptionHandler.CLOCK_CONFIG);
     }
 
     @Test
@@ -46,6 +61,10 @@ class DeadLetterExceptionHandlerTest {
                 .hasValueSatisfying(m -> assertThat(m).contains("boom"));
         assertThat(RetryHeaders.string(dead.headers(), RetryHeaders.ORIGINAL_OFFSET))
                 .contains("17");
+        assertThat(RetryHeaders.number(dead.headers(), RetryHeaders.FIRST_FAILURE_AT))
+                .as("stamped by the configured clock")
+                .contains(NOW.toEpochMilli());
+        assertThat(RetryHeaders.number(dead.headers(), RetryHeaders.DUE_AT)).contains(NOW.toEpochMilli());
         assertThat(registry.get("provisioner.dead.letters")
                         .tag("reason", "processing-error")
                         .counter()

@@ -5,7 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.provisioner.core.config.ConfigSource;
 import io.provisioner.core.config.ProvisionerConfig;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
@@ -14,6 +17,8 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.Test;
 
 class StreamsPropertiesTest {
+
+    private static final Clock CLOCK = Clock.fixed(Instant.parse("2025-01-02T03:04:05Z"), ZoneOffset.UTC);
 
     private final ProvisionerConfig config = ProvisionerConfig.from(ConfigSource.load(
             Map.of(
@@ -31,6 +36,7 @@ class StreamsPropertiesTest {
                 config.topics(),
                 Duration.ofSeconds(10),
                 new StreamMetrics(new SimpleMeterRegistry()),
+                CLOCK,
                 Map.of());
 
         assertThat(p).containsEntry(StreamsConfig.APPLICATION_ID_CONFIG, "provisioner-stream");
@@ -44,6 +50,7 @@ class StreamsPropertiesTest {
         // 20 x (1,650 s + 90 s) x 1.25
         assertThat((Integer) p.get(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG)).isEqualTo(43_500_000);
         assertThat(p).containsEntry(DeadLetterExceptionHandler.DLT_TOPIC_CONFIG, "provisioning.dlt");
+        assertThat(p).containsEntry(DeadLetterExceptionHandler.CLOCK_CONFIG, CLOCK);
     }
 
     @Test
@@ -63,6 +70,7 @@ class StreamsPropertiesTest {
                         withPartitions.topics(),
                         Duration.ZERO,
                         new StreamMetrics(new SimpleMeterRegistry()),
+                        CLOCK,
                         Map.of())
                 .get(StreamsConfig.NUM_STREAM_THREADS_CONFIG);
     }
@@ -78,6 +86,7 @@ class StreamsPropertiesTest {
                 config.topics(),
                 Duration.ZERO,
                 new StreamMetrics(new SimpleMeterRegistry()),
+                CLOCK,
                 Map.of());
         Properties configured = StreamsProperties.of(
                 tuned,
@@ -85,6 +94,7 @@ class StreamsPropertiesTest {
                 tuned.topics(),
                 Duration.ZERO,
                 new StreamMetrics(new SimpleMeterRegistry()),
+                CLOCK,
                 Map.of());
 
         assertThat(byDefault).containsEntry(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000);
@@ -99,6 +109,7 @@ class StreamsPropertiesTest {
                 config.topics(),
                 Duration.ZERO,
                 new StreamMetrics(new SimpleMeterRegistry()),
+                CLOCK,
                 Map.of(StreamsConfig.APPLICATION_ID_CONFIG, "it_app", ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1));
 
         assertThat(p).containsEntry(StreamsConfig.APPLICATION_ID_CONFIG, "it_app");
@@ -114,6 +125,7 @@ class StreamsPropertiesTest {
                 config.topics(),
                 Duration.ZERO,
                 new StreamMetrics(new SimpleMeterRegistry()),
+                CLOCK,
                 Map.of(
                         StreamsConfig.MAIN_CONSUMER_PREFIX + ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG,
                         250,
@@ -127,6 +139,7 @@ class StreamsPropertiesTest {
                 .containsEntry(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, 1)
                 .containsKey(DeadLetterExceptionHandler.METRICS_CONFIG)
                 .containsKey(DeadLetterExceptionHandler.DLT_TOPIC_CONFIG)
+                .containsEntry(DeadLetterExceptionHandler.CLOCK_CONFIG, CLOCK)
                 .doesNotContainKey("not.a.kafka.setting");
     }
 }
