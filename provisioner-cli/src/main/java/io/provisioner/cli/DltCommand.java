@@ -4,7 +4,7 @@ import io.provisioner.core.config.ProvisionerConfig;
 import io.provisioner.core.events.Json;
 import io.provisioner.core.events.OwnerRef;
 import io.provisioner.core.kafka.KafkaClientSettings;
-import io.provisioner.runtime.Pipeline;
+import io.provisioner.runtime.GrouplessConsumer;
 import io.provisioner.runtime.sweep.DeadLetter;
 import io.provisioner.runtime.sweep.DltReader;
 import java.io.PrintWriter;
@@ -58,7 +58,7 @@ final class DltCommand {
             }
             ProvisionerConfig config = options.load();
             PrintWriter out = spec.commandLine().getOut();
-            try (KafkaConsumer<byte[], byte[]> c = Pipeline.reader(config)) {
+            try (KafkaConsumer<byte[], byte[]> c = GrouplessConsumer.open(config)) {
                 List<DeadLetter> records = new DltReader(c)
                         .last(config.topics().dlt().name(), limit).stream()
                                 .map(DeadLetter::of)
@@ -125,7 +125,7 @@ final class DltCommand {
             ProvisionerConfig config = options.load();
             String requests = config.topics().requestsRaw().name();
             List<Future<RecordMetadata>> sent = new ArrayList<>();
-            try (KafkaConsumer<byte[], byte[]> c = Pipeline.reader(config);
+            try (KafkaConsumer<byte[], byte[]> c = GrouplessConsumer.open(config);
                     KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(
                             KafkaClientSettings.of(config).idempotentProducer().build(),
                             new ByteArraySerializer(),

@@ -17,7 +17,6 @@ import io.provisioner.db.KeyAdoptionQueries;
 import io.provisioner.db.internal.Tx;
 import io.provisioner.db.ratelimit.RateLimiters;
 import io.provisioner.openrouter.OpenRouterClient;
-import io.provisioner.runtime.Pipeline;
 import java.io.PrintWriter;
 import java.time.Clock;
 import java.util.EnumMap;
@@ -67,10 +66,11 @@ final class ImportKeysCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         ProvisionerConfig config = options.load();
         PrintWriter out = spec.commandLine().getOut();
-        String schema = Pipeline.schemaOf(config);
+        String schema = config.cdc().schema();
         try (HikariDataSource ds = Database.open(config.requireDatabase(), "import-keys", 2);
                 OpenRouterClient api = OpenRouterClient.create(config.openRouter(), Clock.systemUTC())) {
-            KeyAdoptionQueries queries = new KeyAdoptionQueries(ds, schema, Pipeline.ownerTables(config));
+            KeyAdoptionQueries queries =
+                    new KeyAdoptionQueries(ds, schema, config.cdc().ownerTables());
             queries.notReady().ifPresent(problem -> {
                 throw new UsageException(problem);
             });
@@ -99,8 +99,8 @@ final class ImportKeysCommand implements Callable<Integer> {
 
     private KeyImporter importer(
             ProvisionerConfig config, HikariDataSource ds, String schema, OpenRouterClient api, KeyAdoptionQueries q) {
-        JdbcKeyStore store =
-                new JdbcKeyStore(ds, schema, config.requireCipher(), Pipeline.ownerTables(config), Clock.systemUTC());
+        JdbcKeyStore store = new JdbcKeyStore(
+                ds, schema, config.requireCipher(), config.cdc().ownerTables(), Clock.systemUTC());
         return new KeyImporter(
                 api,
                 limiter(config, ds, schema),

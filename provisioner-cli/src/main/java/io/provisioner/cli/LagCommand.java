@@ -5,7 +5,7 @@ import io.provisioner.core.config.ProvisionerConfig;
 import io.provisioner.core.events.Json;
 import io.provisioner.core.kafka.KafkaClientSettings;
 import io.provisioner.retry.RetryScheduler;
-import io.provisioner.runtime.Pipeline;
+import io.provisioner.runtime.GrouplessConsumer;
 import io.provisioner.runtime.lag.GroupLag;
 import io.provisioner.runtime.lag.LagReading;
 import io.provisioner.runtime.lag.LagStatus;
@@ -78,7 +78,7 @@ final class LagCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         boolean terminal = System.console() != null;
         try (Admin admin = Admin.create(KafkaClientSettings.of(config).admin().build());
-                KafkaConsumer<byte[], byte[]> peeker = Pipeline.reader(config)) {
+                KafkaConsumer<byte[], byte[]> peeker = GrouplessConsumer.open(config)) {
             GroupLag lag = new GroupLag(admin, peeker, Clock.systemUTC());
             LagStatus status = new LagStatus(watch ? Duration.ofMinutes(1) : judgeAfter);
             List<LagReading> readings = read(groups, lag, status);

@@ -5,7 +5,6 @@ import io.provisioner.core.config.ProvisionerConfig;
 import io.provisioner.db.Database;
 import io.provisioner.db.MigrationResult;
 import io.provisioner.db.Migrator;
-import io.provisioner.runtime.Pipeline;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -41,7 +40,7 @@ final class MigrateCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         ProvisionerConfig config = options.load();
-        String schema = Pipeline.schemaOf(config);
+        String schema = config.cdc().schema();
         PrintWriter out = spec.commandLine().getOut();
         try (HikariDataSource ds = Database.open(config.requireDatabase(), "migrate", 2)) {
             MigrationResult result = Migrator.migrate(ds, schema, renameLegacy);

@@ -12,8 +12,8 @@ import io.provisioner.core.ports.KeysApi;
 import io.provisioner.db.Database;
 import io.provisioner.db.OwnedKey;
 import io.provisioner.db.ProvisioningQueries;
+import io.provisioner.db.ratelimit.RateLimiters;
 import io.provisioner.openrouter.OpenRouterClient;
-import io.provisioner.runtime.Pipeline;
 import io.provisioner.runtime.sweep.RateLimitedKeysApi;
 import io.provisioner.runtime.sweep.ReconcileFixer;
 import io.provisioner.runtime.sweep.Reconciler;
@@ -73,7 +73,7 @@ final class ReconcileCommand implements Callable<Integer> {
         Duration minOrphanAge = minOrphanAge(); // a malformed --grace fails before anything is read or connected
         ProvisionerConfig config = options.load();
         PrintWriter out = spec.commandLine().getOut();
-        String schema = Pipeline.schemaOf(config);
+        String schema = config.cdc().schema();
         ProgressDisplay listing = ProgressDisplay.open(spec.commandLine().getErr(), "OpenRouter calls", 0);
         AtomicLong calls = new AtomicLong();
         try (HikariDataSource ds = Database.open(config.requireDatabase(), "reconcile", 2);
@@ -82,10 +82,13 @@ final class ReconcileCommand implements Callable<Integer> {
                         (op, status, took) -> listing.update(calls.incrementAndGet(), 0, op),
                         Clock.systemUTC())) {
             ProvisioningQueries queries =
-                    new ProvisioningQueries(ds, schema, Pipeline.ownerTables(config), Clock.systemUTC());
+                    new ProvisioningQueries(ds, schema, config.cdc().ownerTables(), Clock.systemUTC());
             // the pipeline's own bucket: reconcile never pushes the account over the configured rate
             KeysApi api = new RateLimitedKeysApi(
-                    client, Pipeline.rateLimiter(config, ds), config.throttle().ratePerSecond(), SHARE);
+                    client,
+                    RateLimiters.configured(config, ds, Clock.systemUTC()),
+                    config.throttle().ratePerSecond(),
+                    SHARE);
             Reconciler.Report report = new Reconciler(queries, api, config.keyNames()).report(100_000);
             listing.close();
             if (json) {

@@ -8,7 +8,6 @@ import io.provisioner.core.crypto.KeyCipher;
 import io.provisioner.db.Database;
 import io.provisioner.db.JdbcKeyStore;
 import io.provisioner.db.RotationResult;
-import io.provisioner.runtime.Pipeline;
 import java.time.Clock;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -47,7 +46,7 @@ final class RotateCommand implements Callable<Integer> {
                                 "is required by rotate-encryption-key but not set")));
         try (HikariDataSource ds = Database.open(config.requireDatabase(), "rotate", 2)) {
             JdbcKeyStore store = new JdbcKeyStore(
-                    ds, Pipeline.schemaOf(config), newCipher, Pipeline.ownerTables(config), Clock.systemUTC());
+                    ds, config.cdc().schema(), newCipher, config.cdc().ownerTables(), Clock.systemUTC());
             RotationResult r = store.rotateEncryption(oldCipher, newCipher);
             spec.commandLine()
                     .getOut()

@@ -9,7 +9,6 @@ import io.provisioner.db.JobFailure;
 import io.provisioner.db.Migrator;
 import io.provisioner.db.ProvisioningQueries;
 import io.provisioner.db.ratelimit.RateLimiters;
-import io.provisioner.runtime.Pipeline;
 import java.io.PrintWriter;
 import java.time.Clock;
 import java.time.Instant;
@@ -111,11 +110,11 @@ final class StatusCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         try (HikariDataSource ds = Database.open(config.requireDatabase(), "status", 2)) {
             ProvisioningQueries q = new ProvisioningQueries(
-                    ds, Pipeline.schemaOf(config), Pipeline.ownerTables(config), Clock.systemUTC());
+                    ds, config.cdc().schema(), config.cdc().ownerTables(), Clock.systemUTC());
             Map<String, Long> counts = q.countsByStatus();
             List<JobFailure> latest = q.latestFailures(failures);
             Optional<Instant> throttledUntil =
-                    RateLimiters.throttledUntil(ds, Pipeline.schemaOf(config), Clock.systemUTC());
+                    RateLimiters.throttledUntil(ds, config.cdc().schema(), Clock.systemUTC());
             if (json) {
                 out.println(json(counts, latest, throttledUntil));
             } else {
@@ -123,7 +122,7 @@ final class StatusCommand implements Callable<Integer> {
             }
             out.flush();
             PrintWriter err = spec.commandLine().getErr();
-            Migrator.warnings(ds, Pipeline.schemaOf(config)).forEach(w -> err.println("WARNING: " + w));
+            Migrator.warnings(ds, config.cdc().schema()).forEach(w -> err.println("WARNING: " + w));
             err.flush();
         }
         return ProvisionerCli.OK;

@@ -20,7 +20,6 @@ import io.provisioner.db.Database;
 import io.provisioner.db.JdbcKeyStore;
 import io.provisioner.db.KeyAdoptionQueries;
 import io.provisioner.openrouter.OpenRouterClient;
-import io.provisioner.runtime.Pipeline;
 import io.provisioner.simulator.SimKey;
 import io.provisioner.testing.EdgeFunctionSchema;
 import io.provisioner.testing.Infra;
@@ -107,7 +106,11 @@ class AdoptionIT {
             assertThat(imported.err()).contains("import-keys: 6/6 rows done");
             try (HikariDataSource ds = Database.open(f.config().requireDatabase(), "adoption-it", 2)) {
                 JdbcKeyStore store = new JdbcKeyStore(
-                        ds, f.schema, f.config().requireCipher(), Pipeline.ownerTables(f.config()), Clock.systemUTC());
+                        ds,
+                        f.schema,
+                        f.config().requireCipher(),
+                        f.config().cdc().ownerTables(),
+                        Clock.systemUTC());
                 for (Legacy l : adopted) {
                     assertThat(store.decryptActiveKey(l.owner()).map(Secret::reveal))
                             .contains(l.key().secret());
@@ -156,8 +159,9 @@ class AdoptionIT {
                 OpenRouterClient api = OpenRouterClient.create(f.config().openRouter(), Clock.systemUTC())) {
             assertThat(f.cli("migrate").exit()).isZero();
             JdbcKeyStore store = new JdbcKeyStore(
-                    ds, f.schema, f.config().requireCipher(), Pipeline.ownerTables(f.config()), Clock.systemUTC());
-            KeyAdoptionQueries queries = new KeyAdoptionQueries(ds, f.schema, Pipeline.ownerTables(f.config()));
+                    ds, f.schema, f.config().requireCipher(), f.config().cdc().ownerTables(), Clock.systemUTC());
+            KeyAdoptionQueries queries =
+                    new KeyAdoptionQueries(ds, f.schema, f.config().cdc().ownerTables());
             OwnerRef raced = OwnerRef.parseKey(f.insertTeacher());
             OwnerRef calm = OwnerRef.parseKey(f.insertTeacher());
             SimKey racedLegacy = f.simulator.addKey("edge-function teacher", null, null);

@@ -146,7 +146,7 @@ class OrphanSweepIT {
             ProvisionerConfig config = f.config();
             return new OrphanSweep(
                     api,
-                    new ProvisioningQueries(ds, f.schema, Pipeline.ownerTables(config), Clock.systemUTC()),
+                    new ProvisioningQueries(ds, f.schema, config.cdc().ownerTables(), Clock.systemUTC()),
                     new SweepPasses(ds, f.schema),
                     new IntentFence(ds, f.schema, Clock.systemUTC()),
                     config.keyNames(),

@@ -11,6 +11,7 @@ import io.provisioner.core.config.ProvisionerConfig;
 import io.provisioner.core.kafka.KafkaClientSettings;
 import io.provisioner.runtime.lag.LagMonitor;
 import io.provisioner.runtime.lag.WatchedGroup;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,7 +42,8 @@ final class Observability implements AutoCloseable {
             String streamGroup,
             String retryGroup,
             Iterable<String> components,
-            Supplier<Map<String, Pipeline.Health>> health) {
+            Supplier<Map<String, Pipeline.Health>> health,
+            Clock clock) {
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
         new ClassLoaderMetrics().bindTo(registry);
@@ -53,8 +55,9 @@ final class Observability implements AutoCloseable {
         LagMonitor monitor = new LagMonitor(
                 WatchedGroup.of(config.topics(), streamGroup, retryGroup),
                 () -> Admin.create(KafkaClientSettings.of(config).admin().build()),
-                () -> Pipeline.reader(config),
+                () -> GrouplessConsumer.open(config),
                 registry,
+                clock,
                 LAG_REFRESH);
         Observability o = new Observability(monitor);
         o.gc.bindTo(registry);

@@ -35,16 +35,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import javax.sql.DataSource;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
@@ -66,6 +61,10 @@ public final class Pipeline implements AutoCloseable {
     private final MeterRegistry registry;
     private final Overrides overrides;
     private final List<AutoCloseable> closeables = new ArrayList<>();
+    /** The composition root's time: every component is handed these, none reads the system clock itself. */
+    private final Clock clock = Clock.systemUTC();
+
+    private final Ticker ticker = Ticker.system();
     private HikariDataSource dataSource;
     private DatabaseProbe database;
     private CdcBridge cdc;
@@ -113,7 +112,7 @@ public final class Pipeline implements AutoCloseable {
                 config.topics(),
                 config.kafka().partitions());
         if (components.contains(Components.RETRY)) {
-            retry = new RetryScheduler(config, registry, Clock.systemUTC(), overrides.retry());
+            retry = new RetryScheduler(config, registry, clock, overrides.retry());
             retry.start();
             closeables.add(retry);
         }
@@ -121,7 +120,7 @@ public final class Pipeline implements AutoCloseable {
             startProvisioner();
         }
         if (components.contains(Components.CDC)) {
-            cdc = new CdcBridge(config, overrides.cdcProducer(), registry, Clock.systemUTC(), Ticker.system());
+            cdc = new CdcBridge(config, overrides.cdcProducer(), registry, clock, ticker);
             cdc.start();
             closeables.add(cdc);
             startSweep();
@@ -134,21 +133,21 @@ public final class Pipeline implements AutoCloseable {
                 components.stream()
                         .map(c -> c.name().toLowerCase(java.util.Locale.ROOT))
                         .toList(),
-                this::health));
+                this::health,
+                clock));
         LOG.info("started {}", components);
         return this;
     }
 
     private void startProvisioner() {
         OpenRouterClient api =
-                OpenRouterClient.create(config.openRouter(), new MicrometerCallListener(registry), Clock.systemUTC());
+                OpenRouterClient.create(config.openRouter(), new MicrometerCallListener(registry), clock);
         closeables.add(api);
         RateLimiter limiter = new MeteredRateLimiter(rateLimiter(), registry);
         ThrottledGauge.register(registry, limiter);
-        JdbcKeyStore store =
-                new JdbcKeyStore(dataSource, schema(), config.requireCipher(), ownerTables(config), Clock.systemUTC());
-        stream =
-                new ProvisionerStreamApp(config, api, store, limiter, registry, Clock.systemUTC(), overrides.streams());
+        JdbcKeyStore store = new JdbcKeyStore(
+                dataSource, schema(), config.requireCipher(), config.cdc().ownerTables(), clock);
+        stream = new ProvisionerStreamApp(config, api, store, limiter, registry, clock, overrides.streams());
         stream.start();
         closeables.add(stream);
     }
@@ -164,7 +163,7 @@ public final class Pipeline implements AutoCloseable {
             return;
         }
         ProvisioningQueries queries =
-                new ProvisioningQueries(dataSource, schema(), ownerTables(config), Clock.systemUTC());
+                new ProvisioningQueries(dataSource, schema(), config.cdc().ownerTables(), clock);
         // requests must not be lost or doubled
         KafkaProducer<String, byte[]> producer = new KafkaProducer<>(
                 KafkaClientSettings.of(config).idempotentProducer().build(),
@@ -174,10 +173,12 @@ public final class Pipeline implements AutoCloseable {
         OrphanSweep orphans = orphanSweep(queries, producer);
         Sweeper sweeper = new Sweeper(
                 new SweepSource(
-                        queries, () -> reader(config), config.topics().dlt().name()),
+                        queries,
+                        () -> GrouplessConsumer.open(config),
+                        config.topics().dlt().name()),
                 publisher(producer),
                 orphans == null ? null : () -> orphans.incremental().fixed(),
-                Clock.systemUTC(),
+                clock,
                 every,
                 Duration.ofMinutes(10),
                 registry);
@@ -213,22 +214,8 @@ public final class Pipeline implements AutoCloseable {
                 TimeUnit.MILLISECONDS);
     }
 
-    /**
-     * A consumer with no group, for the sweep, the lag monitor and the operator commands: it only assigns
-     * and seeks, and commits nothing.
-     */
-    public static KafkaConsumer<byte[], byte[]> reader(ProvisionerConfig config) {
-        return new KafkaConsumer<>(
-                KafkaClientSettings.of(config)
-                        .readCommittedConsumer()
-                        .set(ConsumerConfig.CLIENT_ID_CONFIG, "provisioner-cli-" + UUID.randomUUID())
-                        .build(),
-                new ByteArrayDeserializer(),
-                new ByteArrayDeserializer());
-    }
-
     private RequestPublisher publisher(KafkaProducer<String, byte[]> producer) {
-        return new RequestPublisher(producer, config.topics().requestsRaw().name(), Clock.systemUTC(), "sweep");
+        return new RequestPublisher(producer, config.topics().requestsRaw().name(), clock, "sweep");
     }
 
     /**
@@ -241,7 +228,7 @@ public final class Pipeline implements AutoCloseable {
             return null;
         }
         OpenRouterClient client =
-                OpenRouterClient.create(config.openRouter(), new MicrometerCallListener(registry), Clock.systemUTC());
+                OpenRouterClient.create(config.openRouter(), new MicrometerCallListener(registry), clock);
         closeables.add(client);
         KeysApi api =
                 new RateLimitedKeysApi(client, rateLimiter(), config.throttle().ratePerSecond(), SWEEP_SHARE);
@@ -249,29 +236,19 @@ public final class Pipeline implements AutoCloseable {
                 api,
                 queries,
                 new SweepPasses(dataSource, schema()),
-                new IntentFence(dataSource, schema(), Clock.systemUTC()),
+                new IntentFence(dataSource, schema(), clock),
                 config.keyNames(),
                 () -> publisher(producer),
-                Clock.systemUTC(),
+                clock,
                 config.orphanGrace());
     }
 
     /** This process's one limiter of OpenRouter calls, shared by the provisioner and the sweep. */
     private synchronized RateLimiter rateLimiter() {
         if (limiter == null) {
-            limiter = rateLimiter(config, dataSource);
+            limiter = RateLimiters.configured(config, dataSource, clock);
         }
         return limiter;
-    }
-
-    /** The limiter of {@code OR_RATE_LIMITER}: with {@code postgres}, the bucket every instance and command shares. */
-    public static RateLimiter rateLimiter(ProvisionerConfig config, DataSource ds) {
-        // one Retry-After pauses every caller briefly; the request that got it waits on alone
-        Duration sharedPause = RateLimiters.sharedPause(config.retry().maxDelay());
-        return config.throttle().limiter() == ProvisionerConfig.RateLimiterKind.LOCAL
-                ? RateLimiters.local(config.throttle().ratePerSecond(), sharedPause)
-                : RateLimiters.postgres(
-                        ds, schemaOf(config), config.throttle().ratePerSecond(), sharedPause, Clock.systemUTC());
     }
 
     private int poolSize() {
@@ -281,22 +258,8 @@ public final class Pipeline implements AutoCloseable {
                 + (components.contains(Components.CDC) ? 2 : 0);
     }
 
-    /** The schema of the source tables, where the provisioner's own objects live too (CONTRACT section 4). */
-    public static String schemaOf(ProvisionerConfig config) {
-        String first =
-                config.cdc().tables().keySet().stream().sorted().findFirst().orElse("public.organizations");
-        return first.substring(0, first.indexOf('.'));
-    }
-
     private String schema() {
-        return schemaOf(config);
-    }
-
-    /** Owner type to schema-qualified table: the inverse of {@code CDC_TABLES}. */
-    public static Map<String, String> ownerTables(ProvisionerConfig config) {
-        Map<String, String> out = new LinkedHashMap<>();
-        config.cdc().tables().forEach((table, type) -> out.put(type, table));
-        return out;
+        return config.cdc().schema();
     }
 
     /** Per component: healthy or not, with a reason. */

@@ -99,7 +99,21 @@ public record ProvisionerConfig(
             String slotName,
             String publication,
             SnapshotMode snapshotMode,
-            Duration heartbeatInterval) {}
+            Duration heartbeatInterval) {
+
+        /** The schema of the source tables, where the provisioner's own objects live too (CONTRACT section 4). */
+        public String schema() {
+            String first = tables.keySet().stream().sorted().findFirst().orElse("public.organizations");
+            return first.substring(0, first.indexOf('.'));
+        }
+
+        /** Owner type to schema-qualified table: the inverse of {@code CDC_TABLES}. */
+        public Map<String, String> ownerTables() {
+            Map<String, String> out = new java.util.LinkedHashMap<>();
+            tables.forEach((table, type) -> out.put(type, table));
+            return out;
+        }
+    }
 
     public record Http(String bind, int port) {}
 

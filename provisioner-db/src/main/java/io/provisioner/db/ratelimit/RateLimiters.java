@@ -7,6 +7,7 @@ import io.github.bucket4j.TimeMeter;
 import io.github.bucket4j.TokensInheritanceStrategy;
 import io.github.bucket4j.distributed.proxy.ProxyManager;
 import io.github.bucket4j.postgresql.Bucket4jPostgreSQL;
+import io.provisioner.core.config.ProvisionerConfig;
 import io.provisioner.core.ports.RateLimiter;
 import io.provisioner.db.internal.SqlNames;
 import java.time.Clock;
@@ -48,6 +49,18 @@ public final class RateLimiters {
     }
 
     /** A limiter for this process only; a {@code Retry-After} pauses it for {@link #MAX_SHARED_PAUSE} at most. */
+    /**
+     * The limiter {@code OR_RATE_LIMITER} names: with {@code postgres}, the bucket every instance and command
+     * shares, in the schema of the source tables. A {@code Retry-After} pauses every caller for at most
+     * {@link #sharedPause}; the request that got it waits on alone.
+     */
+    public static RateLimiter configured(ProvisionerConfig config, DataSource ds, Clock clock) {
+        Duration pause = sharedPause(config.retry().maxDelay());
+        return config.throttle().limiter() == ProvisionerConfig.RateLimiterKind.LOCAL
+                ? local(config.throttle().ratePerSecond(), pause)
+                : postgres(ds, config.cdc().schema(), config.throttle().ratePerSecond(), pause, clock);
+    }
+
     public static RateLimiter local(double permitsPerSecond) {
         return local(permitsPerSecond, MAX_SHARED_PAUSE);
     }

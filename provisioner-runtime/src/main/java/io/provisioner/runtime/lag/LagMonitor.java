@@ -41,6 +41,7 @@ public final class LagMonitor implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
+    private final Clock clock;
     private Admin admin;
     private KafkaConsumer<byte[], byte[]> peeker;
 
@@ -49,8 +50,10 @@ public final class LagMonitor implements AutoCloseable {
             Supplier<Admin> admins,
             Supplier<KafkaConsumer<byte[], byte[]>> peekers,
             MeterRegistry registry,
+            Clock clock,
             Duration every) {
         this.groups = groups;
+        this.clock = clock;
         this.admins = admins;
         this.peekers = peekers;
         this.every = every;
@@ -90,7 +93,7 @@ public final class LagMonitor implements AutoCloseable {
             admin = admins.get();
             peeker = peekers.get();
         }
-        GroupLag reader = new GroupLag(admin, peeker, Clock.systemUTC());
+        GroupLag reader = new GroupLag(admin, peeker, clock);
         List<MultiGauge.Row<?>> lags = new ArrayList<>();
         List<MultiGauge.Row<?>> ages = new ArrayList<>();
         List<MultiGauge.Row<?>> states = new ArrayList<>();
