@@ -89,14 +89,10 @@ public final class CredentialsGate implements AutoCloseable {
                 .register(registry);
     }
 
-    /** Pauses the target (once) and starts probing. {@code why} must hold no secret. */
-    public void trip(String why) {
-        trip(why, null);
-    }
-
     /**
-     * As {@link #trip(String)}, counting a pause for the record ({@code topic-partition@offset}) whose
-     * call was rejected; null when unknown.
+     * Pauses the target (once) and starts probing, counting a pause for the record ({@code
+     * topic-partition@offset}) whose call was rejected; {@code recordId} null when unknown. {@code why}
+     * must hold no secret.
      */
     public synchronized void trip(String why, String recordId) {
         if (recordId != null) {

@@ -47,10 +47,6 @@ public final class RequestProcessor implements Processor<String, byte[], String,
     private final CredentialsGate gate;
     private ProcessorContext<String, Object> context;
 
-    public RequestProcessor(RetryPolicy policy, ProvisioningService service, Clock clock, StreamMetrics metrics) {
-        this(policy, service, clock, metrics, null);
-    }
-
     /** @param gate counts the pauses each record caused; null: a 403 always pauses */
     public RequestProcessor(
             RetryPolicy policy, ProvisioningService service, Clock clock, StreamMetrics metrics, CredentialsGate gate) {
