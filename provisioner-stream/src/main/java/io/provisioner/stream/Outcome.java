@@ -1,7 +1,6 @@
 package io.provisioner.stream;
 
 import io.provisioner.core.ports.KeyLimits;
-import java.time.Duration;
 
 /**
  * What {@link ProvisioningService#handle} did to converge one owner. {@link #status()} is the
@@ -14,8 +13,8 @@ public sealed interface Outcome {
 
     String keyHash();
 
-    /** A key was created on OpenRouter and stored; {@code apiLatency} is the time the create call took. */
-    record Created(String keyHash, Duration apiLatency) implements Outcome {
+    /** A key was created on OpenRouter and stored. */
+    record Created(String keyHash) implements Outcome {
         @Override
         public String status() {
             return "created";

@@ -59,7 +59,6 @@ public final class ProvisionerStreamApp implements AutoCloseable {
                 limiter,
                 config.limits(),
                 config.keyNames(),
-                clock,
                 registry,
                 permitWait,
                 config.retry().maxRetryAfter());

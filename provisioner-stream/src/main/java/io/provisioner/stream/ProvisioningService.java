@@ -20,10 +20,8 @@ import io.provisioner.core.ports.KeysApi;
 import io.provisioner.core.ports.OwnerState;
 import io.provisioner.core.ports.RateLimiter;
 import io.provisioner.core.ports.StoredKey;
-import io.provisioner.core.retry.RetryPolicy;
 import io.provisioner.stream.internals.LeftoverKeys;
 import io.provisioner.stream.internals.ThrottledCalls;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
@@ -60,23 +58,12 @@ public final class ProvisioningService {
     private final Limits limits;
     private final KeyNames names;
     private final LeftoverKeys leftovers;
-    private final Clock clock;
     private final Counter keysCreated;
-
-    public ProvisioningService(
-            KeysApi api,
-            KeyStore store,
-            RateLimiter limiter,
-            Limits limits,
-            KeyNames names,
-            Clock clock,
-            MeterRegistry registry) {
-        this(api, store, limiter, limits, names, clock, registry, DEFAULT_PERMIT_WAIT);
-    }
 
     /**
      * @param names the key names of this pipeline: every key is created as, and cleaned up only by, its name
      * @param permitWait longest wait for a rate-limit permit per call; keep it well inside max.poll.interval.ms
+     * @param maxRetryAfter the longest {@code Retry-After} honoured ({@code OR_MAX_RETRY_AFTER})
      */
     public ProvisioningService(
             KeysApi api,
@@ -84,20 +71,6 @@ public final class ProvisioningService {
             RateLimiter limiter,
             Limits limits,
             KeyNames names,
-            Clock clock,
-            MeterRegistry registry,
-            Duration permitWait) {
-        this(api, store, limiter, limits, names, clock, registry, permitWait, RetryPolicy.DEFAULT_MAX_RETRY_AFTER);
-    }
-
-    /** @param maxRetryAfter the longest {@code Retry-After} honoured ({@code OR_MAX_RETRY_AFTER}) */
-    public ProvisioningService(
-            KeysApi api,
-            KeyStore store,
-            RateLimiter limiter,
-            Limits limits,
-            KeyNames names,
-            Clock clock,
             MeterRegistry registry,
             Duration permitWait,
             Duration maxRetryAfter) {
@@ -107,7 +80,6 @@ public final class ProvisioningService {
         this.store = store;
         this.limits = limits;
         this.names = names;
-        this.clock = clock;
         this.keysCreated = Counter.builder("provisioner.keys.provisioned")
                 .description("OpenRouter keys created and stored")
                 .register(registry);
@@ -297,9 +269,7 @@ public final class ProvisioningService {
     private Outcome createFenced(OwnerRef owner, Instant expected, int attempt) {
         Instant token = store.beginAttempt(owner, attempt, expected);
         KeyLimits desired = limits.forOwnerType(owner.ownerType());
-        Instant start = clock.instant();
         CreatedKey created = send(owner, desired, token);
-        Duration latency = Duration.between(start, clock.instant());
         try {
             store.saveCreated(owner, created.data(), created.key(), desired, attempt, token);
         } catch (KeyConflictException conflict) {
@@ -315,7 +285,7 @@ public final class ProvisioningService {
         // the next attempt delete every key with this name before it creates one
         keysCreated.increment();
         LOG.debug("created key {} for {} (attempt {})", created.data().hash(), owner, attempt);
-        return new Outcome.Created(created.data().hash(), latency);
+        return new Outcome.Created(created.data().hash());
     }
 
     /**

@@ -11,6 +11,7 @@ import io.provisioner.core.config.Secret;
 import io.provisioner.core.errors.RetryableException;
 import io.provisioner.core.events.OwnerRef;
 import io.provisioner.core.events.ProvisionRequest;
+import io.provisioner.core.retry.RetryPolicy;
 import io.provisioner.openrouter.CallListener;
 import io.provisioner.openrouter.OpenRouterClient;
 import io.provisioner.simulator.Fault;
@@ -107,8 +108,8 @@ class CleanUpCostTest {
                 new NoWaitRateLimiter(),
                 config.limits(),
                 KeyNames.UNPREFIXED,
-                Clock.systemUTC(),
                 new SimpleMeterRegistry(),
-                Duration.ZERO);
+                Duration.ZERO,
+                RetryPolicy.DEFAULT_MAX_RETRY_AFTER);
     }
 }

@@ -16,6 +16,7 @@ import io.provisioner.core.events.RequestCodec;
 import io.provisioner.core.ports.ApiKey;
 import io.provisioner.core.ports.KeyLimits;
 import io.provisioner.core.ports.LimitReset;
+import io.provisioner.core.retry.RetryPolicy;
 import io.provisioner.core.topics.RetryHeaders;
 import io.provisioner.core.topics.Topics;
 import io.provisioner.stream.fakes.FakeKeysApi;
@@ -78,7 +79,14 @@ class ProvisionerTopologyTest {
                 Optional.empty()));
         topics = config.topics();
         ProvisioningService service = new ProvisioningService(
-                api, store, limiter, config.limits(), config.keyNames(), clock, registry, Duration.ZERO);
+                api,
+                store,
+                limiter,
+                config.limits(),
+                config.keyNames(),
+                registry,
+                Duration.ZERO,
+                RetryPolicy.DEFAULT_MAX_RETRY_AFTER);
         var props = StreamsProperties.of(
                 config, "unit-test", topics, Duration.ZERO, new StreamMetrics(registry), clock, Map.of());
         driver = new TopologyTestDriver(

@@ -19,12 +19,12 @@ import io.provisioner.core.ports.ApiKey;
 import io.provisioner.core.ports.KeyLimits;
 import io.provisioner.core.ports.LimitReset;
 import io.provisioner.core.ports.RateLimiter;
+import io.provisioner.core.retry.RetryPolicy;
 import io.provisioner.stream.fakes.FakeKeysApi;
 import io.provisioner.stream.fakes.FakeKeysApi.Op;
 import io.provisioner.stream.fakes.InMemoryKeyStore;
 import io.provisioner.stream.fakes.NoWaitRateLimiter;
 import java.math.BigDecimal;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -360,8 +360,8 @@ class ProvisioningServiceTest {
                 limiter,
                 config.limits(),
                 names,
-                Clock.systemUTC(),
                 new SimpleMeterRegistry(),
-                Duration.ZERO);
+                Duration.ZERO,
+                RetryPolicy.DEFAULT_MAX_RETRY_AFTER);
     }
 }

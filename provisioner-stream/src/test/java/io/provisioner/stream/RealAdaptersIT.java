@@ -15,6 +15,7 @@ import io.provisioner.core.events.ProvisionRequest;
 import io.provisioner.core.events.RequestCodec;
 import io.provisioner.core.kafka.KafkaClientSettings;
 import io.provisioner.core.ports.RateLimiter;
+import io.provisioner.core.retry.RetryPolicy;
 import io.provisioner.core.topics.TopicCreator;
 import io.provisioner.core.topics.Topics;
 import io.provisioner.db.Database;
@@ -269,9 +270,9 @@ class RealAdaptersIT {
                 limiter,
                 config.limits(),
                 config.keyNames(),
-                Clock.systemUTC(),
                 new SimpleMeterRegistry(),
-                Duration.ZERO);
+                Duration.ZERO,
+                RetryPolicy.DEFAULT_MAX_RETRY_AFTER);
     }
 
     private void insertRow(OwnerRef owner) {

@@ -11,6 +11,7 @@ import io.provisioner.core.config.ProvisionerConfig;
 import io.provisioner.core.events.OwnerRef;
 import io.provisioner.core.events.ProvisionRequest;
 import io.provisioner.core.events.RequestCodec;
+import io.provisioner.core.retry.RetryPolicy;
 import io.provisioner.core.topics.Topics;
 import io.provisioner.stream.fakes.FakeKeysApi;
 import io.provisioner.stream.fakes.InMemoryKeyStore;
@@ -63,9 +64,9 @@ class RecordContextTest {
                 new NoWaitRateLimiter(),
                 config.limits(),
                 config.keyNames(),
-                clock,
                 registry,
-                Duration.ZERO);
+                Duration.ZERO,
+                RetryPolicy.DEFAULT_MAX_RETRY_AFTER);
         var props = StreamsProperties.of(
                 config, "unit-test", topics, Duration.ZERO, new StreamMetrics(registry), clock, Map.of());
         driver = new TopologyTestDriver(
