@@ -1,6 +1,7 @@
 package io.provisioner.cli.ops;
 
 import io.provisioner.core.config.Secret;
+import io.provisioner.core.logging.Texts;
 
 /**
  * One row of the {@code import-keys} query: an owner and the key it already has. {@link #toString()}
@@ -13,8 +14,7 @@ public record ImportRow(int row, String ownerType, String ownerId, Secret apiKey
 
     /** {@code <owner_type>:<owner_id>} as the query gave it, shortened for a report. */
     public String shownOwner() {
-        String shown = ownerType + ":" + ownerId;
-        return shown.length() <= 100 ? shown : shown.substring(0, 97) + "...";
+        return Texts.abbreviate(ownerType + ":" + ownerId, 100);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.provisioner.core.errors;
 
+import io.provisioner.core.logging.Texts;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.ConnectException;
@@ -87,10 +88,18 @@ public final class ErrorClassifier {
                 : new FatalException(text, e);
     }
 
+    /** {@code s} cut to {@link #MAX_MESSAGE} characters; null stays null. */
     public static String truncate(String s) {
-        if (s == null) {
-            return null;
-        }
-        return s.length() <= MAX_MESSAGE ? s : s.substring(0, MAX_MESSAGE - 3) + "...";
+        return s == null ? null : Texts.abbreviate(s, MAX_MESSAGE);
+    }
+
+    /**
+     * The {@code provisioning-error-class} header of a failure: a {@link ProvisioningException}'s own
+     * {@link ProvisioningException#errorClass()}, else the simple name of its class.
+     */
+    public static String errorClass(Throwable e) {
+        return e instanceof ProvisioningException p
+                ? p.errorClass()
+                : e.getClass().getSimpleName();
     }
 }

@@ -1,6 +1,7 @@
 package io.provisioner.core.events;
 
 import io.provisioner.core.errors.FatalException;
+import io.provisioner.core.logging.Texts;
 import java.util.Objects;
 import java.util.Set;
 
@@ -37,7 +38,8 @@ public record OwnerRef(String ownerType, String ownerId) {
      */
     public OwnerRef requireNamesOwner() {
         if (!TYPES.contains(ownerType)) {
-            throw new FatalException("unknown owner_type '" + abbreviate(ownerType) + "' (expected " + TYPES + ")");
+            throw new FatalException(
+                    "unknown owner_type '" + Texts.abbreviate(ownerType) + "' (expected " + TYPES + ")");
         }
         if (ownerId.isBlank()) {
             throw new FatalException("owner_id is blank");
@@ -54,7 +56,7 @@ public record OwnerRef(String ownerType, String ownerId) {
     public static OwnerRef parseKey(String key) {
         int colon = key == null ? -1 : key.indexOf(':');
         if (colon <= 0) {
-            throw new FatalException("record key '" + abbreviate(key) + "' is not <owner_type>:<owner_id>");
+            throw new FatalException("record key '" + Texts.abbreviate(key) + "' is not <owner_type>:<owner_id>");
         }
         return new OwnerRef(key.substring(0, colon), key.substring(colon + 1)).validate();
     }
@@ -62,12 +64,5 @@ public record OwnerRef(String ownerType, String ownerId) {
     @Override
     public String toString() {
         return key();
-    }
-
-    static String abbreviate(String s) {
-        if (s == null) {
-            return "null";
-        }
-        return s.length() <= 80 ? s : s.substring(0, 77) + "...";
     }
 }

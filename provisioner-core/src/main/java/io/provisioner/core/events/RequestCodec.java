@@ -3,6 +3,7 @@ package io.provisioner.core.events;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.provisioner.core.errors.FatalException;
+import io.provisioner.core.logging.Texts;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Instant;
@@ -48,7 +49,7 @@ public final class RequestCodec {
             case "upsert" -> parsedOp = ProvisionRequest.Op.UPSERT;
             case "delete" -> parsedOp = ProvisionRequest.Op.DELETE;
             default ->
-                throw new FatalException("unknown op '" + OwnerRef.abbreviate(op) + "' (expected upsert or delete)");
+                throw new FatalException("unknown op '" + Texts.abbreviate(op) + "' (expected upsert or delete)");
         }
         ProvisionRequest.Source source = null;
         JsonNode s = node.get("source");

@@ -19,17 +19,13 @@ public final class RecordMdc implements AutoCloseable {
 
     /** @param owner the record key, may be null; {@code topic} null when unknown (then no position is set) */
     public static RecordMdc of(String owner, String topic, int partition, long offset) {
-        MDC.put(OWNER, owner == null ? "" : abbreviate(owner));
+        MDC.put(OWNER, owner == null ? "" : Texts.abbreviate(owner, 120));
         if (topic != null) {
             MDC.put(TOPIC, topic);
             MDC.put(PARTITION, Integer.toString(partition));
             MDC.put(OFFSET, Long.toString(offset));
         }
         return new RecordMdc();
-    }
-
-    private static String abbreviate(String s) {
-        return s.length() <= 120 ? s : s.substring(0, 117) + "...";
     }
 
     @Override

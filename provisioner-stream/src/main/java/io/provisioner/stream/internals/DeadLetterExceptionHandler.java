@@ -1,7 +1,6 @@
 package io.provisioner.stream.internals;
 
 import io.provisioner.core.errors.ErrorClassifier;
-import io.provisioner.core.errors.ProvisioningException;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
@@ -70,9 +69,7 @@ public final class DeadLetterExceptionHandler implements ProcessingExceptionHand
 
     private ProducerRecord<byte[], byte[]> deadLetter(
             ErrorHandlerContext context, byte[] key, byte[] value, String reason, Exception exception) {
-        String errorClass = exception instanceof ProvisioningException p
-                ? p.errorClass()
-                : exception.getClass().getSimpleName();
+        String errorClass = ErrorClassifier.errorClass(exception);
         String message = ErrorClassifier.truncate(reason + ": " + exception.getMessage());
         Headers headers = FailureHeaders.deadLetter(
                 context.headers(),

@@ -5,13 +5,13 @@ import io.provisioner.core.errors.CredentialsException;
 import io.provisioner.core.errors.ErrorClassifier;
 import io.provisioner.core.errors.FatalException;
 import io.provisioner.core.errors.PermitUnavailableException;
-import io.provisioner.core.errors.ProvisioningException;
 import io.provisioner.core.errors.RetryableException;
 import io.provisioner.core.events.OwnerRef;
 import io.provisioner.core.events.ProvisionRequest;
 import io.provisioner.core.events.ProvisionResult;
 import io.provisioner.core.events.RequestCodec;
 import io.provisioner.core.logging.RecordMdc;
+import io.provisioner.core.logging.Texts;
 import io.provisioner.core.retry.RetryDecision;
 import io.provisioner.core.retry.RetryPolicy;
 import io.provisioner.stream.CredentialsGate;
@@ -133,8 +133,8 @@ public final class RequestProcessor implements Processor<String, byte[], String,
         ProvisionRequest request = RequestCodec.decode(record.value());
         String expected = request.owner().key();
         if (!expected.equals(record.key())) {
-            throw new FatalException("record key '" + abbreviate(record.key()) + "' does not match the value's owner '"
-                    + abbreviate(expected) + "'");
+            throw new FatalException("record key '" + Texts.abbreviate(record.key())
+                    + "' does not match the value's owner '" + Texts.abbreviate(expected) + "'");
         }
         return request;
     }
@@ -185,7 +185,7 @@ public final class RequestProcessor implements Processor<String, byte[], String,
 
     private String retryOrGiveUp(
             Record<String, byte[]> record, ProvisionRequest request, int attempt, RuntimeException e) {
-        String errorClass = errorClass(e);
+        String errorClass = ErrorClassifier.errorClass(e);
         String message = ErrorClassifier.truncate(String.valueOf(e.getMessage()));
         Optional<Duration> retryAfter = e instanceof RetryableException r ? r.retryAfter() : Optional.empty();
         Instant now = clock.instant();
@@ -228,7 +228,7 @@ public final class RequestProcessor implements Processor<String, byte[], String,
         metrics.deadLetter(reason);
         LOG.error(
                 "dead-lettered {} ({}) after attempt {}/{} from {}-{}@{}: {}",
-                abbreviate(record.key()),
+                Texts.abbreviate(record.key()),
                 reason,
                 attempt,
                 policy.maxAttempts(),
@@ -249,18 +249,5 @@ public final class RequestProcessor implements Processor<String, byte[], String,
         ProvisionResult result =
                 new ProvisionResult(owner.ownerType(), owner.ownerId(), status, hash, attempt, latency);
         context.forward(record.withValue(result).withHeaders(new RecordHeaders()), SinkNames.RESULTS);
-    }
-
-    private static String errorClass(RuntimeException e) {
-        return e instanceof ProvisioningException p
-                ? p.errorClass()
-                : e.getClass().getSimpleName();
-    }
-
-    private static String abbreviate(String s) {
-        if (s == null) {
-            return "null";
-        }
-        return s.length() <= 80 ? s : s.substring(0, 77) + "...";
     }
 }
