@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.zaxxer.hikari.HikariDataSource;
 import io.provisioner.core.config.ProvisionerConfig;
 import io.provisioner.core.events.Json;
+import io.provisioner.core.ports.JobStatus;
 import io.provisioner.db.Database;
 import io.provisioner.db.JobFailure;
 import io.provisioner.db.Migrator;
@@ -36,8 +37,7 @@ import picocli.CommandLine.Spec;
         description = "Job counts per status, the latest failures, and whether OpenRouter calls are throttled.")
 final class StatusCommand implements Callable<Integer> {
 
-    private static final List<String> STATUSES =
-            List.of("pending", "processing", "retrying", "succeeded", "dead", "revoked");
+    private static final List<String> STATUSES = JobStatus.dbNames();
 
     @Mixin
     ConfigOptions options;

@@ -8,6 +8,7 @@ import io.provisioner.core.errors.KeyConflictException;
 import io.provisioner.core.errors.RetryableException;
 import io.provisioner.core.events.OwnerRef;
 import io.provisioner.core.ports.ApiKey;
+import io.provisioner.core.ports.JobStatus;
 import io.provisioner.core.ports.KeyLimits;
 import io.provisioner.core.ports.KeyStore;
 import io.provisioner.core.ports.OwnerState;
@@ -86,7 +87,7 @@ public final class JdbcKeyStore implements KeyStore {
             if (!owners.exists(c, owner)) {
                 throw new AttemptSupersededException(owner.key() + " no longer exists; no attempt begun", null);
             }
-            jobs.upsert(c, owner, new Update("processing", attempt, null, null, Intent.SET), token);
+            jobs.upsert(c, owner, new Update(JobStatus.PROCESSING, attempt, null, null, Intent.SET), token);
             return token;
         });
     }
@@ -100,7 +101,7 @@ public final class JdbcKeyStore implements KeyStore {
                 throw new AttemptSupersededException(
                         owner.key() + " exists again; its key is not revoked", active.orElse(null));
             }
-            jobs.upsert(c, owner, new Update("processing", attempt, null, null, Intent.SET), token);
+            jobs.upsert(c, owner, new Update(JobStatus.PROCESSING, attempt, null, null, Intent.SET), token);
             return token;
         });
     }
@@ -111,7 +112,7 @@ public final class JdbcKeyStore implements KeyStore {
         Instant next = after(token);
         return Tx.inTransaction(ds, "take over attempt " + owner.key(), c -> {
             requireCurrent(c, owner, token, "take over an attempt");
-            jobs.upsert(c, owner, new Update("processing", attempt, null, null, Intent.SET), next);
+            jobs.upsert(c, owner, new Update(JobStatus.PROCESSING, attempt, null, null, Intent.SET), next);
             return next;
         });
     }
@@ -174,7 +175,7 @@ public final class JdbcKeyStore implements KeyStore {
             if (!keys.insert(c, owner, row)) {
                 refuseUnlessSame(c, owner, key.hash());
             }
-            jobs.upsert(c, owner, new Update("succeeded", attempts, null, null, Intent.CLEAR), clock.instant());
+            jobs.upsert(c, owner, new Update(JobStatus.SUCCEEDED, attempts, null, null, Intent.CLEAR), clock.instant());
             return null;
         });
     }
@@ -207,7 +208,7 @@ public final class JdbcKeyStore implements KeyStore {
             if (!keys.updateLimits(c, owner, hash, limits)) {
                 throw new RetryableException("owner " + owner.key() + " has no active key " + hash);
             }
-            jobs.upsert(c, owner, new Update("succeeded", attempts, null, null, Intent.KEEP), clock.instant());
+            jobs.upsert(c, owner, new Update(JobStatus.SUCCEEDED, attempts, null, null, Intent.KEEP), clock.instant());
             return null;
         });
     }
@@ -219,7 +220,7 @@ public final class JdbcKeyStore implements KeyStore {
             if (hashOrNull != null) {
                 keys.revoke(c, owner, hashOrNull, clock.instant());
             }
-            jobs.upsert(c, owner, new Update("revoked", attempts, null, null, Intent.CLEAR), clock.instant());
+            jobs.upsert(c, owner, new Update(JobStatus.REVOKED, attempts, null, null, Intent.CLEAR), clock.instant());
             return null;
         });
     }
@@ -228,7 +229,7 @@ public final class JdbcKeyStore implements KeyStore {
     public void markSucceeded(OwnerRef owner, int attempts, Instant token) {
         Tx.inTransaction(ds, "mark succeeded " + owner.key(), c -> {
             requireCurrent(c, owner, token, "mark it succeeded");
-            jobs.upsert(c, owner, new Update("succeeded", attempts, null, null, Intent.CLEAR), clock.instant());
+            jobs.upsert(c, owner, new Update(JobStatus.SUCCEEDED, attempts, null, null, Intent.CLEAR), clock.instant());
             return null;
         });
     }
@@ -247,13 +248,13 @@ public final class JdbcKeyStore implements KeyStore {
     /** {@inheritDoc} The write-ahead intent stays: the failed create may have left a key. */
     @Override
     public void markRetrying(OwnerRef owner, int attempts, String error, Instant nextAttemptAt) {
-        updateJob("mark retrying", owner, new Update("retrying", attempts, error, nextAttemptAt, Intent.KEEP));
+        updateJob("mark retrying", owner, new Update(JobStatus.RETRYING, attempts, error, nextAttemptAt, Intent.KEEP));
     }
 
     /** {@inheritDoc} The write-ahead intent stays, for a later reconcile or replay. */
     @Override
     public void markDead(OwnerRef owner, int attempts, String error) {
-        updateJob("mark dead", owner, new Update("dead", attempts, error, null, Intent.KEEP));
+        updateJob("mark dead", owner, new Update(JobStatus.DEAD, attempts, error, null, Intent.KEEP));
     }
 
     /** The owner's active secret, decrypted: for tests and {@code reconcile}; never log it. */

@@ -11,6 +11,7 @@ import io.provisioner.core.errors.RetryableException;
 import io.provisioner.core.events.OwnerRef;
 import io.provisioner.core.ports.ApiKey;
 import io.provisioner.core.ports.JobState;
+import io.provisioner.core.ports.JobStatus;
 import io.provisioner.core.ports.KeyLimits;
 import io.provisioner.core.ports.LimitReset;
 import io.provisioner.core.ports.OwnerState;
@@ -78,7 +79,7 @@ class JdbcKeyStoreIT {
             assertThat(k.hash()).isEqualTo("h1");
             assertThat(k.limits().sameAs(LIMITS)).isTrue();
         });
-        assertThat(state.job()).contains(new JobState("succeeded", 1, null));
+        assertThat(state.job()).contains(new JobState(JobStatus.SUCCEEDED, 1, null));
     }
 
     /**
@@ -159,7 +160,7 @@ class JdbcKeyStoreIT {
                 .as("no attempt begins while a key is stored")
                 .isInstanceOf(AttemptSupersededException.class);
         assertThat(store.load(teacher).activeKey().orElseThrow().hash()).isEqualTo("stored");
-        assertThat(store.load(teacher).job()).contains(new JobState("succeeded", 2, null));
+        assertThat(store.load(teacher).job()).contains(new JobState(JobStatus.SUCCEEDED, 2, null));
     }
 
     @Test
@@ -228,10 +229,10 @@ class JdbcKeyStoreIT {
         assertThatThrownBy(() -> store.markRevoked(teacher, null, 1, null))
                 .as("no intent expected, but one is set")
                 .isInstanceOf(AttemptSupersededException.class);
-        assertThat(store.load(teacher).job()).contains(new JobState("processing", 2, current));
+        assertThat(store.load(teacher).job()).contains(new JobState(JobStatus.PROCESSING, 2, current));
 
         otherWorker.markSucceeded(teacher, 2, current);
-        assertThat(store.load(teacher).job()).contains(new JobState("succeeded", 2, null));
+        assertThat(store.load(teacher).job()).contains(new JobState(JobStatus.SUCCEEDED, 2, null));
     }
 
     @Test
@@ -258,7 +259,7 @@ class JdbcKeyStoreIT {
                 .isInstanceOf(AttemptSupersededException.class);
         assertThat(store.load(teacher).activeKey().orElseThrow().hash()).isEqualTo("h");
         store.markSucceeded(teacher, 2, keeper);
-        assertThat(store.load(teacher).job()).contains(new JobState("succeeded", 2, null));
+        assertThat(store.load(teacher).job()).contains(new JobState(JobStatus.SUCCEEDED, 2, null));
     }
 
     @Test
@@ -274,7 +275,7 @@ class JdbcKeyStoreIT {
                         teacher, apiKey("late", teacher), new Secret("sk-or-v1-z"), LIMITS, 1, unknown))
                 .isInstanceOf(KeyConflictException.class);
         store.markRevoked(teacher, null, 2, revoke);
-        assertThat(store.load(teacher).job()).contains(new JobState("revoked", 2, null));
+        assertThat(store.load(teacher).job()).contains(new JobState(JobStatus.REVOKED, 2, null));
     }
 
     @Test
@@ -295,7 +296,7 @@ class JdbcKeyStoreIT {
     void jobRowFollowsAttemptRetryDeathAndRevocation() throws SQLException {
         OwnerRef org = insertOwner("organizations", OwnerRef.ORGANIZATION);
         store.beginAttempt(org, 1, null);
-        assertThat(store.load(org).job()).contains(new JobState("processing", 1, NOW));
+        assertThat(store.load(org).job()).contains(new JobState(JobStatus.PROCESSING, 1, NOW));
 
         Instant next = NOW.plusSeconds(30);
         store.markRetrying(org, 1, "x".repeat(5000), next);
@@ -315,7 +316,7 @@ class JdbcKeyStoreIT {
         assertThat(jobColumn(org, "status")).isEqualTo("revoked");
         assertThat(keyColumn(org, "revoked_at is not null")).isEqualTo("t");
         assertThat(store.load(org).activeKey()).isEmpty();
-        assertThat(store.load(org).job()).contains(new JobState("revoked", 10, null));
+        assertThat(store.load(org).job()).contains(new JobState(JobStatus.REVOKED, 10, null));
     }
 
     @Test
@@ -326,7 +327,7 @@ class JdbcKeyStoreIT {
 
         assertThat(state.ownerExists()).isTrue();
         assertThat(state.activeKey()).isEmpty();
-        assertThat(state.job()).contains(new JobState("pending", 0, null));
+        assertThat(state.job()).contains(new JobState(JobStatus.PENDING, 0, null));
     }
 
     @Test

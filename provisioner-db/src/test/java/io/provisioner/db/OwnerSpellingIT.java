@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.provisioner.core.crypto.KeyCipher;
 import io.provisioner.core.events.OwnerRef;
+import io.provisioner.core.ports.JobStatus;
 import io.provisioner.core.ports.OwnerState;
 import io.provisioner.testing.Infra;
 import io.provisioner.testing.SharedInfra;
@@ -76,7 +77,7 @@ class OwnerSpellingIT {
         ProvisioningQueries queries =
                 new ProvisioningQueries(schema.ds, schema.name, schema.ownerTables(), Clock.systemUTC());
         assertThat(queries.job(new OwnerRef("teacher", "7")))
-                .hasValueSatisfying(j -> assertThat(j.status()).isEqualTo("retrying"));
+                .hasValueSatisfying(j -> assertThat(j.status()).isEqualTo(JobStatus.RETRYING));
         assertThat(queries.job(new OwnerRef("teacher", "007"))).isEmpty();
     }
 

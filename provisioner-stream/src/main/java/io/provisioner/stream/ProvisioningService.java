@@ -14,6 +14,7 @@ import io.provisioner.core.events.OwnerRef;
 import io.provisioner.core.events.ProvisionRequest;
 import io.provisioner.core.ports.CreatedKey;
 import io.provisioner.core.ports.JobState;
+import io.provisioner.core.ports.JobStatus;
 import io.provisioner.core.ports.KeyLimits;
 import io.provisioner.core.ports.KeyStore;
 import io.provisioner.core.ports.KeysApi;
@@ -247,7 +248,7 @@ public final class ProvisioningService {
             store.saveLimits(owner, key.hash(), desired, attempt);
             return new Outcome.Updated(key.hash(), desired);
         }
-        if (!inFlight && job.isPresent() && !"succeeded".equals(job.get().status())) {
+        if (!inFlight && job.isPresent() && job.get().status() != JobStatus.SUCCEEDED) {
             store.markSucceeded(owner, attempt, null);
         }
         return removed > 0 ? new Outcome.DuplicatesRemoved(key.hash(), removed) : new Outcome.Unchanged(key.hash());

@@ -3,6 +3,7 @@ package io.provisioner.db.internal;
 import io.provisioner.core.errors.ErrorClassifier;
 import io.provisioner.core.events.OwnerRef;
 import io.provisioner.core.ports.JobState;
+import io.provisioner.core.ports.JobStatus;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -21,7 +22,7 @@ public final class JobRows {
     }
 
     /** One update of the owner's job row; the row is inserted when it does not exist yet. */
-    public record Update(String status, int attempts, String lastError, Instant nextAttemptAt, Intent intent) {}
+    public record Update(JobStatus status, int attempts, String lastError, Instant nextAttemptAt, Intent intent) {}
 
     private final String table;
 
@@ -39,7 +40,7 @@ public final class JobRows {
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setString(1, owner.ownerType());
             ps.setString(2, owner.ownerId());
-            ps.setString(3, u.status());
+            ps.setString(3, u.status().dbName());
             ps.setInt(4, u.attempts());
             ps.setString(5, ErrorClassifier.truncate(u.lastError()));
             Columns.setInstant(ps, 6, u.nextAttemptAt());
@@ -54,12 +55,13 @@ public final class JobRows {
     /** Inserts a {@code pending} row unless the owner has one already; true when it did. */
     public boolean insertPending(Connection c, OwnerRef owner, Instant now) throws SQLException {
         String sql = "insert into " + table + " (owner_type, owner_id, status, attempts, created_at, updated_at)"
-                + " values (?, ?, 'pending', 0, ?, ?) on conflict (owner_type, owner_id) do nothing";
+                + " values (?, ?, ?, 0, ?, ?) on conflict (owner_type, owner_id) do nothing";
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setString(1, owner.ownerType());
             ps.setString(2, owner.ownerId());
-            Columns.setInstant(ps, 3, now);
+            ps.setString(3, JobStatus.PENDING.dbName());
             Columns.setInstant(ps, 4, now);
+            Columns.setInstant(ps, 5, now);
             return ps.executeUpdate() == 1;
         }
     }
@@ -92,15 +94,16 @@ public final class JobRows {
     /** Sets the intent to {@code now} unless one is set; inserts a {@code processing} row when there is none. */
     public void reopenIntent(Connection c, OwnerRef owner, int attempts, Instant now) throws SQLException {
         String sql = "insert into " + table + " as j (owner_type, owner_id, status, attempts, attempt_started_at,"
-                + " created_at, updated_at) values (?, ?, 'processing', ?, ?, ?, ?) on conflict (owner_type, owner_id)"
+                + " created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?) on conflict (owner_type, owner_id)"
                 + " do update set attempt_started_at = coalesce(j.attempt_started_at, excluded.attempt_started_at)";
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setString(1, owner.ownerType());
             ps.setString(2, owner.ownerId());
-            ps.setInt(3, attempts);
-            Columns.setInstant(ps, 4, now);
+            ps.setString(3, JobStatus.PROCESSING.dbName());
+            ps.setInt(4, attempts);
             Columns.setInstant(ps, 5, now);
             Columns.setInstant(ps, 6, now);
+            Columns.setInstant(ps, 7, now);
             ps.executeUpdate();
         }
     }
@@ -115,7 +118,8 @@ public final class JobRows {
                 if (!rs.next()) {
                     return Optional.empty();
                 }
-                return Optional.of(new JobState(rs.getString(1), rs.getInt(2), Columns.instant(rs, 3)));
+                return Optional.of(
+                        new JobState(JobStatus.fromDb(rs.getString(1)), rs.getInt(2), Columns.instant(rs, 3)));
             }
         }
     }

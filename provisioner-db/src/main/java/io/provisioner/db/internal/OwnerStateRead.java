@@ -2,6 +2,7 @@ package io.provisioner.db.internal;
 
 import io.provisioner.core.events.OwnerRef;
 import io.provisioner.core.ports.JobState;
+import io.provisioner.core.ports.JobStatus;
 import io.provisioner.core.ports.OwnerState;
 import io.provisioner.core.ports.StoredKey;
 import java.sql.Connection;
@@ -62,7 +63,7 @@ public final class OwnerStateRead {
                 ownerExists = rs.getBoolean("owner_exists");
                 // by the join columns: a key or job column may be null in a table an older schema created
                 key = rs.getBoolean("has_key") ? Optional.of(KeyRows.storedKey(rs)) : Optional.empty();
-                String status = rs.getString("status");
+                JobStatus status = JobStatus.fromDb(rs.getString("status"));
                 job = !rs.getBoolean("has_job")
                         ? Optional.empty()
                         : Optional.of(
@@ -70,7 +71,9 @@ public final class OwnerStateRead {
             }
         }
         if (ownerExists && job.isEmpty()) {
-            job = jobs.insertPending(c, o, now) ? Optional.of(new JobState("pending", 0, null)) : jobs.find(c, o);
+            job = jobs.insertPending(c, o, now)
+                    ? Optional.of(new JobState(JobStatus.PENDING, 0, null))
+                    : jobs.find(c, o);
         }
         return new OwnerState(ownerExists, key, job, o);
     }

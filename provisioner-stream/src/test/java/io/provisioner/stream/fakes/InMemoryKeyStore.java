@@ -6,6 +6,7 @@ import io.provisioner.core.errors.KeyConflictException;
 import io.provisioner.core.events.OwnerRef;
 import io.provisioner.core.ports.ApiKey;
 import io.provisioner.core.ports.JobState;
+import io.provisioner.core.ports.JobStatus;
 import io.provisioner.core.ports.KeyLimits;
 import io.provisioner.core.ports.KeyStore;
 import io.provisioner.core.ports.OwnerState;
@@ -85,7 +86,8 @@ public final class InMemoryKeyStore implements KeyStore {
         OwnerState state;
         Runnable meanwhile;
         synchronized (this) {
-            Optional<JobState> job = job(owner).map(j -> new JobState(j.status(), j.attempts(), j.inFlightSince()));
+            Optional<JobState> job =
+                    job(owner).map(j -> new JobState(JobStatus.fromDb(j.status()), j.attempts(), j.inFlightSince()));
             state = new OwnerState(owners.contains(owner), activeKey(owner), job);
             meanwhile = afterNextLoad;
             afterNextLoad = null;
