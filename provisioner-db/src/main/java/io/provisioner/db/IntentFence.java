@@ -6,7 +6,6 @@ import io.provisioner.db.internal.Columns;
 import io.provisioner.db.internal.IntentLock;
 import io.provisioner.db.internal.JobRows;
 import io.provisioner.db.internal.KeyRows;
-import io.provisioner.db.internal.SqlNames;
 import io.provisioner.db.internal.Tx;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -37,7 +36,7 @@ public final class IntentFence {
 
     public IntentFence(DataSource ds, String schema, Clock clock) {
         this.ds = ds;
-        this.jobs = SqlNames.qualify(schema, "ai_key_provision_jobs");
+        this.jobs = Tables.qualified(schema, Tables.JOBS);
         this.jobRows = new JobRows(schema);
         this.keyRows = new KeyRows(schema);
         this.clock = clock;

@@ -2,11 +2,9 @@ package io.provisioner.db;
 
 import io.provisioner.core.events.OwnerRef;
 import io.provisioner.core.ports.StoredKey;
-import io.provisioner.db.internal.ContractShapes;
 import io.provisioner.db.internal.KeyRows;
 import io.provisioner.db.internal.OwnerTables;
 import io.provisioner.db.internal.ShapeInspector;
-import io.provisioner.db.internal.SqlNames;
 import io.provisioner.db.internal.Tx;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -32,7 +30,7 @@ public final class KeyAdoptionQueries {
         this.ds = ds;
         this.owners = new OwnerTables(ownerTables);
         this.keys = new KeyRows(schema);
-        this.keyTable = SqlNames.qualify(schema, "ai_provider_keys");
+        this.keyTable = Tables.qualified(schema, Tables.KEYS);
         this.schema = schema;
     }
 
@@ -42,9 +40,9 @@ public final class KeyAdoptionQueries {
      */
     public Optional<String> notReady() {
         return Tx.inTransaction(ds, "inspect schema " + schema, c -> {
-            if (ShapeInspector.relation(c, schema, ContractShapes.KEYS).isEmpty()
-                    || ShapeInspector.relation(c, schema, ContractShapes.JOBS).isEmpty()) {
-                return Optional.of(schema + "." + ContractShapes.KEYS + " or " + ContractShapes.JOBS
+            if (ShapeInspector.relation(c, schema, Tables.KEYS).isEmpty()
+                    || ShapeInspector.relation(c, schema, Tables.JOBS).isEmpty()) {
+                return Optional.of(schema + "." + Tables.KEYS + " or " + Tables.JOBS
                         + " does not exist: run `provisioner migrate` first");
             }
             if (!ShapeInspector.mismatches(c, schema).isEmpty()) {

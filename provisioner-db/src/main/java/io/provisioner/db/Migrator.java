@@ -1,6 +1,5 @@
 package io.provisioner.db;
 
-import io.provisioner.db.internal.ContractShapes;
 import io.provisioner.db.internal.LegacyRenamer;
 import io.provisioner.db.internal.LockDown;
 import io.provisioner.db.internal.ShapeInspector;
@@ -36,7 +35,6 @@ import org.slf4j.LoggerFactory;
 public final class Migrator {
 
     public static final String LOCATION = "classpath:db/migration/provisioner";
-    public static final String HISTORY_TABLE = "provisioner_schema_history";
 
     private static final Logger LOG = LoggerFactory.getLogger(Migrator.class);
 
@@ -84,9 +82,9 @@ public final class Migrator {
         Flyway flyway = flyway(ds, schema);
         MigrateResult result = flyway.migrate();
         Tx.inTransaction(ds, "lock down schema " + schema, c -> {
-            LockDown.contractObjects(c, schema, HISTORY_TABLE);
-            for (String name : List.of(ContractShapes.JOBS, ContractShapes.KEYS, ContractShapes.VIEW)) {
-                LockDown.legacyObject(c, schema, name + "_legacy");
+            LockDown.contractObjects(c, schema, Tables.SCHEMA_HISTORY);
+            for (String name : List.of(Tables.JOBS, Tables.KEYS, Tables.KEYS_PUBLIC_VIEW)) {
+                LockDown.legacyObject(c, schema, Tables.legacy(name));
             }
             return null;
         });
@@ -110,7 +108,7 @@ public final class Migrator {
      */
     public static List<String> warnings(DataSource ds, String schema) {
         SqlNames.requireSchema(schema);
-        String legacy = schema + "." + ContractShapes.KEYS + "_legacy";
+        String legacy = schema + "." + Tables.legacy(Tables.KEYS);
         return Tx.autoCommit(ds, "inspect schema " + schema, c -> {
             String found;
             try {
@@ -132,15 +130,15 @@ public final class Migrator {
     /** The view reads the keys table by identity: when that table is renamed, the view goes with it. */
     private static List<ShapeMismatch> withDependentView(
             java.sql.Connection c, String schema, List<ShapeMismatch> legacy) throws java.sql.SQLException {
-        boolean keysRenamed = legacy.stream().anyMatch(m -> m.object().equals(ContractShapes.KEYS));
-        boolean viewListed = legacy.stream().anyMatch(m -> m.object().equals(ContractShapes.VIEW));
+        boolean keysRenamed = legacy.stream().anyMatch(m -> m.object().equals(Tables.KEYS));
+        boolean viewListed = legacy.stream().anyMatch(m -> m.object().equals(Tables.KEYS_PUBLIC_VIEW));
         if (!keysRenamed
                 || viewListed
-                || ShapeInspector.relation(c, schema, ContractShapes.VIEW).isEmpty()) {
+                || ShapeInspector.relation(c, schema, Tables.KEYS_PUBLIC_VIEW).isEmpty()) {
             return legacy;
         }
         List<ShapeMismatch> all = new ArrayList<>(legacy);
-        all.add(new ShapeMismatch(ContractShapes.VIEW, List.of("reads the legacy " + ContractShapes.KEYS)));
+        all.add(new ShapeMismatch(Tables.KEYS_PUBLIC_VIEW, List.of("reads the legacy " + Tables.KEYS)));
         return all;
     }
 
@@ -148,7 +146,7 @@ public final class Migrator {
         return Flyway.configure()
                 .dataSource(ds)
                 .locations(LOCATION)
-                .table(HISTORY_TABLE)
+                .table(Tables.SCHEMA_HISTORY)
                 .schemas(schema)
                 .defaultSchema(schema)
                 .createSchemas(true)

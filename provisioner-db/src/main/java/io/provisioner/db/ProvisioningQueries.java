@@ -7,7 +7,6 @@ import io.provisioner.db.internal.Columns;
 import io.provisioner.db.internal.JobRows;
 import io.provisioner.db.internal.KeyRows;
 import io.provisioner.db.internal.OwnerTables;
-import io.provisioner.db.internal.SqlNames;
 import io.provisioner.db.internal.Tx;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -48,8 +47,8 @@ public final class ProvisioningQueries {
      */
     public ProvisioningQueries(DataSource ds, String schema, Map<String, String> ownerTables, Clock clock) {
         this.ds = ds;
-        this.jobs = SqlNames.qualify(schema, "ai_key_provision_jobs");
-        this.keys = SqlNames.qualify(schema, "ai_provider_keys");
+        this.jobs = Tables.qualified(schema, Tables.JOBS);
+        this.keys = Tables.qualified(schema, Tables.KEYS);
         this.owners = new OwnerTables(ownerTables);
         this.jobRows = new JobRows(schema);
         this.keyRows = new KeyRows(schema);

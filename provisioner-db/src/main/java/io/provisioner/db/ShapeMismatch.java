@@ -16,6 +16,6 @@ public record ShapeMismatch(String object, List<String> differences) {
 
     /** The name it gets with {@code --rename-legacy}. */
     public String legacyName() {
-        return object + "_legacy";
+        return Tables.legacy(object);
     }
 }

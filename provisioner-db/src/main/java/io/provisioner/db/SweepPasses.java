@@ -1,7 +1,6 @@
 package io.provisioner.db;
 
 import io.provisioner.db.internal.Columns;
-import io.provisioner.db.internal.SqlNames;
 import io.provisioner.db.internal.Tx;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -31,7 +30,7 @@ public final class SweepPasses {
 
     public SweepPasses(DataSource ds, String schema) {
         this.ds = ds;
-        this.table = SqlNames.qualify(schema, "provisioner_sweep_passes");
+        this.table = Tables.qualified(schema, Tables.SWEEP_PASSES);
     }
 
     /** When the last completed pass of this kind started; empty when none ever completed. */

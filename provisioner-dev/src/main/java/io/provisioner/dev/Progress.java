@@ -1,5 +1,6 @@
 package io.provisioner.dev;
 
+import io.provisioner.db.Tables;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -13,9 +14,9 @@ public record Progress(long owners, long activeKeys, long retrying, long dead) {
                 ResultSet rs = s.executeQuery("select"
                         + " (select count(*) from " + schema + ".organizations) + (select count(*) from " + schema
                         + ".teachers),"
-                        + " (select count(*) from " + schema + ".ai_provider_keys where revoked_at is null),"
-                        + " (select count(*) from " + schema + ".ai_key_provision_jobs where status = 'retrying'),"
-                        + " (select count(*) from " + schema + ".ai_key_provision_jobs where status = 'dead')")) {
+                        + " (select count(*) from " + schema + "." + Tables.KEYS + " where revoked_at is null),"
+                        + " (select count(*) from " + schema + "." + Tables.JOBS + " where status = 'retrying'),"
+                        + " (select count(*) from " + schema + "." + Tables.JOBS + " where status = 'dead')")) {
             rs.next();
             return new Progress(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4));
         }

@@ -12,10 +12,6 @@ import java.util.Map;
  */
 public final class ContractShapes {
 
-    public static final String JOBS = "ai_key_provision_jobs";
-    public static final String KEYS = "ai_provider_keys";
-    public static final String VIEW = "v_ai_provider_keys_public";
-
     /** Column to type family, in the contract's order. */
     public static final Map<String, String> JOB_COLUMNS = columns(
             "id integer",

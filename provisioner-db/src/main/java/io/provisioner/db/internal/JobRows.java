@@ -4,6 +4,7 @@ import io.provisioner.core.errors.ErrorClassifier;
 import io.provisioner.core.events.OwnerRef;
 import io.provisioner.core.ports.JobState;
 import io.provisioner.core.ports.JobStatus;
+import io.provisioner.db.Tables;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -27,7 +28,7 @@ public final class JobRows {
     private final String table;
 
     public JobRows(String schema) {
-        this.table = SqlNames.qualify(schema, "ai_key_provision_jobs");
+        this.table = Tables.qualified(schema, Tables.JOBS);
     }
 
     public void upsert(Connection c, OwnerRef owner, Update u, Instant now) throws SQLException {

@@ -2,6 +2,7 @@ package io.provisioner.db.internal;
 
 import io.provisioner.core.crypto.KeyCipher;
 import io.provisioner.db.RotationResult;
+import io.provisioner.db.Tables;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -25,7 +26,7 @@ public final class KeyRotation {
 
     public KeyRotation(DataSource ds, String schema) {
         this.ds = ds;
-        this.table = SqlNames.qualify(schema, "ai_provider_keys");
+        this.table = Tables.qualified(schema, Tables.KEYS);
     }
 
     public RotationResult rotate(KeyCipher oldCipher, KeyCipher newCipher) {

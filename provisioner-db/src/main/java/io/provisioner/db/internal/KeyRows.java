@@ -3,6 +3,7 @@ package io.provisioner.db.internal;
 import io.provisioner.core.events.OwnerRef;
 import io.provisioner.core.ports.KeyLimits;
 import io.provisioner.core.ports.StoredKey;
+import io.provisioner.db.Tables;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -22,7 +23,7 @@ public final class KeyRows {
     private final String table;
 
     public KeyRows(String schema) {
-        this.table = SqlNames.qualify(schema, "ai_provider_keys");
+        this.table = Tables.qualified(schema, Tables.KEYS);
     }
 
     /** Inserts the key; false (and nothing written) when the owner has an active key or the hash is stored. */

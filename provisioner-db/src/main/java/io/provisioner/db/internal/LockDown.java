@@ -1,5 +1,6 @@
 package io.provisioner.db.internal;
 
+import io.provisioner.db.Tables;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -22,17 +23,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class LockDown {
 
-    public static final String RATE_LIMIT = "provisioner_rate_limit";
-
-    /** The orphan sweep's record of its last completed passes. */
-    public static final String SWEEP_PASSES = "provisioner_sweep_passes";
-
     /** The browser's roles (PostgREST): never a privilege on anything of ours, legacy objects included. */
     private static final List<String> CLIENTS = List.of("public", "anon", "authenticated");
 
     private static final String SERVICE_ROLE = "service_role";
-    private static final List<String> SERVICE_ROLE_READS =
-            List.of(ContractShapes.JOBS, ContractShapes.KEYS, ContractShapes.VIEW);
+    private static final List<String> SERVICE_ROLE_READS = List.of(Tables.JOBS, Tables.KEYS, Tables.KEYS_PUBLIC_VIEW);
 
     private static final String SEQUENCES = "select d.objid::regclass::text from pg_depend d join pg_class s on s.oid"
             + " = d.objid where d.refobjid = ?::oid and d.classid = 'pg_class'::regclass and s.relkind = 'S'"
@@ -53,13 +48,13 @@ public final class LockDown {
         }
         List<String> grantees = existing(c, withServiceRole());
         for (String name : List.of(
-                ContractShapes.JOBS,
-                ContractShapes.KEYS,
-                ContractShapes.VIEW,
-                RATE_LIMIT,
-                SWEEP_PASSES,
+                Tables.JOBS,
+                Tables.KEYS,
+                Tables.KEYS_PUBLIC_VIEW,
+                Tables.RATE_LIMIT,
+                Tables.SWEEP_PASSES,
                 historyTable)) {
-            boolean rowSecurity = !name.equals(ContractShapes.VIEW) && !name.equals(historyTable);
+            boolean rowSecurity = !name.equals(Tables.KEYS_PUBLIC_VIEW) && !name.equals(historyTable);
             revoke(c, schema, name, grantees, rowSecurity);
         }
         if (grantees.contains(SERVICE_ROLE)) {

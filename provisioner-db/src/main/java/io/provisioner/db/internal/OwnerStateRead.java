@@ -5,6 +5,7 @@ import io.provisioner.core.ports.JobState;
 import io.provisioner.core.ports.JobStatus;
 import io.provisioner.core.ports.OwnerState;
 import io.provisioner.core.ports.StoredKey;
+import io.provisioner.db.Tables;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -27,8 +28,8 @@ public final class OwnerStateRead {
     public OwnerStateRead(String schema, OwnerTables owners, JobRows jobs) {
         this.owners = owners;
         this.jobs = jobs;
-        this.keysTable = SqlNames.qualify(schema, "ai_provider_keys");
-        this.jobsTable = SqlNames.qualify(schema, "ai_key_provision_jobs");
+        this.keysTable = Tables.qualified(schema, Tables.KEYS);
+        this.jobsTable = Tables.qualified(schema, Tables.JOBS);
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.provisioner.db.internal;
 
 import io.provisioner.db.ShapeMismatch;
+import io.provisioner.db.Tables;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -52,7 +53,7 @@ public final class ShapeInspector {
      * there is no such table.
      */
     public static boolean legacyPlaintextKeys(Connection c, String schema) throws SQLException {
-        String legacy = ContractShapes.KEYS + "_legacy";
+        String legacy = Tables.legacy(Tables.KEYS);
         Optional<Map.Entry<Long, String>> rel = relation(c, schema, legacy);
         if (rel.isEmpty()) {
             return false;
@@ -78,8 +79,8 @@ public final class ShapeInspector {
     /** The objects that differ, jobs, keys, view in this order; empty when all fit or are absent. */
     public static List<ShapeMismatch> mismatches(Connection c, String schema) throws SQLException {
         List<ShapeMismatch> out = new ArrayList<>();
-        table(c, schema, ContractShapes.JOBS, ContractShapes.JOB_COLUMNS).ifPresent(out::add);
-        table(c, schema, ContractShapes.KEYS, ContractShapes.KEY_COLUMNS).ifPresent(out::add);
+        table(c, schema, Tables.JOBS, ContractShapes.JOB_COLUMNS).ifPresent(out::add);
+        table(c, schema, Tables.KEYS, ContractShapes.KEY_COLUMNS).ifPresent(out::add);
         view(c, schema).ifPresent(out::add);
         return out;
     }
@@ -108,7 +109,7 @@ public final class ShapeInspector {
                 diffs.add("extra column " + column + " is NOT NULL without a default");
             }
         });
-        if (name.equals(ContractShapes.JOBS)
+        if (name.equals(Tables.JOBS)
                 && have.containsKey("owner_id")
                 && !ownerUnique(c, rel.get().getKey())) {
             diffs.add("no unique constraint on (owner_type, owner_id)");
@@ -117,13 +118,13 @@ public final class ShapeInspector {
     }
 
     private static Optional<ShapeMismatch> view(Connection c, String schema) throws SQLException {
-        Optional<Map.Entry<Long, String>> rel = relation(c, schema, ContractShapes.VIEW);
+        Optional<Map.Entry<Long, String>> rel = relation(c, schema, Tables.KEYS_PUBLIC_VIEW);
         if (rel.isEmpty()) {
             return Optional.empty();
         }
         if (!rel.get().getValue().equals("v")) {
             return mismatch(
-                    ContractShapes.VIEW,
+                    Tables.KEYS_PUBLIC_VIEW,
                     List.of("is not a view (relkind " + rel.get().getValue() + ")"));
         }
         List<String> have = new ArrayList<>(columns(c, rel.get().getKey()).keySet());
@@ -140,7 +141,7 @@ public final class ShapeInspector {
         if (diffs.isEmpty()) {
             diffs.add("columns in another order: " + String.join(", ", have));
         }
-        return mismatch(ContractShapes.VIEW, diffs);
+        return mismatch(Tables.KEYS_PUBLIC_VIEW, diffs);
     }
 
     private static Optional<ShapeMismatch> mismatch(String name, List<String> diffs) {

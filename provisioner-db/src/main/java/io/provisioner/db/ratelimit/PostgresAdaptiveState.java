@@ -1,6 +1,6 @@
 package io.provisioner.db.ratelimit;
 
-import io.provisioner.db.internal.SqlNames;
+import io.provisioner.db.Tables;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -31,7 +31,7 @@ final class PostgresAdaptiveState implements AdaptiveState {
 
     PostgresAdaptiveState(DataSource ds, String schema, Clock clock) {
         this.ds = ds;
-        this.table = SqlNames.qualify(schema, "provisioner_rate_limit");
+        this.table = Tables.qualified(schema, Tables.RATE_LIMIT);
         this.clock = clock;
     }
 

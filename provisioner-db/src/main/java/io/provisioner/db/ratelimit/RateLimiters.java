@@ -9,7 +9,7 @@ import io.github.bucket4j.distributed.proxy.ProxyManager;
 import io.github.bucket4j.postgresql.Bucket4jPostgreSQL;
 import io.provisioner.core.config.ProvisionerConfig;
 import io.provisioner.core.ports.RateLimiter;
-import io.provisioner.db.internal.SqlNames;
+import io.provisioner.db.Tables;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -120,7 +120,7 @@ public final class RateLimiters {
             DataSource ds, String schema, double permitsPerSecond, long version, Duration maxPause, Clock clock) {
         BucketConfiguration config = configuration(permitsPerSecond);
         ProxyManager<Long> proxies = Bucket4jPostgreSQL.selectForUpdateBasedBuilder(ds)
-                .table(SqlNames.qualify(schema, "provisioner_rate_limit"))
+                .table(Tables.qualified(schema, Tables.RATE_LIMIT))
                 .idColumn("id")
                 .stateColumn("state")
                 .clientClock(wallClock(clock))

@@ -1,6 +1,7 @@
 package io.provisioner.dev.bench;
 
 import io.provisioner.db.Migrator;
+import io.provisioner.db.Tables;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -41,7 +42,7 @@ final class BenchTables {
                     + " values (new.owner_type, new.owner_id); return new; end $$");
         }
         Migrator.migrate(ds, schema);
-        sql("create trigger bench_stored after insert on " + schema + ".ai_provider_keys"
+        sql("create trigger bench_stored after insert on " + schema + "." + Tables.KEYS
                 + " for each row execute function " + schema + ".bench_stored()");
     }
 
@@ -76,11 +77,11 @@ final class BenchTables {
     }
 
     long storedKeys() throws SQLException {
-        return (long) number("select count(*) from {s}.ai_provider_keys where revoked_at is null");
+        return (long) number("select count(*) from {s}." + Tables.KEYS + " where revoked_at is null");
     }
 
     long deadJobs() throws SQLException {
-        return (long) number("select count(*) from {s}.ai_key_provision_jobs where status = 'dead'");
+        return (long) number("select count(*) from {s}." + Tables.JOBS + " where status = 'dead'");
     }
 
     /** When each key row was inserted (database clock), ascending. */
