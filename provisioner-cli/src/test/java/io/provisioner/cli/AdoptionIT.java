@@ -19,11 +19,13 @@ import io.provisioner.core.ports.LimitReset;
 import io.provisioner.db.Database;
 import io.provisioner.db.JdbcKeyStore;
 import io.provisioner.db.KeyAdoptionQueries;
+import io.provisioner.db.Tables;
 import io.provisioner.openrouter.OpenRouterClient;
 import io.provisioner.simulator.SimKey;
 import io.provisioner.testing.EdgeFunctionSchema;
 import io.provisioner.testing.Infra;
 import io.provisioner.testing.SharedInfra;
+import io.provisioner.testing.StoredSecrets;
 import java.math.BigDecimal;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -105,14 +107,13 @@ class AdoptionIT {
             assertThat(counts.get("owner_missing").asInt()).isEqualTo(1);
             assertThat(imported.err()).contains("import-keys: 6/6 rows done");
             try (HikariDataSource ds = Database.open(f.config().requireDatabase(), "adoption-it", 2)) {
-                JdbcKeyStore store = new JdbcKeyStore(
-                        ds,
-                        f.schema,
-                        f.config().requireCipher(),
-                        f.config().cdc().ownerTables(),
-                        Clock.systemUTC());
                 for (Legacy l : adopted) {
-                    assertThat(store.decryptActiveKey(l.owner()).map(Secret::reveal))
+                    assertThat(StoredSecrets.active(
+                                            ds,
+                                            Tables.qualified(f.schema, Tables.KEYS),
+                                            f.config().requireCipher(),
+                                            l.owner())
+                                    .map(Secret::reveal))
                             .contains(l.key().secret());
                 }
             }
@@ -202,7 +203,13 @@ class AdoptionIT {
                     .as("not stored, so not renamed: the orphan sweep would take it for ours")
                     .isEqualTo("edge-function teacher");
             assertThat(f.simulator.key(calmLegacy.hash()).orElseThrow().name()).isEqualTo(calm.key());
-            assertThat(store.decryptActiveKey(calm).map(Secret::reveal)).contains(calmLegacy.secret());
+            assertThat(StoredSecrets.active(
+                                    ds,
+                                    Tables.qualified(f.schema, Tables.KEYS),
+                                    f.config().requireCipher(),
+                                    calm)
+                            .map(Secret::reveal))
+                    .contains(calmLegacy.secret());
             assertThat(store.load(calm).job().orElseThrow().attemptInFlight())
                     .as("the import's intent is cleared by its save")
                     .isFalse();

@@ -257,13 +257,6 @@ public final class JdbcKeyStore implements KeyStore {
         updateJob("mark dead", owner, new Update(JobStatus.DEAD, attempts, error, null, Intent.KEEP));
     }
 
-    /** The owner's active secret, decrypted: for tests and {@code reconcile}; never log it. */
-    public Optional<Secret> decryptActiveKey(OwnerRef owner) {
-        Optional<String> ciphertext =
-                Tx.inTransaction(ds, "read key of " + owner.key(), c -> keys.findActiveCiphertext(c, owner));
-        return ciphertext.map(ct -> cipher.decrypt(ct, owner.key()));
-    }
-
     /**
      * Re-encrypts every stored key from {@code oldCipher} to {@code newCipher} in small batches; rows that
      * already decrypt with {@code newCipher} are skipped, so it can be run again after an interruption.

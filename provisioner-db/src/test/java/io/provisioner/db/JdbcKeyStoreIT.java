@@ -17,6 +17,7 @@ import io.provisioner.core.ports.LimitReset;
 import io.provisioner.core.ports.OwnerState;
 import io.provisioner.testing.Infra;
 import io.provisioner.testing.SharedInfra;
+import io.provisioner.testing.StoredSecrets;
 import java.math.BigDecimal;
 import java.security.SecureRandom;
 import java.sql.Connection;
@@ -30,6 +31,7 @@ import java.time.ZoneOffset;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -72,7 +74,7 @@ class JdbcKeyStoreIT {
         assertThat(cipher.decrypt(stored, org.key())).isEqualTo(secret);
         assertThatThrownBy(() -> cipher.decrypt(stored, "organization:" + UUID.randomUUID()))
                 .isInstanceOf(IllegalArgumentException.class);
-        assertThat(store.decryptActiveKey(org)).contains(secret);
+        assertThat(decrypted(cipher, org)).contains(secret);
         OwnerState state = store.load(org);
         assertThat(state.ownerExists()).isTrue();
         assertThat(state.activeKey()).hasValueSatisfying(k -> {
@@ -112,7 +114,7 @@ class JdbcKeyStoreIT {
 
         assertThat(count("select count(*) from " + schema.name + ".ai_provider_keys"))
                 .isEqualTo(1);
-        assertThat(store.decryptActiveKey(teacher)).contains(new Secret("sk-or-v1-a"));
+        assertThat(decrypted(cipher, teacher)).contains(new Secret("sk-or-v1-a"));
     }
 
     @Test
@@ -413,9 +415,13 @@ class JdbcKeyStoreIT {
         JdbcKeyStore rotated =
                 new JdbcKeyStore(schema.ds, schema.name, newCipher, schema.ownerTables(), Clock.systemUTC());
         secrets.forEach(
-                (owner, secret) -> assertThat(rotated.decryptActiveKey(owner)).contains(secret));
+                (owner, secret) -> assertThat(decrypted(newCipher, owner)).contains(secret));
         OwnerRef any = secrets.keySet().iterator().next();
-        assertThatThrownBy(() -> store.decryptActiveKey(any)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> decrypted(cipher, any)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    private Optional<Secret> decrypted(KeyCipher with, OwnerRef owner) {
+        return StoredSecrets.active(schema.ds, Tables.qualified(schema.name, Tables.KEYS), with, owner);
     }
 
     private static KeyCipher newCipher() {

@@ -57,19 +57,6 @@ public final class KeyRows {
         }
     }
 
-    /** The active key's ciphertext, if the owner has an active key. */
-    public Optional<String> findActiveCiphertext(Connection c, OwnerRef owner) throws SQLException {
-        String sql =
-                "select encrypted_key from " + table + " where owner_type = ? and owner_id = ? and revoked_at is null";
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setString(1, owner.ownerType());
-            ps.setString(2, owner.ownerId());
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
-            }
-        }
-    }
-
     /** Updates the limits of the owner's active key with this hash; false when there is none. */
     public boolean updateLimits(Connection c, OwnerRef owner, String hash, KeyLimits limits) throws SQLException {
         String sql = "update " + table + " set key_limit = ?, limit_reset = ?"
