@@ -9,7 +9,6 @@ import io.provisioner.core.ports.RateLimiter;
 import io.provisioner.core.topics.TopicCreator;
 import io.provisioner.core.topics.Topics;
 import io.provisioner.stream.internals.LeavingClientSupplier;
-import io.provisioner.stream.internals.PauseOnCredentialsHandler;
 import io.provisioner.stream.internals.StreamMetrics;
 import io.provisioner.stream.internals.StreamsProperties;
 import java.time.Clock;
