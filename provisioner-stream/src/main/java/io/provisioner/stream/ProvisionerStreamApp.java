@@ -97,6 +97,11 @@ public final class ProvisionerStreamApp implements AutoCloseable {
         clientMetrics.bindTo(registry);
     }
 
+    /** The stream threads one instance runs: one per partition, up to a cap; each uses a database connection. */
+    public static int streamThreads(ProvisionerConfig config) {
+        return StreamsProperties.streamThreads(config);
+    }
+
     /** Creates missing topics, then starts processing. */
     public void start() {
         Map<String, Object> admin = new HashMap<>();
