@@ -10,6 +10,7 @@ import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.provisioner.core.config.ProvisionerConfig;
 import io.provisioner.runtime.lag.LagMonitor;
 import io.provisioner.runtime.lag.WatchedGroup;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,7 +40,8 @@ final class Observability implements AutoCloseable {
             String streamGroup,
             String retryGroup,
             Iterable<String> components,
-            Supplier<Map<String, Pipeline.Health>> health) {
+            Supplier<Map<String, Pipeline.Health>> health,
+            Clock clock) {
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
         new ClassLoaderMetrics().bindTo(registry);
@@ -53,7 +55,8 @@ final class Observability implements AutoCloseable {
                 () -> KafkaClients.admin(config),
                 () -> KafkaClients.reader(config),
                 registry,
-                LAG_REFRESH);
+                LAG_REFRESH,
+                clock);
         Observability o = new Observability(monitor);
         o.gc.bindTo(registry);
         monitor.start();

@@ -124,7 +124,8 @@ public final class Pipeline implements AutoCloseable {
                 components.stream()
                         .map(c -> c.name().toLowerCase(java.util.Locale.ROOT))
                         .toList(),
-                this::health));
+                this::health,
+                Clock.systemUTC()));
         LOG.info("started {}", components);
         return this;
     }

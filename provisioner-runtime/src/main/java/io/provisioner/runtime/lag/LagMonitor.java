@@ -32,6 +32,7 @@ public final class LagMonitor implements AutoCloseable {
     private final Supplier<Admin> admins;
     private final Supplier<KafkaConsumer<byte[], byte[]>> peekers;
     private final Duration every;
+    private final Clock clock;
     private final LagStatus status;
     private final MultiGauge lag;
     private final MultiGauge lagSeconds;
@@ -49,11 +50,13 @@ public final class LagMonitor implements AutoCloseable {
             Supplier<Admin> admins,
             Supplier<KafkaConsumer<byte[], byte[]>> peekers,
             MeterRegistry registry,
-            Duration every) {
+            Duration every,
+            Clock clock) {
         this.groups = groups;
         this.admins = admins;
         this.peekers = peekers;
         this.every = every;
+        this.clock = clock;
         this.status = new LagStatus(
                 Duration.ofMinutes(5).compareTo(every.multipliedBy(4)) > 0
                         ? Duration.ofMinutes(5)
@@ -90,7 +93,7 @@ public final class LagMonitor implements AutoCloseable {
             admin = admins.get();
             peeker = peekers.get();
         }
-        GroupLag reader = new GroupLag(admin, peeker, Clock.systemUTC());
+        GroupLag reader = new GroupLag(admin, peeker, clock);
         List<MultiGauge.Row<?>> lags = new ArrayList<>();
         List<MultiGauge.Row<?>> ages = new ArrayList<>();
         List<MultiGauge.Row<?>> states = new ArrayList<>();
