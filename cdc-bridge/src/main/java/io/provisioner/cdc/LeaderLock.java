@@ -1,7 +1,7 @@
 package io.provisioner.cdc;
 
 import io.provisioner.core.config.DatabaseConfig;
-import io.provisioner.core.config.Secret;
+import io.provisioner.core.secret.Secret;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;

@@ -3,7 +3,7 @@ package io.provisioner.cdc;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.provisioner.core.config.DatabaseConfig;
-import io.provisioner.core.config.Secret;
+import io.provisioner.core.secret.Secret;
 import io.provisioner.testing.FreezableProxy;
 import io.provisioner.testing.Infra;
 import io.provisioner.testing.SharedInfra;

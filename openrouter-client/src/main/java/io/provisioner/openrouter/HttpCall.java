@@ -1,9 +1,9 @@
 package io.provisioner.openrouter;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.provisioner.core.config.Secret;
 import io.provisioner.core.errors.ErrorClassifier;
 import io.provisioner.core.errors.RetryableException;
+import io.provisioner.core.secret.Secret;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;

@@ -2,11 +2,11 @@ package io.provisioner.openrouter;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import io.provisioner.core.config.Secret;
 import io.provisioner.core.events.Json;
 import io.provisioner.core.ports.ApiKey;
 import io.provisioner.core.ports.CreatedKey;
 import io.provisioner.core.ports.LimitReset;
+import io.provisioner.core.secret.Secret;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.OffsetDateTime;

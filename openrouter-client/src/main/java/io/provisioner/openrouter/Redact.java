@@ -1,6 +1,6 @@
 package io.provisioner.openrouter;
 
-import io.provisioner.core.config.Secret;
+import io.provisioner.core.secret.Secret;
 import java.util.regex.Pattern;
 
 /** Removes secrets from text that may end up in an exception message or a log line. */

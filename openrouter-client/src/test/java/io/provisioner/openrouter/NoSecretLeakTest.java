@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import com.sun.net.httpserver.HttpServer;
-import io.provisioner.core.config.Secret;
 import io.provisioner.core.errors.ProvisioningException;
 import io.provisioner.core.ports.CreatedKey;
 import io.provisioner.core.ports.KeyLimits;
 import io.provisioner.core.ports.LimitReset;
+import io.provisioner.core.secret.Secret;
 import io.provisioner.simulator.Fault;
 import io.provisioner.simulator.OpenRouterSimulator;
 import java.io.IOException;

@@ -6,7 +6,6 @@ import static org.assertj.core.api.InstanceOfAssertFactories.type;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.provisioner.core.config.Secret;
 import io.provisioner.core.errors.CredentialsException;
 import io.provisioner.core.errors.FatalException;
 import io.provisioner.core.errors.RetryableException;
@@ -15,6 +14,7 @@ import io.provisioner.core.ports.ApiKey;
 import io.provisioner.core.ports.CreatedKey;
 import io.provisioner.core.ports.KeyLimits;
 import io.provisioner.core.ports.LimitReset;
+import io.provisioner.core.secret.Secret;
 import io.provisioner.simulator.Fault;
 import io.provisioner.simulator.OpenRouterSimulator;
 import io.provisioner.simulator.SimKey;

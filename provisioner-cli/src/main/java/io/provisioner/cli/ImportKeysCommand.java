@@ -14,7 +14,6 @@ import io.provisioner.core.ports.RateLimiter;
 import io.provisioner.db.Database;
 import io.provisioner.db.JdbcKeyStore;
 import io.provisioner.db.KeyAdoptionQueries;
-import io.provisioner.db.internal.Tx;
 import io.provisioner.db.ratelimit.RateLimiters;
 import io.provisioner.openrouter.OpenRouterClient;
 import java.io.PrintWriter;
@@ -121,7 +120,9 @@ final class ImportKeysCommand implements Callable<Integer> {
             return new UsageException("--query failed on a value (SQLSTATE " + state
                     + "); the server's message is not shown since it quotes the value, which may be a key");
         }
-        return new UsageException("--query failed: " + Tx.sanitized(e).getMessage());
+        String message = e.getMessage() == null ? "" : e.getMessage();
+        int newline = message.indexOf('\n');
+        return new UsageException("--query failed: " + (newline < 0 ? message : message.substring(0, newline)));
     }
 
     /** The same limiter as the pipeline's, so that together they stay under OR_DELAY_MS. */

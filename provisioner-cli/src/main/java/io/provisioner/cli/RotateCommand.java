@@ -1,9 +1,7 @@
 package io.provisioner.cli;
 
 import com.zaxxer.hikari.HikariDataSource;
-import io.provisioner.core.config.ConfigException;
 import io.provisioner.core.config.ProvisionerConfig;
-import io.provisioner.core.config.Settings;
 import io.provisioner.core.crypto.KeyCipher;
 import io.provisioner.db.Database;
 import io.provisioner.db.JdbcKeyStore;
@@ -38,12 +36,7 @@ final class RotateCommand implements Callable<Integer> {
     public Integer call() {
         ProvisionerConfig config = options.load();
         KeyCipher newCipher = config.requireCipher();
-        KeyCipher oldCipher = KeyCipher.fromBase64(
-                Settings.PROVISIONER_ENCRYPTION_KEY_OLD.env(),
-                config.encryptionKeyOld()
-                        .orElseThrow(() -> new ConfigException(
-                                Settings.PROVISIONER_ENCRYPTION_KEY_OLD.env(),
-                                "is required by rotate-encryption-key but not set")));
+        KeyCipher oldCipher = config.requireOldCipher();
         try (HikariDataSource ds = Database.open(config.requireDatabase(), "rotate", 2)) {
             JdbcKeyStore store = new JdbcKeyStore(
                     ds, config.cdc().schema(), newCipher, config.cdc().ownerTables(), Clock.systemUTC());

@@ -3,8 +3,8 @@ package io.provisioner.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.provisioner.core.config.Secret;
 import io.provisioner.core.crypto.KeyCipher;
+import io.provisioner.core.secret.Secret;
 import io.provisioner.simulator.Fault;
 import io.provisioner.simulator.OpenRouterSimulator;
 import io.provisioner.testing.Infra;
@@ -420,7 +420,7 @@ class ChaosIT {
     }
 
     private KeyCipher cipher() {
-        return KeyCipher.fromBase64("PROVISIONER_ENCRYPTION_KEY", new Secret(encryptionKey));
+        return KeyCipher.fromBase64(new Secret(encryptionKey));
     }
 
     /** Progress for the event log, so that a stall shows. */

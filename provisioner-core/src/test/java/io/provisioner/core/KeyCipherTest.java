@@ -3,9 +3,8 @@ package io.provisioner.core;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.provisioner.core.config.ConfigException;
-import io.provisioner.core.config.Secret;
 import io.provisioner.core.crypto.KeyCipher;
+import io.provisioner.core.secret.Secret;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
@@ -18,7 +17,7 @@ class KeyCipherTest {
 
     private static final byte[] RAW = new byte[32];
     private static final String B64 = Base64.getEncoder().encodeToString(RAW);
-    private final KeyCipher cipher = KeyCipher.fromBase64("PROVISIONER_ENCRYPTION_KEY", new Secret(B64));
+    private final KeyCipher cipher = KeyCipher.fromBase64(new Secret(B64));
 
     @Test
     void roundTripsWithTheOwnerAsAssociatedData() {
@@ -57,10 +56,10 @@ class KeyCipherTest {
 
     @Test
     void rejectsKeysThatAreNotThirtyTwoBytesOfBase64() {
-        assertThatThrownBy(() -> KeyCipher.fromBase64("PROVISIONER_ENCRYPTION_KEY", new Secret("abc!")))
-                .isInstanceOf(ConfigException.class)
-                .hasMessageStartingWith("PROVISIONER_ENCRYPTION_KEY");
-        assertThatThrownBy(() -> KeyCipher.fromBase64("PROVISIONER_ENCRYPTION_KEY", new Secret("AAAA")))
-                .hasMessageContaining("3 bytes");
+        assertThatThrownBy(() -> KeyCipher.fromBase64(new Secret("abc!")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("is not valid base64")
+                .hasMessageNotContaining("abc!");
+        assertThatThrownBy(() -> KeyCipher.fromBase64(new Secret("AAAA"))).hasMessageContaining("3 bytes");
     }
 }

@@ -2,8 +2,8 @@ package io.provisioner.db;
 
 import io.provisioner.core.config.ConfigException;
 import io.provisioner.core.config.Settings;
-import io.provisioner.db.internal.SqlNames;
 import io.provisioner.db.internal.Tx;
+import io.provisioner.db.schema.SqlNames;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;

@@ -7,6 +7,7 @@ import io.provisioner.db.internal.IntentLock;
 import io.provisioner.db.internal.JobRows;
 import io.provisioner.db.internal.KeyRows;
 import io.provisioner.db.internal.Tx;
+import io.provisioner.db.schema.Tables;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Clock;

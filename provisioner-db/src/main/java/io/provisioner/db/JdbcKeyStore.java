@@ -1,6 +1,5 @@
 package io.provisioner.db;
 
-import io.provisioner.core.config.Secret;
 import io.provisioner.core.crypto.KeyCipher;
 import io.provisioner.core.errors.AttemptSupersededException;
 import io.provisioner.core.errors.FatalException;
@@ -13,16 +12,16 @@ import io.provisioner.core.ports.KeyLimits;
 import io.provisioner.core.ports.KeyStore;
 import io.provisioner.core.ports.OwnerState;
 import io.provisioner.core.ports.StoredKey;
+import io.provisioner.core.secret.Secret;
 import io.provisioner.db.internal.IntentLock;
 import io.provisioner.db.internal.JobRows;
 import io.provisioner.db.internal.JobRows.Intent;
 import io.provisioner.db.internal.JobRows.Update;
-import io.provisioner.db.internal.KeyRotation;
 import io.provisioner.db.internal.KeyRows;
 import io.provisioner.db.internal.OwnerStateRead;
 import io.provisioner.db.internal.OwnerTables;
-import io.provisioner.db.internal.SqlNames;
 import io.provisioner.db.internal.Tx;
+import io.provisioner.db.schema.SqlNames;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;

@@ -6,6 +6,7 @@ import io.provisioner.db.internal.KeyRows;
 import io.provisioner.db.internal.OwnerTables;
 import io.provisioner.db.internal.ShapeInspector;
 import io.provisioner.db.internal.Tx;
+import io.provisioner.db.schema.Tables;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.util.Map;

@@ -1,5 +1,6 @@
 package io.provisioner.db;
 
+import io.provisioner.db.schema.ShapeMismatch;
 import java.util.List;
 import java.util.stream.Collectors;
 

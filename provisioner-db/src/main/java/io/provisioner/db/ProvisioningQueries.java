@@ -8,6 +8,7 @@ import io.provisioner.db.internal.JobRows;
 import io.provisioner.db.internal.KeyRows;
 import io.provisioner.db.internal.OwnerTables;
 import io.provisioner.db.internal.Tx;
+import io.provisioner.db.schema.Tables;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

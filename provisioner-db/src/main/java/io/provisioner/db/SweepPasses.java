@@ -2,6 +2,7 @@ package io.provisioner.db;
 
 import io.provisioner.db.internal.Columns;
 import io.provisioner.db.internal.Tx;
+import io.provisioner.db.schema.Tables;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Instant;

@@ -5,13 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.zaxxer.hikari.HikariDataSource;
 import io.provisioner.core.config.DatabaseConfig;
 import io.provisioner.core.config.DatabaseWaits;
-import io.provisioner.core.config.Secret;
 import io.provisioner.core.crypto.KeyCipher;
 import io.provisioner.core.errors.ErrorClassifier;
 import io.provisioner.core.errors.ProvisioningException;
 import io.provisioner.core.errors.RetryableException;
 import io.provisioner.core.events.OwnerRef;
 import io.provisioner.core.ports.RateLimiter;
+import io.provisioner.core.secret.Secret;
 import io.provisioner.db.internal.Tx;
 import io.provisioner.db.ratelimit.RateLimiters;
 import io.provisioner.testing.FreezableProxy;
@@ -250,6 +250,6 @@ class DatabaseIT {
     private static KeyCipher cipher() {
         byte[] key = new byte[32];
         new SecureRandom().nextBytes(key);
-        return KeyCipher.fromBase64("TEST_KEY", new Secret(Base64.getEncoder().encodeToString(key)));
+        return KeyCipher.fromBase64(new Secret(Base64.getEncoder().encodeToString(key)));
     }
 }

@@ -3,7 +3,6 @@ package io.provisioner.db;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.provisioner.core.config.Secret;
 import io.provisioner.core.crypto.KeyCipher;
 import io.provisioner.core.errors.AttemptSupersededException;
 import io.provisioner.core.errors.KeyConflictException;
@@ -15,6 +14,8 @@ import io.provisioner.core.ports.JobStatus;
 import io.provisioner.core.ports.KeyLimits;
 import io.provisioner.core.ports.LimitReset;
 import io.provisioner.core.ports.OwnerState;
+import io.provisioner.core.secret.Secret;
+import io.provisioner.db.schema.Tables;
 import io.provisioner.testing.Infra;
 import io.provisioner.testing.SharedInfra;
 import io.provisioner.testing.StoredSecrets;
@@ -427,7 +428,7 @@ class JdbcKeyStoreIT {
     private static KeyCipher newCipher() {
         byte[] raw = new byte[32];
         new SecureRandom().nextBytes(raw);
-        return KeyCipher.fromBase64("TEST_KEY", new Secret(Base64.getEncoder().encodeToString(raw)));
+        return KeyCipher.fromBase64(new Secret(Base64.getEncoder().encodeToString(raw)));
     }
 
     private static ApiKey apiKey(String hash, OwnerRef owner) {

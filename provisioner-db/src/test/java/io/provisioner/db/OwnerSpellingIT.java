@@ -39,10 +39,8 @@ class OwnerSpellingIT {
         store = new JdbcKeyStore(
                 schema.ds,
                 schema.name,
-                KeyCipher.fromBase64(
-                        "k",
-                        new io.provisioner.core.config.Secret(
-                                Base64.getEncoder().encodeToString(key))),
+                KeyCipher.fromBase64(new io.provisioner.core.secret.Secret(
+                        Base64.getEncoder().encodeToString(key))),
                 schema.ownerTables(),
                 Clock.systemUTC());
     }

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.provisioner.core.config.DatabaseConfig;
-import io.provisioner.core.config.Secret;
+import io.provisioner.core.secret.Secret;
 import io.provisioner.testing.Infra;
 import io.provisioner.testing.SharedInfra;
 import io.provisioner.testing.TestNames;

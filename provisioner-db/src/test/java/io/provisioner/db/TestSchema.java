@@ -2,7 +2,7 @@ package io.provisioner.db;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.provisioner.core.config.DatabaseConfig;
-import io.provisioner.core.config.Secret;
+import io.provisioner.core.secret.Secret;
 import io.provisioner.testing.Infra;
 import io.provisioner.testing.TestNames;
 import java.sql.Connection;

@@ -1,6 +1,6 @@
 package io.provisioner.dev;
 
-import io.provisioner.db.Tables;
+import io.provisioner.db.schema.Tables;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;

@@ -26,7 +26,6 @@ import io.provisioner.runtime.sweep.RequestPublisher;
 import io.provisioner.runtime.sweep.SweepSource;
 import io.provisioner.runtime.sweep.Sweeper;
 import io.provisioner.stream.ProvisionerStreamApp;
-import io.provisioner.stream.internals.StreamsProperties;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -254,7 +253,7 @@ public final class Pipeline implements AutoCloseable {
     private int poolSize() {
         return 2
                 // a connection per stream thread, and the rate limiter, sweep and probes beside them
-                + (components.contains(Components.PROVISIONER) ? StreamsProperties.streamThreads(config) + 2 : 0)
+                + (components.contains(Components.PROVISIONER) ? ProvisionerStreamApp.streamThreads(config) + 2 : 0)
                 + (components.contains(Components.CDC) ? 2 : 0);
     }
 

@@ -2,8 +2,8 @@ package io.provisioner.runtime;
 
 import io.provisioner.core.config.ConfigException;
 import io.provisioner.core.config.ProvisionerConfig;
-import io.provisioner.core.config.Secret;
 import io.provisioner.core.config.Settings;
+import io.provisioner.core.secret.Secret;
 import java.util.Arrays;
 import java.util.Base64;
 

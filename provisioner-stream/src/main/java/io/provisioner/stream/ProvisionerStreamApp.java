@@ -8,7 +8,6 @@ import io.provisioner.core.ports.KeysApi;
 import io.provisioner.core.ports.RateLimiter;
 import io.provisioner.core.topics.Topics;
 import io.provisioner.stream.internals.LeavingClientSupplier;
-import io.provisioner.stream.internals.PauseOnCredentialsHandler;
 import io.provisioner.stream.internals.StreamMetrics;
 import io.provisioner.stream.internals.StreamsProperties;
 import java.time.Clock;
@@ -91,6 +90,11 @@ public final class ProvisionerStreamApp implements AutoCloseable {
                 gate, clock, 10 * StreamsProperties.streamThreads(config), Duration.ofMinutes(5)));
         this.clientMetrics = new KafkaStreamsMetrics(streams);
         clientMetrics.bindTo(registry);
+    }
+
+    /** The stream threads one instance runs: one per partition, up to a cap; each uses a database connection. */
+    public static int streamThreads(ProvisionerConfig config) {
+        return StreamsProperties.streamThreads(config);
     }
 
     /** Starts processing. */

@@ -4,7 +4,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.provisioner.core.retry.RetryPolicy;
 import io.provisioner.core.topics.TopicSpec;
 import io.provisioner.core.topics.Topics;
-import io.provisioner.stream.internals.RequestProcessor;
 import io.provisioner.stream.internals.SinkNames;
 import io.provisioner.stream.internals.StreamMetrics;
 import java.time.Clock;

@@ -8,7 +8,6 @@ import io.provisioner.core.errors.CredentialsException;
 import io.provisioner.stream.fakes.FakeKeysApi;
 import io.provisioner.stream.fakes.NoWaitRateLimiter;
 import io.provisioner.stream.internals.CredentialsPause;
-import io.provisioner.stream.internals.PauseOnCredentialsHandler;
 import io.provisioner.testing.MutableClock;
 import java.time.Duration;
 import java.time.Instant;

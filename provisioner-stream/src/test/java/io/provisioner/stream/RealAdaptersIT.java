@@ -8,7 +8,6 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.provisioner.core.config.ConfigSource;
 import io.provisioner.core.config.DatabaseConfig;
 import io.provisioner.core.config.ProvisionerConfig;
-import io.provisioner.core.config.Secret;
 import io.provisioner.core.crypto.KeyCipher;
 import io.provisioner.core.events.OwnerRef;
 import io.provisioner.core.events.ProvisionRequest;
@@ -16,6 +15,7 @@ import io.provisioner.core.events.RequestCodec;
 import io.provisioner.core.kafka.KafkaClientSettings;
 import io.provisioner.core.ports.RateLimiter;
 import io.provisioner.core.retry.RetryPolicy;
+import io.provisioner.core.secret.Secret;
 import io.provisioner.core.topics.TopicCreator;
 import io.provisioner.core.topics.Topics;
 import io.provisioner.db.Database;
@@ -98,8 +98,7 @@ class RealAdaptersIT {
         Migrator.migrate(ds, schema);
         byte[] key = new byte[32];
         new SecureRandom().nextBytes(key);
-        KeyCipher cipher =
-                KeyCipher.fromBase64("test", new Secret(Base64.getEncoder().encodeToString(key)));
+        KeyCipher cipher = KeyCipher.fromBase64(new Secret(Base64.getEncoder().encodeToString(key)));
         store = new JdbcKeyStore(
                 ds,
                 schema,

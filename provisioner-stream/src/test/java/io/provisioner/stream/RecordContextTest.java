@@ -16,7 +16,6 @@ import io.provisioner.core.topics.Topics;
 import io.provisioner.stream.fakes.FakeKeysApi;
 import io.provisioner.stream.fakes.InMemoryKeyStore;
 import io.provisioner.stream.fakes.NoWaitRateLimiter;
-import io.provisioner.stream.internals.RequestProcessor;
 import io.provisioner.stream.internals.StreamMetrics;
 import io.provisioner.stream.internals.StreamsProperties;
 import io.provisioner.testing.MutableClock;

@@ -1,8 +1,8 @@
 package io.provisioner.testing;
 
-import io.provisioner.core.config.Secret;
 import io.provisioner.core.crypto.KeyCipher;
 import io.provisioner.core.events.OwnerRef;
+import io.provisioner.core.secret.Secret;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

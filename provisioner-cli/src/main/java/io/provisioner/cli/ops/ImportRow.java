@@ -1,7 +1,7 @@
 package io.provisioner.cli.ops;
 
-import io.provisioner.core.config.Secret;
 import io.provisioner.core.logging.Texts;
+import io.provisioner.core.secret.Secret;
 
 /**
  * One row of the {@code import-keys} query: an owner and the key it already has. {@link #toString()}

@@ -1,6 +1,6 @@
 package io.provisioner.cli.ops;
 
-import io.provisioner.core.config.Secret;
+import io.provisioner.core.secret.Secret;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;

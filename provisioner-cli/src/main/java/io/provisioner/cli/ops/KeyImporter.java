@@ -1,7 +1,6 @@
 package io.provisioner.cli.ops;
 
 import io.provisioner.core.config.KeyNames;
-import io.provisioner.core.config.Secret;
 import io.provisioner.core.errors.KeyConflictException;
 import io.provisioner.core.errors.ProvisioningException;
 import io.provisioner.core.events.OwnerRef;
@@ -11,6 +10,7 @@ import io.provisioner.core.ports.KeyLimits;
 import io.provisioner.core.ports.KeyStore;
 import io.provisioner.core.ports.KeysApi;
 import io.provisioner.core.ports.RateLimiter;
+import io.provisioner.core.secret.Secret;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

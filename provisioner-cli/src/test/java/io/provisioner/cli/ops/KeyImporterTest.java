@@ -3,7 +3,6 @@ package io.provisioner.cli.ops;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.provisioner.core.config.KeyNames;
-import io.provisioner.core.config.Secret;
 import io.provisioner.core.errors.AttemptSupersededException;
 import io.provisioner.core.errors.KeyConflictException;
 import io.provisioner.core.errors.RetryableException;
@@ -13,6 +12,7 @@ import io.provisioner.core.ports.CreatedKey;
 import io.provisioner.core.ports.KeyLimits;
 import io.provisioner.core.ports.KeysApi;
 import io.provisioner.core.ports.LimitReset;
+import io.provisioner.core.secret.Secret;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -1,5 +1,6 @@
 package io.provisioner.core.config;
 
+import io.provisioner.core.secret.Secret;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Optional;

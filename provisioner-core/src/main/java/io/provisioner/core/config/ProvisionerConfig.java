@@ -5,6 +5,7 @@ import io.provisioner.core.events.OwnerRef;
 import io.provisioner.core.ports.KeyLimits;
 import io.provisioner.core.ports.LimitReset;
 import io.provisioner.core.retry.RetryPolicy;
+import io.provisioner.core.secret.Secret;
 import io.provisioner.core.topics.Topics;
 import java.math.BigDecimal;
 import java.nio.file.Path;
@@ -134,9 +135,9 @@ public record ProvisionerConfig(
             throw new ConfigException(Settings.OR_BACKOFF_MAX_MS.env(), "must not be less than OR_BACKOFF_INITIAL_MS");
         }
         Optional<Secret> encryptionKey = p.secret(Settings.PROVISIONER_ENCRYPTION_KEY);
-        encryptionKey.ifPresent(k -> KeyCipher.fromBase64(Settings.PROVISIONER_ENCRYPTION_KEY.env(), k));
+        encryptionKey.ifPresent(k -> cipher(Settings.PROVISIONER_ENCRYPTION_KEY, k));
         Optional<Secret> encryptionKeyOld = p.secret(Settings.PROVISIONER_ENCRYPTION_KEY_OLD);
-        encryptionKeyOld.ifPresent(k -> KeyCipher.fromBase64(Settings.PROVISIONER_ENCRYPTION_KEY_OLD.env(), k));
+        encryptionKeyOld.ifPresent(k -> cipher(Settings.PROVISIONER_ENCRYPTION_KEY_OLD, k));
         LimitReset reset = p.choice(Settings.OR_LIMIT_RESET, LimitReset.class);
         OpenRouterConfig openRouter = OpenRouterConfig.from(p);
         return new ProvisionerConfig(
@@ -174,10 +175,28 @@ public record ProvisionerConfig(
     }
 
     public KeyCipher requireCipher() {
-        return KeyCipher.fromBase64(
-                Settings.PROVISIONER_ENCRYPTION_KEY.env(),
+        return cipher(
+                Settings.PROVISIONER_ENCRYPTION_KEY,
                 encryptionKey.orElseThrow(() -> new ConfigException(
                         Settings.PROVISIONER_ENCRYPTION_KEY.env(), "is required by the provisioner but not set")));
+    }
+
+    /** The cipher of {@code PROVISIONER_ENCRYPTION_KEY_OLD}, which {@code rotate-encryption-key} reads with. */
+    public KeyCipher requireOldCipher() {
+        return cipher(
+                Settings.PROVISIONER_ENCRYPTION_KEY_OLD,
+                encryptionKeyOld.orElseThrow(() -> new ConfigException(
+                        Settings.PROVISIONER_ENCRYPTION_KEY_OLD.env(),
+                        "is required by rotate-encryption-key but not set")));
+    }
+
+    /** @throws ConfigException naming {@code setting} when the key is not base64 of 32 bytes */
+    private static KeyCipher cipher(Setting setting, Secret key) {
+        try {
+            return KeyCipher.fromBase64(key);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(setting.env(), e.getMessage());
+        }
     }
 
     /** Both are checked, though OR_RATE_PER_SEC wins when set. */

@@ -1,5 +1,6 @@
 package io.provisioner.core.config;
 
+import io.provisioner.core.secret.Secret;
 import java.math.BigDecimal;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;

@@ -1,7 +1,6 @@
 package io.provisioner.core.crypto;
 
-import io.provisioner.core.config.ConfigException;
-import io.provisioner.core.config.Secret;
+import io.provisioner.core.secret.Secret;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -30,18 +29,19 @@ public final class KeyCipher {
     }
 
     /**
-     * @param setting the setting's name, used in the error message
-     * @throws ConfigException when the value is not base64 of exactly 32 bytes
+     * @throws IllegalArgumentException when the value is not base64 of exactly 32 bytes; the message, which
+     *     never holds the value, reads after the setting's name ({@link
+     *     io.provisioner.core.config.ProvisionerConfig} names it)
      */
-    public static KeyCipher fromBase64(String setting, Secret base64) {
+    public static KeyCipher fromBase64(Secret base64) {
         byte[] raw;
         try {
             raw = Base64.getDecoder().decode(base64.reveal().trim());
         } catch (IllegalArgumentException e) {
-            throw new ConfigException(setting, "is not valid base64 (expected base64 of 32 random bytes)");
+            throw new IllegalArgumentException("is not valid base64 (expected base64 of 32 random bytes)");
         }
         if (raw.length != 32) {
-            throw new ConfigException(setting, "decodes to " + raw.length + " bytes, expected 32 (AES-256)");
+            throw new IllegalArgumentException("decodes to " + raw.length + " bytes, expected 32 (AES-256)");
         }
         return new KeyCipher(raw);
     }

@@ -1,7 +1,7 @@
 package io.provisioner.core.ports;
 
-import io.provisioner.core.config.Secret;
 import io.provisioner.core.events.OwnerRef;
+import io.provisioner.core.secret.Secret;
 import java.time.Instant;
 import java.util.Optional;
 

@@ -4,7 +4,7 @@ import io.provisioner.core.errors.ErrorClassifier;
 import io.provisioner.core.events.OwnerRef;
 import io.provisioner.core.ports.JobState;
 import io.provisioner.core.ports.JobStatus;
-import io.provisioner.db.Tables;
+import io.provisioner.db.schema.Tables;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

@@ -3,7 +3,7 @@ package io.provisioner.db.internal;
 import io.provisioner.core.events.OwnerRef;
 import io.provisioner.core.ports.KeyLimits;
 import io.provisioner.core.ports.StoredKey;
-import io.provisioner.db.Tables;
+import io.provisioner.db.schema.Tables;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

@@ -1,6 +1,7 @@
 package io.provisioner.db.internal;
 
-import io.provisioner.db.ShapeMismatch;
+import io.provisioner.db.schema.ShapeMismatch;
+import io.provisioner.db.schema.SqlNames;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

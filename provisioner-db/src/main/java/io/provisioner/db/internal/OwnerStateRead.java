@@ -5,7 +5,7 @@ import io.provisioner.core.ports.JobState;
 import io.provisioner.core.ports.JobStatus;
 import io.provisioner.core.ports.OwnerState;
 import io.provisioner.core.ports.StoredKey;
-import io.provisioner.db.Tables;
+import io.provisioner.db.schema.Tables;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

@@ -2,6 +2,7 @@ package io.provisioner.db.internal;
 
 import io.provisioner.core.errors.FatalException;
 import io.provisioner.core.events.OwnerRef;
+import io.provisioner.db.schema.SqlNames;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

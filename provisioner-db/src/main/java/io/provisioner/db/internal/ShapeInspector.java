@@ -1,7 +1,8 @@
 package io.provisioner.db.internal;
 
-import io.provisioner.db.ShapeMismatch;
-import io.provisioner.db.Tables;
+import io.provisioner.db.schema.ShapeMismatch;
+import io.provisioner.db.schema.SqlNames;
+import io.provisioner.db.schema.Tables;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

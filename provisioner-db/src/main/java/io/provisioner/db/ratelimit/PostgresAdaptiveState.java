@@ -1,6 +1,6 @@
 package io.provisioner.db.ratelimit;
 
-import io.provisioner.db.Tables;
+import io.provisioner.db.schema.Tables;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;

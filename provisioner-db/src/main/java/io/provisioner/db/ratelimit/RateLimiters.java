@@ -9,7 +9,7 @@ import io.github.bucket4j.distributed.proxy.ProxyManager;
 import io.github.bucket4j.postgresql.Bucket4jPostgreSQL;
 import io.provisioner.core.config.ProvisionerConfig;
 import io.provisioner.core.ports.RateLimiter;
-import io.provisioner.db.Tables;
+import io.provisioner.db.schema.Tables;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.provisioner.core.errors.FatalException;
+import io.provisioner.db.schema.SqlNames;
 import java.sql.SQLException;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

@@ -5,8 +5,8 @@ import static org.awaitility.Awaitility.await;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.provisioner.core.config.DatabaseConfig;
-import io.provisioner.core.config.Secret;
 import io.provisioner.core.ports.RateLimiter;
+import io.provisioner.core.secret.Secret;
 import io.provisioner.db.Database;
 import io.provisioner.db.Migrator;
 import io.provisioner.testing.Infra;

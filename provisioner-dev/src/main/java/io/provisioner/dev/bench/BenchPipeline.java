@@ -9,7 +9,7 @@ import io.provisioner.core.kafka.KafkaClientSettings;
 import io.provisioner.db.Database;
 import io.provisioner.runtime.Components;
 import io.provisioner.runtime.Pipeline;
-import io.provisioner.stream.internals.StreamsProperties;
+import io.provisioner.stream.ProvisionerStreamApp;
 import java.nio.file.Files;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -104,7 +104,7 @@ final class BenchPipeline implements AutoCloseable {
         String group = schema + "-stream";
         ProvisionerConfig config = ProvisionerConfig.from(ConfigSource.load(settings, Optional.empty()));
         int partitions = config.kafka().partitions();
-        int members = instances.size() * StreamsProperties.streamThreads(config);
+        int members = instances.size() * ProvisionerStreamApp.streamThreads(config);
         long deadline = System.nanoTime() + timeout.toNanos();
         long settledSince = 0;
         try (Admin admin = Admin.create(kafka().admin().build())) {

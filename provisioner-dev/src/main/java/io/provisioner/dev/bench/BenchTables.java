@@ -1,7 +1,7 @@
 package io.provisioner.dev.bench;
 
 import io.provisioner.db.Migrator;
-import io.provisioner.db.Tables;
+import io.provisioner.db.schema.Tables;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;

@@ -32,6 +32,7 @@ public final class LagMonitor implements AutoCloseable {
     private final Supplier<Admin> admins;
     private final Supplier<KafkaConsumer<byte[], byte[]>> peekers;
     private final Duration every;
+    private final Clock clock;
     private final LagStatus status;
     private final MultiGauge lag;
     private final MultiGauge lagSeconds;
@@ -41,7 +42,6 @@ public final class LagMonitor implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
-    private final Clock clock;
     private Admin admin;
     private KafkaConsumer<byte[], byte[]> peeker;
 

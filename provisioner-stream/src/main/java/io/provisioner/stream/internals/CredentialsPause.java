@@ -5,7 +5,7 @@ import io.provisioner.core.errors.CredentialsException;
 /**
  * Thrown out of the processor when OpenRouter rejects the management key. It deliberately fails the
  * stream thread so that the record is neither committed, retried nor dead-lettered; the uncaught
- * exception handler pauses processing and replaces the thread (see {@link PauseOnCredentialsHandler}).
+ * exception handler pauses processing and replaces the thread (see the stream's {@code PauseOnCredentialsHandler}).
  */
 public final class CredentialsPause extends RuntimeException {
     private static final long serialVersionUID = 1L;

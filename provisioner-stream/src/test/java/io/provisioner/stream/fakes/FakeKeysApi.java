@@ -1,12 +1,12 @@
 package io.provisioner.stream.fakes;
 
-import io.provisioner.core.config.Secret;
 import io.provisioner.core.errors.ErrorClassifier;
 import io.provisioner.core.errors.RetryableException;
 import io.provisioner.core.ports.ApiKey;
 import io.provisioner.core.ports.CreatedKey;
 import io.provisioner.core.ports.KeyLimits;
 import io.provisioner.core.ports.KeysApi;
+import io.provisioner.core.secret.Secret;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;

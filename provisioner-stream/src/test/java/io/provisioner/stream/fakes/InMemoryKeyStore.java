@@ -1,6 +1,5 @@
 package io.provisioner.stream.fakes;
 
-import io.provisioner.core.config.Secret;
 import io.provisioner.core.errors.AttemptSupersededException;
 import io.provisioner.core.errors.KeyConflictException;
 import io.provisioner.core.events.OwnerRef;
@@ -11,6 +10,7 @@ import io.provisioner.core.ports.KeyLimits;
 import io.provisioner.core.ports.KeyStore;
 import io.provisioner.core.ports.OwnerState;
 import io.provisioner.core.ports.StoredKey;
+import io.provisioner.core.secret.Secret;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;

@@ -1,6 +1,6 @@
-package io.provisioner.stream.internals;
+package io.provisioner.stream;
 
-import io.provisioner.stream.CredentialsGate;
+import io.provisioner.stream.internals.CredentialsPause;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -17,7 +17,7 @@ import org.slf4j.LoggerFactory;
  * thread, unless {@code maxFailures} happened within {@code window}: then the client shuts down rather
  * than loop. Thread-safe.
  */
-public final class PauseOnCredentialsHandler implements StreamsUncaughtExceptionHandler {
+final class PauseOnCredentialsHandler implements StreamsUncaughtExceptionHandler {
 
     private static final Logger LOG = LoggerFactory.getLogger(PauseOnCredentialsHandler.class);
 

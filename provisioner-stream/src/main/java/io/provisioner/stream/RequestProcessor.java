@@ -1,4 +1,4 @@
-package io.provisioner.stream.internals;
+package io.provisioner.stream;
 
 import io.micrometer.core.instrument.Timer;
 import io.provisioner.core.errors.CredentialsException;
@@ -14,9 +14,10 @@ import io.provisioner.core.logging.RecordMdc;
 import io.provisioner.core.logging.Texts;
 import io.provisioner.core.retry.RetryDecision;
 import io.provisioner.core.retry.RetryPolicy;
-import io.provisioner.stream.CredentialsGate;
-import io.provisioner.stream.Outcome;
-import io.provisioner.stream.ProvisioningService;
+import io.provisioner.stream.internals.CredentialsPause;
+import io.provisioner.stream.internals.FailureHeaders;
+import io.provisioner.stream.internals.SinkNames;
+import io.provisioner.stream.internals.StreamMetrics;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -36,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * count, never to the DLT for it. A rejected management
  * key throws {@link CredentialsPause} so that nothing is routed or committed.
  */
-public final class RequestProcessor implements Processor<String, byte[], String, Object> {
+final class RequestProcessor implements Processor<String, byte[], String, Object> {
 
     private static final Logger LOG = LoggerFactory.getLogger(RequestProcessor.class);
 

@@ -1,6 +1,4 @@
-package io.provisioner.db;
-
-import io.provisioner.db.internal.SqlNames;
+package io.provisioner.db.schema;
 
 /**
  * The one place that names the provisioner's own tables and view: those of CONTRACT section 4 and its

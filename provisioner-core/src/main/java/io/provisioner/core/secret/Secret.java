@@ -1,4 +1,4 @@
-package io.provisioner.core.config;
+package io.provisioner.core.secret;
 
 import java.util.Objects;
 

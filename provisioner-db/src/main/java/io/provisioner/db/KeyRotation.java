@@ -1,8 +1,8 @@
-package io.provisioner.db.internal;
+package io.provisioner.db;
 
 import io.provisioner.core.crypto.KeyCipher;
-import io.provisioner.db.RotationResult;
-import io.provisioner.db.Tables;
+import io.provisioner.db.internal.Tx;
+import io.provisioner.db.schema.Tables;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -15,7 +15,7 @@ import javax.sql.DataSource;
  * Re-encrypts every row of {@code ai_provider_keys} (revoked ones too) in batches of {@link #BATCH}
  * rows, one short transaction each, so that the running pipeline is never blocked for long.
  */
-public final class KeyRotation {
+final class KeyRotation {
 
     static final int BATCH = 50;
 
@@ -24,12 +24,12 @@ public final class KeyRotation {
     private final DataSource ds;
     private final String table;
 
-    public KeyRotation(DataSource ds, String schema) {
+    KeyRotation(DataSource ds, String schema) {
         this.ds = ds;
         this.table = Tables.qualified(schema, Tables.KEYS);
     }
 
-    public RotationResult rotate(KeyCipher oldCipher, KeyCipher newCipher) {
+    RotationResult rotate(KeyCipher oldCipher, KeyCipher newCipher) {
         int[] counts = new int[3];
         long after = Long.MIN_VALUE;
         while (true) {

@@ -1,4 +1,4 @@
-package io.provisioner.db.internal;
+package io.provisioner.db.schema;
 
 import java.util.Arrays;
 import java.util.regex.Pattern;
@@ -37,7 +37,8 @@ public final class SqlNames {
         return Arrays.stream(name.split("\\.", -1)).map(SqlNames::quote).collect(Collectors.joining("."));
     }
 
-    static String quote(String identifier) {
+    /** {@code "identifier"}, its quotes doubled. */
+    public static String quote(String identifier) {
         if (identifier.isEmpty()) {
             throw new IllegalArgumentException("empty identifier");
         }

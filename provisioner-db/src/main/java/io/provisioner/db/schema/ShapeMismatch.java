@@ -1,4 +1,4 @@
-package io.provisioner.db;
+package io.provisioner.db.schema;
 
 import java.util.List;
 
