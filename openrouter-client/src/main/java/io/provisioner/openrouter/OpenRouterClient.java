@@ -55,6 +55,9 @@ public final class OpenRouterClient implements KeysApi, AutoCloseable {
         return new OpenRouterClient(config.baseUrl(), config.requireKey(), config.callTimeout(), listener, clock);
     }
 
+    /** How long an idle connection stays pooled. */
+    static final Duration POOL_IDLE = Duration.ofMillis(1500);
+
     /**
      * @param baseUrl the API base, e.g. {@code https://openrouter.ai/api/v1}
      * @param callTimeout the limit of one call from connect to last byte; also bounds connect, read and write
@@ -79,8 +82,10 @@ public final class OpenRouterClient implements KeysApi, AutoCloseable {
                 .authenticator(Authenticator.NONE)
                 .proxyAuthenticator(Authenticator.NONE)
                 .addNetworkInterceptor(SentTracker.SEND_ONCE)
-                // below the idle timeouts of common servers, so a pooled connection is rarely found dead
-                .connectionPool(new ConnectionPool(5, 20, TimeUnit.SECONDS))
+                // below the keep-alive timeouts of common servers (gunicorn 2 s; Node, uvicorn, Apache 5 s), so
+                // that a create is never sent on a connection the server is closing: that makes its outcome
+                // unknown and costs the owner a backoff. Still above the default pace's 1.1 s between calls.
+                .connectionPool(new ConnectionPool(5, POOL_IDLE.toMillis(), TimeUnit.MILLISECONDS))
                 .eventListenerFactory(SentTracker.FACTORY)
                 .build();
         this.calls = new HttpCall(http, managementKey, listener == null ? CallListener.NONE : listener, clock);

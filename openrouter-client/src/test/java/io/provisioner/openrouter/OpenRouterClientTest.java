@@ -20,6 +20,7 @@ import io.provisioner.simulator.OpenRouterSimulator;
 import io.provisioner.simulator.SimKey;
 import io.provisioner.simulator.SimRequest;
 import java.math.BigDecimal;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
@@ -60,6 +61,34 @@ class OpenRouterClientTest {
                 timeout,
                 CallListener.NONE,
                 Clock.fixed(NOW, ZoneOffset.UTC));
+    }
+
+    /**
+     * A server that closes connections idle for 2 s (gunicorn's default keep-alive timeout; Node's is 5 s) must
+     * not make a create ambiguous: a pooled connection is dropped before the server would close it, so the next
+     * create opens a fresh one instead of sending on a dead one ("unexpected end of stream", an unknown
+     * outcome, a backoff).
+     */
+    @Test
+    void aCreateAfterAnIdlePauseDoesNotMeetAConnectionTheServerClosed() throws Exception {
+        URI sim = URI.create(simulator.baseUrl());
+        try (IdleClosingProxy proxy = new IdleClosingProxy(
+                        new InetSocketAddress(sim.getHost(), sim.getPort()), Duration.ofSeconds(2));
+                OpenRouterClient viaProxy = new OpenRouterClient(
+                        URI.create("http://127.0.0.1:" + proxy.port() + sim.getPath()),
+                        new Secret(simulator.managementKey()),
+                        Duration.ofSeconds(5),
+                        CallListener.NONE,
+                        Clock.fixed(NOW, ZoneOffset.UTC))) {
+            viaProxy.create("organization:1", LIMITS);
+            Thread.sleep(2_500);
+            viaProxy.create("organization:2", LIMITS);
+
+            assertThat(proxy.closedIdle())
+                    .as("requests that met a connection the server closed")
+                    .isZero();
+            assertThat(simulator.liveKeysNamed("organization:2")).hasSize(1);
+        }
     }
 
     @Test
