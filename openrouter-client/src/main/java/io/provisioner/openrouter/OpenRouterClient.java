@@ -41,6 +41,9 @@ import okhttp3.RequestBody;
 public final class OpenRouterClient implements KeysApi, AutoCloseable {
     private static final MediaType JSON = MediaType.get("application/json");
 
+    /** How long an idle connection stays pooled: below common servers' keep-alive timeouts (see the pool). */
+    static final Duration POOL_IDLE = Duration.ofMillis(1500);
+
     private final HttpUrl base;
     private final OkHttpClient http;
     private final HttpCall calls;
@@ -54,9 +57,6 @@ public final class OpenRouterClient implements KeysApi, AutoCloseable {
     public static OpenRouterClient create(OpenRouterConfig config, CallListener listener, Clock clock) {
         return new OpenRouterClient(config.baseUrl(), config.requireKey(), config.callTimeout(), listener, clock);
     }
-
-    /** How long an idle connection stays pooled. */
-    static final Duration POOL_IDLE = Duration.ofMillis(1500);
 
     /**
      * @param baseUrl the API base, e.g. {@code https://openrouter.ai/api/v1}

@@ -14,11 +14,13 @@ import picocli.CommandLine.Unmatched;
 @Command
 final class ElsewhereCommand implements Callable<Integer> {
 
-    /** Name and one-line description of each command that lives in {@code provisioner-dev.jar}. */
-    static final List<List<String>> COMMANDS = List.of(
-            List.of("dev", "Zero set-up demo (embedded PostgreSQL and Kafka, OpenRouter simulator)"),
-            List.of("bench", "The benchmark"),
-            List.of("simulator", "The OpenRouter key-management simulator alone"));
+    /** A command that lives in {@code provisioner-dev.jar}, with its one-line description. */
+    private record Elsewhere(String name, String description) {}
+
+    private static final List<Elsewhere> COMMANDS = List.of(
+            new Elsewhere("dev", "Zero set-up demo (embedded PostgreSQL and Kafka, OpenRouter simulator)"),
+            new Elsewhere("bench", "The benchmark"),
+            new Elsewhere("simulator", "The OpenRouter key-management simulator alone"));
 
     private final String name;
 
@@ -30,13 +32,13 @@ final class ElsewhereCommand implements Callable<Integer> {
     }
 
     static void addTo(CommandLine cli) {
-        for (List<String> command : COMMANDS) {
-            CommandLine sub = new CommandLine(new ElsewhereCommand(command.get(0)));
+        for (Elsewhere command : COMMANDS) {
+            CommandLine sub = new CommandLine(new ElsewhereCommand(command.name()));
             sub.getCommandSpec()
                     .usageMessage()
-                    .description(command.get(1) + "; not in this jar: run ./provisioner " + command.get(0)
+                    .description(command.description() + "; not in this jar: run ./provisioner " + command.name()
                             + " from a checkout (it runs provisioner-dev.jar).");
-            cli.addSubcommand(command.get(0), sub);
+            cli.addSubcommand(command.name(), sub);
         }
     }
 
