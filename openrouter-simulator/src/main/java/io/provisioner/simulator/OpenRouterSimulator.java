@@ -49,17 +49,19 @@ public final class OpenRouterSimulator implements AutoCloseable {
     private final FaultPlan faults = new FaultPlan();
     private final FaultPlan deleteFaults = new FaultPlan();
     private final ConcurrentLinkedQueue<SimRequest> requests = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<SimCall> calls = new ConcurrentLinkedQueue<>();
     private final SimHandler handler;
     private final KeysRoutes routes;
     private final String initialKey;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final AtomicBoolean controlEnabled = new AtomicBoolean();
 
     private OpenRouterSimulator(HttpServer server, String managementKey, Clock clock) {
         this.server = server;
         this.initialKey = managementKey;
         this.store = new SimKeyStore(clock);
         this.routes = new KeysRoutes(store, faults, deleteFaults);
-        this.handler = new SimHandler(routes, requests::add, clock, managementKey);
+        this.handler = new SimHandler(routes, requests::add, calls::add, clock, managementKey);
         this.executor = Executors.newCachedThreadPool(daemonThreads());
         server.createContext("/", handler);
         server.setExecutor(executor);
@@ -173,6 +175,31 @@ public final class OpenRouterSimulator implements AutoCloseable {
     /** Every request received, in order of arrival. */
     public List<SimRequest> requests() {
         return List.copyOf(requests);
+    }
+
+    /**
+     * Every request answered (or hung up on) since the start or the last {@link #reset()}, with its status,
+     * in the order the answers were decided.
+     */
+    public List<SimCall> calls() {
+        return List.copyOf(calls);
+    }
+
+    /**
+     * Serves the control API under {@link ControlApi#PREFIX} beside the key API, for a test or benchmark in
+     * another process: reset, latency, allowed rate and the dump of {@link #calls()}. Off unless called;
+     * unauthenticated, like the simulator's other knobs. Idempotent.
+     */
+    public OpenRouterSimulator enableControlApi() {
+        if (controlEnabled.compareAndSet(false, true)) {
+            server.createContext(ControlApi.PREFIX, new ControlApi(this));
+        }
+        return this;
+    }
+
+    /** The control API's base, e.g. {@code http://127.0.0.1:41234/_control}; served once enabled. */
+    public String controlUrl() {
+        return baseUrl().substring(0, baseUrl().length() - SimHandler.API_PREFIX.length()) + ControlApi.PREFIX;
     }
 
     /** How many requests had this method and a path starting with {@code pathPrefix}. */
@@ -319,6 +346,7 @@ public final class OpenRouterSimulator implements AutoCloseable {
         handler.rateGate().reset();
         store.clear();
         requests.clear();
+        calls.clear();
         handler.setLatency(Duration.ZERO);
         handler.setForbidden(false);
         handler.setAcceptedKey(initialKey);

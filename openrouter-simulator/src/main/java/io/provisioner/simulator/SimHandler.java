@@ -8,6 +8,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -24,15 +25,22 @@ final class SimHandler implements HttpHandler {
 
     private final KeysRoutes routes;
     private final Consumer<SimRequest> recorder;
+    private final Consumer<SimCall> answered;
     private final Clock clock;
     private final RateGate rateGate = new RateGate(System::nanoTime);
     private volatile Duration latency = Duration.ZERO;
     private volatile String acceptedKey;
     private volatile boolean forbidden;
 
-    SimHandler(KeysRoutes routes, Consumer<SimRequest> recorder, Clock clock, String acceptedKey) {
+    SimHandler(
+            KeysRoutes routes,
+            Consumer<SimRequest> recorder,
+            Consumer<SimCall> answered,
+            Clock clock,
+            String acceptedKey) {
         this.routes = routes;
         this.recorder = recorder;
+        this.answered = answered;
         this.clock = clock;
         this.acceptedKey = acceptedKey;
     }
@@ -43,12 +51,15 @@ final class SimHandler implements HttpHandler {
             String method = exchange.getRequestMethod();
             URI uri = exchange.getRequestURI();
             String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-            recorder.accept(new SimRequest(method, uri.getRawPath(), uri.getRawQuery(), body, clock.instant()));
+            Instant at = clock.instant();
+            recorder.accept(new SimRequest(method, uri.getRawPath(), uri.getRawQuery(), body, at));
             Duration pause = latency;
             if (!pause.isZero()) {
                 Thread.sleep(pause.toMillis());
             }
             Reply reply = authorize(exchange).or(rateGate::refuse).orElseGet(() -> route(method, uri, body));
+            answered.accept(new SimCall(
+                    method, uri.getRawPath(), reply instanceof Reply.Answer answer ? answer.status() : 0, at));
             send(exchange, reply);
             LOG.debug("{} {} -> {}", method, uri.getRawPath(), describe(reply));
         } catch (IOException e) {

@@ -34,6 +34,12 @@ public final class SimulatorCommand implements CliExtension {
             description = "the bearer token it accepts (default ${DEFAULT-VALUE})")
     String key;
 
+    @Option(
+            names = "--control",
+            description = "also serve the control API under /_control (reset, latency, allow-rate, calls), for"
+                    + " a benchmark in another process; off by default")
+    boolean control;
+
     @Spec
     CommandSpec spec;
 
@@ -42,12 +48,18 @@ public final class SimulatorCommand implements CliExtension {
         CountDownLatch stop = new CountDownLatch(1);
         try (OpenRouterSimulator sim = OpenRouterSimulator.start(bind, port, key)) {
             Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown, "simulator-stop"));
-            spec.commandLine()
-                    .getOut()
-                    .printf(
-                            "OpenRouter simulator on %s%n  OPENROUTER_BASE_URL=%s%n  OPENROUTER_PROVISIONING_KEY=<the --management-key>%n",
-                            sim.baseUrl(), sim.baseUrl());
-            spec.commandLine().getOut().flush();
+            java.io.PrintWriter out = spec.commandLine().getOut();
+            if (control) {
+                sim.enableControlApi();
+            }
+            // the actual port, also with --port 0: a benchmark reads the OPENROUTER_BASE_URL line
+            out.printf(
+                    "OpenRouter simulator on %s%n  OPENROUTER_BASE_URL=%s%n  OPENROUTER_PROVISIONING_KEY=<the --management-key>%n",
+                    sim.baseUrl(), sim.baseUrl());
+            if (control) {
+                out.printf("  control API: %s%n", sim.controlUrl());
+            }
+            out.flush();
             stop.await();
         }
         return ProvisionerCli.OK;
