@@ -36,6 +36,15 @@ public final class DevEnvironment implements AutoCloseable {
     }
 
     public static DevEnvironment start() throws Exception {
+        return start(true);
+    }
+
+    /** PostgreSQL and Kafka only, no simulator: {@code provisioner bench-servers}. */
+    public static DevEnvironment startServers() throws Exception {
+        return start(false);
+    }
+
+    private static DevEnvironment start(boolean withSimulator) throws Exception {
         Path dir = Files.createTempDirectory("provisioner-dev");
         EmbeddedPostgres pg = EmbeddedPostgres.builder()
                 .setServerConfig("wal_level", "logical")
@@ -47,7 +56,7 @@ public final class DevEnvironment implements AutoCloseable {
                 .setServerConfig("synchronous_commit", "on")
                 .start();
         EmbeddedKafka kafka = EmbeddedKafka.start(dir.resolve("kafka"));
-        OpenRouterSimulator sim = OpenRouterSimulator.start();
+        OpenRouterSimulator sim = withSimulator ? OpenRouterSimulator.start() : null;
         DevEnvironment env = new DevEnvironment(dir, pg, kafka, sim);
         env.createOwnerTables();
         return env;
@@ -71,26 +80,39 @@ public final class DevEnvironment implements AutoCloseable {
      * Settings the user exported win (e.g. {@code OR_RATE_PER_SEC}).
      */
     public Map<String, String> settings(Map<String, String> userEnv) {
-        Map<String, String> env = new LinkedHashMap<>();
+        Map<String, String> env = demoDefaults();
         byte[] key = new byte[32];
         new SecureRandom().nextBytes(key);
+        env.putAll(userEnv);
+        env.put("DATABASE_URL", jdbcUrl());
+        env.put("DATABASE_USER", "postgres");
+        env.put("DATABASE_PASSWORD", "postgres");
+        env.put("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
+        if (simulator != null) {
+            env.put("OPENROUTER_BASE_URL", simulator.baseUrl());
+            env.put("OPENROUTER_PROVISIONING_KEY", simulator.managementKey());
+        }
+        env.put("PROVISIONER_ENCRYPTION_KEY", Base64.getEncoder().encodeToString(key));
+        env.put("PROVISIONER_STATE_DIR", workDir.resolve("streams").toString());
+        env.remove("OPENROUTER_MANAGEMENT_KEY");
+        return env;
+    }
+
+    /** The demo's settings that the user's win over: rate, backoff, ops port, partitions, CDC heartbeat. */
+    public static Map<String, String> demoDefaults() {
+        Map<String, String> env = new LinkedHashMap<>();
         env.put("OR_RATE_PER_SEC", "20");
         env.put("OR_BACKOFF_INITIAL_MS", "2000");
         env.put("OR_BACKOFF_MAX_MS", "30000");
         env.put("PROVISIONER_HTTP_PORT", "0");
         env.put("PROVISIONER_PARTITIONS", "3");
         env.put("CDC_HEARTBEAT_INTERVAL_MS", "2000");
-        env.putAll(userEnv);
-        env.put("DATABASE_URL", postgres.getJdbcUrl("postgres", "postgres"));
-        env.put("DATABASE_USER", "postgres");
-        env.put("DATABASE_PASSWORD", "postgres");
-        env.put("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
-        env.put("OPENROUTER_BASE_URL", simulator.baseUrl());
-        env.put("OPENROUTER_PROVISIONING_KEY", simulator.managementKey());
-        env.put("PROVISIONER_ENCRYPTION_KEY", Base64.getEncoder().encodeToString(key));
-        env.put("PROVISIONER_STATE_DIR", workDir.resolve("streams").toString());
-        env.remove("OPENROUTER_MANAGEMENT_KEY");
         return env;
+    }
+
+    /** The embedded PostgreSQL's JDBC URL (user and password: {@code postgres}). */
+    public String jdbcUrl() {
+        return postgres.getJdbcUrl("postgres", "postgres");
     }
 
     /** The embedded PostgreSQL as a URL that psql and DATABASE_URL both take. */
@@ -98,6 +120,7 @@ public final class DevEnvironment implements AutoCloseable {
         return "postgresql://postgres:postgres@localhost:" + postgres.getPort() + "/postgres";
     }
 
+    /** The simulator; null when started with {@link #startServers()}. */
     public OpenRouterSimulator simulator() {
         return simulator;
     }
@@ -108,7 +131,9 @@ public final class DevEnvironment implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        simulator.close();
+        if (simulator != null) {
+            simulator.close();
+        }
         kafka.close();
         postgres.close();
         try (Stream<Path> files = Files.walk(workDir)) {
