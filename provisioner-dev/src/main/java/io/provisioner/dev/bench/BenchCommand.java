@@ -15,19 +15,35 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code provisioner bench}: its scenarios on the embedded servers of {@code provisioner dev} (or
- * on the servers the settings name), printed as a Markdown table beside the edge function's figures for
+ * {@code provisioner bench}: its scenarios as deployed (each component a {@code provisioner run} process, the
+ * OpenRouter simulator and the embedded servers processes of their own, or the servers the settings name),
+ * or all in one JVM with {@code --one-jvm}; printed as a Markdown table beside the edge function's figures for
  * the same workload, and written as JSON with {@code --json}. Lives in {@code provisioner-dev}.
  */
 @Command(
         name = "bench",
         mixinStandardHelpOptions = true,
-        description = "The benchmark: rate efficiency, busiest second, latency, 429 adaptation, capacity,"
-                + " cdc rows/s, memory, each beside the edge function's figure for the same workload.")
+        description = {
+            "The benchmark: rate efficiency, busiest second, latency, 429 adaptation, capacity, cdc rows/s,"
+                    + " memory, startup, each beside the edge function's figure for the same workload.",
+            "As deployed by default: a 'run --components cdc,retry' process and one 'run --components provisioner'"
+                    + " process per instance (provisioner.jar, JVM options " + ProcessDeployment.JVM_OPTIONS
+                    + "), the OpenRouter simulator"
+                    + " a process of its own, and the servers DATABASE_URL and KAFKA_BOOTSTRAP_SERVERS name when both"
+                    + " are set, else an embedded PostgreSQL and Kafka in a process of their own."
+        })
 public final class BenchCommand implements CliExtension {
 
-    @Option(names = "--quick", description = "tiny sizes, no targets: a smoke run well under a minute")
+    @Option(
+            names = "--quick",
+            description = "tiny sizes, no targets: a smoke run of a few minutes (figures not meaningful)")
     boolean quick;
+
+    @Option(
+            names = "--one-jvm",
+            description = "quick runs; everything in the bench JVM: servers, simulator and the pipeline instances"
+                    + " (the first running every component); no startup or per-process figures")
+    boolean oneJvm;
 
     @Option(names = "--json", paramLabel = "FILE", description = "also write the figures to FILE as JSON")
     Path json;
@@ -78,9 +94,10 @@ public final class BenchCommand implements CliExtension {
         Map<String, String> environment = ProvisionerCli.environment(spec);
         quietLogs(environment);
         PrintWriter out = spec.commandLine().getOut();
-        out.println((quick ? "quick" : "full") + " benchmark; scenarios:");
+        String mode = oneJvm ? new InProcessDeployment().mode() : new ProcessDeployment(null, null).mode();
+        out.println((quick ? "quick" : "full") + " benchmark, " + mode + "; scenarios:");
         out.flush();
-        Bench bench = Bench.run(environment, quick, scenarios, out);
+        Bench bench = Bench.run(environment, quick, oneJvm, scenarios, out);
         out.println();
         bench.about().forEach((k, v) -> out.printf("%s: %s%n", k, v));
         out.println();

@@ -1,34 +1,50 @@
 package io.provisioner.dev.bench;
 
-import io.provisioner.simulator.OpenRouterSimulator;
-import io.provisioner.simulator.SimRequest;
-import java.sql.SQLException;
+import io.provisioner.simulator.SimCall;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 
-/** What every scenario shares: the settings of the servers, the simulator, the sizes, waiting. */
+/**
+ * What every scenario shares: the settings of the servers, the simulator, the sizes, how instances run,
+ * waiting.
+ */
 final class BenchContext {
     static final Duration SIM_LATENCY = Duration.ofMillis(20);
 
     final Map<String, String> base;
-    final OpenRouterSimulator simulator;
+    final SimulatorControl simulator;
     final Sizes sizes;
+    final Deployment deployment;
     private final String run = Integer.toHexString(ThreadLocalRandom.current().nextInt(0x10000, 0xfffff));
+    /** The latest scenario's pipeline, whose logs a failure report shows. */
+    private volatile BenchPipeline latest;
 
-    BenchContext(Map<String, String> base, OpenRouterSimulator simulator, Sizes sizes) {
+    BenchContext(Map<String, String> base, SimulatorControl simulator, Sizes sizes, Deployment deployment) {
         this.base = base;
         this.simulator = simulator;
         this.sizes = sizes;
+        this.deployment = deployment;
     }
 
     /** A fresh pipeline named {@code bench_<scenario>_<run>}, with a reset simulator answering in 20 ms. */
-    BenchPipeline pipeline(String scenario, Map<String, String> settings) throws SQLException {
+    BenchPipeline pipeline(String scenario, Map<String, String> settings) throws Exception {
         simulator.reset();
         simulator.setLatency(SIM_LATENCY);
-        return new BenchPipeline("bench_" + scenario + "_" + run, base, settings);
+        latest = new BenchPipeline("bench_" + scenario + "_" + run, base, settings, deployment);
+        return latest;
+    }
+
+    /** The tails of the latest scenario's instance logs (as deployed; empty in one JVM). */
+    String latestLogs(int lines) {
+        BenchPipeline p = latest;
+        return p == null ? "" : p.logTails(lines);
+    }
+
+    boolean deployed() {
+        return deployment.separateProcesses();
     }
 
     /** Waits until {@code owners} keys are stored, or {@code timeout}; returns whether they were. */
@@ -52,12 +68,13 @@ final class BenchContext {
     }
 
     /** Arrival times at the simulator of every {@code POST /keys} since the last reset, ascending. */
-    List<Instant> creates() {
-        return simulator.requests().stream()
-                .filter(r -> r.method().equals("POST") && r.path().endsWith("/keys"))
-                .map(SimRequest::at)
-                .sorted()
-                .toList();
+    List<Instant> creates() throws Exception {
+        return SimulatorControl.creates(simulator.calls());
+    }
+
+    /** The calls the simulator answered since the last reset. */
+    List<SimCall> calls() throws Exception {
+        return simulator.calls();
     }
 
     /** Calls per second from the first to the last of {@code times}: (n - 1) / span. */

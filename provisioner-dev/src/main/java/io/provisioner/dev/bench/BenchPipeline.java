@@ -1,20 +1,15 @@
 package io.provisioner.dev.bench;
 
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.provisioner.core.config.ConfigSource;
 import io.provisioner.core.config.ProvisionerConfig;
 import io.provisioner.core.kafka.KafkaClientSettings;
 import io.provisioner.db.Database;
 import io.provisioner.runtime.Components;
-import io.provisioner.runtime.Pipeline;
 import io.provisioner.stream.ProvisionerStreamApp;
 import java.nio.file.Files;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,21 +22,22 @@ import org.apache.kafka.common.GroupState;
 /**
  * One scenario's pipeline, isolated like the integration tests isolate theirs: its own schema (owner
  * tables whose rows carry their insert time, and a trigger that records when each key row was stored),
- * topic prefix, slot, publication, application id and group; one or more in-process instances.
+ * topic prefix, slot and publication; one JVM also its own application id and group. Its instances run as
+ * the {@link Deployment} says: in the bench's JVM or as processes.
  */
 final class BenchPipeline implements AutoCloseable {
 
     private final String schema;
     private final Map<String, String> settings;
-    /** One registry per instance: a registry gets its meter filters from the one Pipeline that fills it. */
-    private final List<MeterRegistry> registries = new ArrayList<>();
-
-    private final List<Pipeline> instances = new ArrayList<>();
+    private final Deployment deployment;
+    private final List<Deployment.Instance> instances = new ArrayList<>();
     private final com.zaxxer.hikari.HikariDataSource ds;
     private final BenchTables tables;
 
-    BenchPipeline(String schema, Map<String, String> base, Map<String, String> scenario) throws SQLException {
+    BenchPipeline(String schema, Map<String, String> base, Map<String, String> scenario, Deployment deployment)
+            throws SQLException {
         this.schema = schema;
+        this.deployment = deployment;
         this.settings = new HashMap<>(base);
         settings.put("PROVISIONER_TOPIC_PREFIX", schema);
         settings.put("CDC_TABLES", schema + ".organizations," + schema + ".teachers");
@@ -58,7 +54,8 @@ final class BenchPipeline implements AutoCloseable {
         tables.create();
     }
 
-    ProvisionerConfig config(int instance) {
+    /** The settings of instance {@code instance}: the scenario's, with a state directory of its own. */
+    Map<String, String> settings(int instance) {
         Map<String, String> s = new HashMap<>(settings);
         try {
             s.put(
@@ -68,31 +65,56 @@ final class BenchPipeline implements AutoCloseable {
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
-        return ProvisionerConfig.from(ConfigSource.load(s, Optional.empty()));
+        return s;
     }
 
-    /** Starts one instance with every component and {@code more} with the provisioner only. */
-    BenchPipeline start(int more) {
-        return start(EnumSet.allOf(Components.class), more);
-    }
-
-    BenchPipeline start(Set<Components> first, int more) {
-        instances.add(newInstance(0, first).start());
-        for (int i = 1; i <= more; i++) {
-            instances.add(newInstance(i, EnumSet.of(Components.PROVISIONER)).start());
+    /**
+     * Starts every component with {@code provisioners} instances of the provisioner, as the deployment lays
+     * them out (one JVM: the first instance runs all components; as deployed: a {@code cdc,retry} process
+     * and {@code provisioners} {@code provisioner} processes, spawned side by side); returns once each is
+     * ready (its {@code /health} answers 200).
+     */
+    BenchPipeline start(int provisioners) throws Exception {
+        List<Deployment.Instance> started = new ArrayList<>();
+        for (Set<Components> components : deployment.layout(provisioners)) {
+            started.add(spawn(components));
+        }
+        for (Deployment.Instance i : started) {
+            i.awaitReady(ProcessDeployment.readyTimeout());
         }
         return this;
     }
 
-    private Pipeline newInstance(int i, Set<Components> components) {
-        MeterRegistry registry = new SimpleMeterRegistry();
-        registries.add(registry);
-        return new Pipeline(
-                config(i),
-                components,
-                registry,
-                new Pipeline.Overrides(
-                        Map.of("application.id", schema + "-stream"), Map.of("group.id", schema + "-retry"), Map.of()));
+    /** Starts one more instance running {@code components}; returns once it is ready. */
+    Deployment.Instance startInstance(Set<Components> components) throws Exception {
+        Deployment.Instance i = spawn(components);
+        i.awaitReady(ProcessDeployment.readyTimeout());
+        return i;
+    }
+
+    /**
+     * Starts one more instance running {@code components}: as deployed, returns once the process is spawned
+     * ({@link Deployment.Instance#awaitReady} waits for it); in one JVM, once it is started.
+     */
+    Deployment.Instance spawn(Set<Components> components) throws Exception {
+        Deployment.Instance i = deployment.start(schema, instances.size(), settings(instances.size()), components);
+        instances.add(i);
+        return i;
+    }
+
+    List<Deployment.Instance> instances() {
+        return instances;
+    }
+
+    Deployment deployment() {
+        return deployment;
+    }
+
+    /** How many instances run the provisioner. */
+    private long provisioners() {
+        return instances.stream()
+                .filter(i -> i.components().contains(Components.PROVISIONER))
+                .count();
     }
 
     /**
@@ -101,10 +123,10 @@ final class BenchPipeline implements AutoCloseable {
      * measured window would be measured as lost rate.
      */
     boolean awaitSettledGroup(Duration timeout) throws Exception {
-        String group = schema + "-stream";
+        String group = deployment.streamGroup(schema);
         ProvisionerConfig config = ProvisionerConfig.from(ConfigSource.load(settings, Optional.empty()));
         int partitions = config.kafka().partitions();
-        int members = instances.size() * ProvisionerStreamApp.streamThreads(config);
+        long members = provisioners() * ProvisionerStreamApp.streamThreads(config);
         long deadline = System.nanoTime() + timeout.toNanos();
         long settledSince = 0;
         try (Admin admin = Admin.create(kafka().admin().build())) {
@@ -134,15 +156,6 @@ final class BenchPipeline implements AutoCloseable {
         return false;
     }
 
-    /** OpenRouter calls the instances made, by HTTP status ({@code provisioner_api_calls_total}). */
-    double apiCalls(String status) {
-        return registries.stream()
-                .flatMap(r -> r.find("provisioner.api.calls").counters().stream())
-                .filter(c -> status == null || status.equals(c.getId().getTag("status")))
-                .mapToDouble(Counter::count)
-                .sum();
-    }
-
     /** The scenario's tables: owners to insert, keys and times to read. */
     BenchTables tables() {
         return tables;
@@ -161,8 +174,20 @@ final class BenchPipeline implements AutoCloseable {
         return KafkaClientSettings.of(ProvisionerConfig.from(ConfigSource.load(settings, Optional.empty())));
     }
 
+    /** The tails of the instances' logs (as deployed), for a failure report. */
+    String logTails(int lines) {
+        StringBuilder b = new StringBuilder();
+        for (Deployment.Instance i : instances) {
+            b.append(i.tail(lines));
+        }
+        return b.toString();
+    }
+
     @Override
     public void close() {
+        for (int i = instances.size() - 1; i >= 0; i--) {
+            instances.get(i).beginClose();
+        }
         for (int i = instances.size() - 1; i >= 0; i--) {
             instances.get(i).close();
         }

@@ -2,7 +2,6 @@ package io.provisioner.dev.bench;
 
 import io.provisioner.runtime.Components;
 import java.lang.management.ManagementFactory;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -25,7 +24,7 @@ final class FlowScenarios {
         double[] ours;
         double[] arrivals = new double[owners];
         try (BenchPipeline p = ctx.pipeline("latency", Map.of("OR_RATE_PER_SEC", "20"))) {
-            p.start(0);
+            p.start(1);
             RateScenarios.warmUp(p);
             long t0 = System.nanoTime();
             for (int i = 0; i < owners; i++) {
@@ -62,7 +61,7 @@ final class FlowScenarios {
         double perSecond;
         try (BenchPipeline p = ctx.pipeline("cdc", Map.of());
                 TopicCounter reader = new TopicCounter(p.kafka(), p.requestsTopic())) {
-            p.start(EnumSet.of(Components.CDC), 0);
+            p.startInstance(EnumSet.of(Components.CDC));
             p.tables().insertOne("warmup");
             RateScenarios.require(
                     BenchContext.await(() -> reader.count() >= 1, Duration.ofMinutes(3)), "cdc warm-up", 0, 1);
@@ -85,30 +84,53 @@ final class FlowScenarios {
     }
 
     /**
-     * Every component at 20/s while {@code waitingRequests} requests wait on the requests topic: heap
+     * Every component at 20/s while {@code waitingRequests} requests wait on the requests topic. One JVM: heap
      * used after a full GC (this JVM: the pipeline and, with the embedded servers, the broker), the growth
-     * over the same figure before the pipeline started, and the process's resident set.
+     * over the same figure before the pipeline started, and the process's resident set. As deployed: the
+     * resident set of the {@code cdc,retry} and of the {@code provisioner} process (the largest of three
+     * samples a second apart).
      */
     List<Figure> memory() throws Exception {
         int waiting = ctx.sizes.waitingRequests();
-        double baseline;
-        double heap;
-        double rss;
+        double baseline = Double.NaN;
+        double heap = Double.NaN;
+        double rss = Double.NaN;
+        RssSampler processes;
         try (BenchPipeline p = ctx.pipeline("memory", Map.of("OR_RATE_PER_SEC", "20"));
                 TopicCounter reader = new TopicCounter(p.kafka(), p.requestsTopic())) {
-            baseline = heapAfterGc();
-            p.start(0);
+            if (!ctx.deployed()) {
+                baseline = heapAfterGc();
+            }
+            p.start(1);
             p.tables().insertOwners(waiting);
             RateScenarios.require(
                     BenchContext.await(() -> reader.count() >= waiting, Duration.ofMinutes(5)),
                     "memory",
                     reader.count(),
                     waiting);
-            heap = heapAfterGc();
-            rss = rss();
+            if (ctx.deployed()) {
+                try (RssSampler sampler = new RssSampler(p.instances())) {
+                    processes = sampler;
+                    Thread.sleep(2100);
+                }
+            } else {
+                processes = null;
+                heap = heapAfterGc();
+                rss = Rss.of(Path.of("/proc/self/status"))
+                        .map(Long::doubleValue)
+                        .orElse(Double.NaN);
+            }
         }
         String scenario = "memory, " + waiting + " requests waiting, 20/s";
         boolean q = ctx.sizes.quick();
+        if (processes != null) {
+            List<Figure> out = new ArrayList<>();
+            for (String kind : RateScenarios.PROCESS_KINDS) {
+                out.add(new Figure(
+                        scenario, "resident set, " + kind + " process", "MiB", processes.maxMib(kind), Double.NaN, ""));
+            }
+            return out;
+        }
         return List.of(
                 new Figure(scenario, "heap after GC, whole JVM", "MiB", heap / MIB, Double.NaN, ""),
                 new Figure(
@@ -121,25 +143,56 @@ final class FlowScenarios {
                 new Figure(scenario, "resident set, whole JVM", "MiB", rss / MIB, Double.NaN, ""));
     }
 
+    /**
+     * As deployed: with the {@code cdc,retry} process up and streaming (a row inserted reached the requests
+     * topic), from spawning a {@code provisioner} process to its
+     * {@code /health} answering 200, and to the stored key of an owner inserted just before; and the
+     * {@code cdc,retry} process's own spawn to {@code /health} 200. One JVM: none (NaN).
+     */
+    List<Figure> startup() throws Exception {
+        double cdcReady = Double.NaN;
+        double ready = Double.NaN;
+        double firstKey = Double.NaN;
+        if (ctx.deployed()) {
+            try (BenchPipeline p = ctx.pipeline("startup", Map.of("OR_RATE_PER_SEC", "20"));
+                    TopicCounter reader = new TopicCounter(p.kafka(), p.requestsTopic())) {
+                Duration timeout = ProcessDeployment.readyTimeout();
+                cdcReady = p.spawn(EnumSet.of(Components.CDC, Components.RETRY)).awaitReady(timeout);
+                // up means streaming: a row already reaches the requests topic, so the figures below are the
+                // provisioner's own
+                p.tables().insertOne("warmup");
+                RateScenarios.require(
+                        BenchContext.await(() -> reader.count() >= 1, timeout), "startup cdc warm-up", 0, 1);
+                p.tables().insertOne("first");
+                long t0 = System.nanoTime();
+                Deployment.Instance provisioner = p.spawn(EnumSet.of(Components.PROVISIONER));
+                ready = provisioner.awaitReady(timeout);
+                RateScenarios.require(
+                        BenchContext.awaitKeys(p, 2, timeout),
+                        "startup",
+                        p.tables().storedKeys(),
+                        2);
+                firstKey = (System.nanoTime() - t0) / 1e9;
+            }
+        }
+        String scenario = "startup, as deployed: from spawning the process";
+        return List.of(
+                new Figure(scenario, "cdc,retry process: to /health 200", "s", cdcReady, Double.NaN, ""),
+                new Figure(scenario, "provisioner process: to /health 200", "s", ready, Double.NaN, ""),
+                new Figure(
+                        scenario,
+                        "provisioner process: to the key of an owner inserted just before",
+                        "s",
+                        firstKey,
+                        Double.NaN,
+                        ""));
+    }
+
     private static double heapAfterGc() throws InterruptedException {
         for (int i = 0; i < 2; i++) {
             System.gc();
             Thread.sleep(200);
         }
         return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
-    }
-
-    /** VmRSS of this process in bytes (Linux), NaN elsewhere. */
-    private static double rss() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmRSS:")) {
-                    return Double.parseDouble(line.replaceAll("[^0-9]", "")) * 1024;
-                }
-            }
-        } catch (Exception e) {
-            return Double.NaN;
-        }
-        return Double.NaN;
     }
 }

@@ -12,10 +12,18 @@ import java.util.Map;
 final class Machine {
     private Machine() {}
 
-    static Map<String, String> describe(boolean quick, boolean external) {
+    /**
+     * @param mode how the pipeline ran: as deployed or in one JVM
+     * @param servers where PostgreSQL and Kafka ran
+     * @param simulator where the OpenRouter double ran
+     * @param componentJvm the JVM options of the component processes, or null in one JVM
+     */
+    static Map<String, String> describe(
+            boolean quick, String mode, String servers, String simulator, String componentJvm) {
         Map<String, String> out = new LinkedHashMap<>();
         out.put("date", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
-        out.put("mode", quick ? "quick (tiny sizes, figures not meaningful)" : "full");
+        out.put("mode", mode);
+        out.put("size", quick ? "quick (tiny sizes, figures not meaningful)" : "full");
         out.put("cpus", Integer.toString(Runtime.getRuntime().availableProcessors()));
         out.put(
                 "load average",
@@ -26,13 +34,12 @@ final class Machine {
         out.put("memory", memTotal());
         out.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
         out.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
-        out.put("max heap", Runtime.getRuntime().maxMemory() / (1024 * 1024) + " MiB");
-        out.put(
-                "servers",
-                external
-                        ? "DATABASE_URL and KAFKA_BOOTSTRAP_SERVERS"
-                        : "embedded PostgreSQL, in-process Kafka (this JVM)");
-        out.put("simulator", "in-process, 20 ms per answer unless stated");
+        out.put("bench JVM max heap", Runtime.getRuntime().maxMemory() / (1024 * 1024) + " MiB");
+        if (componentJvm != null) {
+            out.put("component JVM options", componentJvm);
+        }
+        out.put("servers", servers);
+        out.put("simulator", simulator);
         return out;
     }
 

@@ -1,5 +1,6 @@
 package io.provisioner.dev.bench;
 
+import io.provisioner.simulator.SimCall;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -13,28 +14,71 @@ final class RateScenarios {
         this.ctx = ctx;
     }
 
+    /** The kinds of process whose resident set is a figure, as deployed. */
+    static final List<String> PROCESS_KINDS = List.of("cdc,retry", "provisioner");
+
     /** {@code instances} instances sharing the postgres bucket at {@code rate}/s, owners inserted while running. */
     List<Figure> rate(int instances, double rate, String target) throws Exception {
+        return rate(instances, rate, target, false);
+    }
+
+    /**
+     * As {@link #rate(int, double, String)}; with {@code residentSets}, also each kind of process's resident
+     * set once the group settled (idle) and the largest of one-second samples while the owners are provisioned
+     * (NaN in one JVM, where the instances have no process of their own).
+     */
+    List<Figure> rate(int instances, double rate, String target, boolean residentSets) throws Exception {
         int owners = ctx.sizes.rateOwners(rate);
         String name = "rate" + instances + "x" + (int) rate;
         List<Instant> creates;
+        Map<String, Long> idle;
+        RssSampler busy;
         try (BenchPipeline p = ctx.pipeline(name, Map.of("OR_RATE_PER_SEC", Double.toString(rate)))) {
-            p.start(instances - 1);
+            p.start(instances);
             warmUp(p);
             if (!p.awaitSettledGroup(Duration.ofMinutes(2))) {
                 throw new IllegalStateException("scenario " + name + ": the consumer group did not settle in 2 min");
             }
+            idle = RssSampler.now(p.instances());
             int before = ctx.creates().size();
-            p.tables().insertOwners(owners);
-            require(
-                    BenchContext.awaitKeys(p, owners + 1, timeout(owners, rate)),
-                    name,
-                    p.tables().storedKeys(),
-                    owners + 1);
+            try (RssSampler sampler = new RssSampler(p.instances())) {
+                busy = sampler;
+                p.tables().insertOwners(owners);
+                require(
+                        BenchContext.awaitKeys(p, owners + 1, timeout(owners, rate)),
+                        name,
+                        p.tables().storedKeys(),
+                        owners + 1);
+            }
             List<Instant> all = ctx.creates();
             creates = all.subList(before, all.size());
         }
         String scenario = instances + " instance" + (instances > 1 ? "s" : "") + ", " + fmt(rate) + "/s";
+        List<Figure> out = new java.util.ArrayList<>(rateFigures(scenario, creates, rate, target));
+        if (residentSets) {
+            for (String kind : PROCESS_KINDS) {
+                out.add(new Figure(
+                        scenario,
+                        "resident set, " + kind + " process, idle",
+                        "MiB",
+                        RssSampler.mib(idle, kind),
+                        Double.NaN,
+                        ""));
+            }
+            for (String kind : PROCESS_KINDS) {
+                out.add(new Figure(
+                        scenario,
+                        "resident set, " + kind + " process, at " + fmt(rate) + "/s (largest 1-s sample)",
+                        "MiB",
+                        busy.maxMib(kind),
+                        Double.NaN,
+                        ""));
+            }
+        }
+        return out;
+    }
+
+    private List<Figure> rateFigures(String scenario, List<Instant> creates, double rate, String target) {
         return List.of(
                 new Figure(
                         scenario,
@@ -62,17 +106,19 @@ final class RateScenarios {
         try (BenchPipeline p = ctx.pipeline(
                 "adapt",
                 Map.of("OR_RATE_PER_SEC", "20", "OR_BACKOFF_INITIAL_MS", "1000", "OR_BACKOFF_MAX_MS", "8000"))) {
-            p.start(0);
+            p.start(1);
             warmUp(p);
-            double callsBefore = p.apiCalls(null);
-            double refusedBefore = p.apiCalls("429");
+            int callsBefore = ctx.calls().size();
             ctx.simulator.allowRate(allowed);
             p.tables().insertOwners(owners);
             BenchContext.await(
                     () -> p.tables().storedKeys() + p.tables().deadJobs() >= owners + 1, ctx.sizes.adaptTimeout());
             List<Instant> stored = p.tables().storedTimes();
             share = BenchContext.perSecond(stored.subList(1, stored.size())) / allowed;
-            share429 = (p.apiCalls("429") - refusedBefore) / Math.max(1, p.apiCalls(null) - callsBefore);
+            // counted at the double, in either mode: the calls it answered, and those it answered 429
+            List<SimCall> calls = ctx.calls();
+            List<SimCall> since = calls.subList(Math.min(callsBefore, calls.size()), calls.size());
+            share429 = since.stream().filter(c -> c.status() == 429).count() / (double) Math.max(1, since.size());
             dead = p.tables().deadJobs();
         }
         String scenario = "429 adaptation: 20/s configured, server allows 10/s";
@@ -113,7 +159,7 @@ final class RateScenarios {
         try (BenchPipeline p = ctx.pipeline(name, Map.of("OR_RATE_PER_SEC", "10000", "OR_RATE_LIMITER", limiter))) {
             ctx.simulator.setLatency(Duration.ZERO);
             p.tables().insertOwners(owners);
-            p.start(0);
+            p.start(1);
             require(
                     BenchContext.awaitKeys(p, owners, timeout(owners, 20)),
                     name,
