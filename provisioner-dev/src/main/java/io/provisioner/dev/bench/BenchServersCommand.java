@@ -7,7 +7,6 @@ import io.provisioner.dev.DevEnvironment;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
@@ -39,22 +38,51 @@ public final class BenchServersCommand implements CliExtension {
         return out;
     }
 
+    private final Object lock = new Object();
+    private DevEnvironment env;
+    private boolean starting = true;
+    private boolean closed;
+
+    /**
+     * Stops the servers once. A second caller (stdin's EOF and SIGTERM's hook both come when the bench stops
+     * us) waits until they are stopped, and SIGTERM while they start waits for the start (at most a minute):
+     * the JVM never exits with PostgreSQL still running.
+     */
+    private void stop() {
+        synchronized (lock) {
+            long deadline = System.nanoTime() + 60_000_000_000L;
+            while (starting && System.nanoTime() < deadline) {
+                try {
+                    lock.wait(1000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+            if (closed || env == null) {
+                return;
+            }
+            closed = true;
+            try {
+                env.close();
+            } catch (Exception e) {
+                System.err.println("bench-servers: stopping: " + e);
+            }
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
         DevCommand.quietLogs(ProvisionerCli.environment(spec));
-        DevEnvironment env = DevEnvironment.startServers();
-        AtomicBoolean closed = new AtomicBoolean();
-        Runnable stop = () -> {
-            if (closed.compareAndSet(false, true)) {
-                try {
-                    env.close();
-                } catch (Exception e) {
-                    System.err.println("bench-servers: stopping: " + e);
-                }
+        Runtime.getRuntime().addShutdownHook(new Thread(this::stop, "bench-servers-stop"));
+        try {
+            env = startServers();
+        } finally {
+            synchronized (lock) {
+                starting = false;
+                lock.notifyAll();
             }
-        };
-        Thread hook = new Thread(stop, "bench-servers-stop");
-        Runtime.getRuntime().addShutdownHook(hook);
+        }
         PrintWriter out = spec.commandLine().getOut();
         settings(env).forEach((k, v) -> out.println(k + "=" + v));
         out.println(READY);
@@ -62,7 +90,15 @@ public final class BenchServersCommand implements CliExtension {
         while (System.in.read() >= 0) {
             // until EOF: the bench closed our stdin, or is gone
         }
-        stop.run();
+        stop();
         return ProvisionerCli.OK;
+    }
+
+    private DevEnvironment startServers() throws Exception {
+        DevEnvironment started = DevEnvironment.startServers();
+        synchronized (lock) {
+            env = started;
+            return started;
+        }
     }
 }
