@@ -77,13 +77,16 @@ final class ContainerFiles {
     }
 
     /** Asserts that {@code name} is a setting the code declares, a secret's {@code _FILE}, or a Kafka pass-through. */
+    /** Variables the process itself reads, not the provisioner: glibc's malloc arenas. */
+    private static final java.util.Set<String> PROCESS_ENVIRONMENT = java.util.Set.of("MALLOC_ARENA_MAX");
+
     static void assertDeclared(String name) {
         boolean declared = Settings.ALL.stream()
                 .anyMatch(s -> s.env().equals(name)
                         || s.aliases().contains(name)
                         || (s.secret() && (s.env() + "_FILE").equals(name)));
-        assertThat(declared || name.startsWith("KAFKA_"))
-                .as("%s is a declared setting (Settings.ALL) or a KAFKA_* pass-through", name)
+        assertThat(declared || name.startsWith("KAFKA_") || PROCESS_ENVIRONMENT.contains(name))
+                .as("%s is a declared setting (Settings.ALL), a KAFKA_* pass-through or read by the C library", name)
                 .isTrue();
     }
 

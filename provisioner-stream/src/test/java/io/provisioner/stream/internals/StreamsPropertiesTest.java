@@ -43,6 +43,8 @@ class StreamsPropertiesTest {
         assertThat(p).containsEntry(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "broker:9092");
         assertThat(p).containsEntry("security.protocol", "SASL_SSL");
         assertThat(p).containsEntry(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        // a second between commits, not exactly-once's default 100 ms: a commit costs four broker round trips
+        assertThat(p).containsEntry(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 1000);
         assertThat(p).containsEntry(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 20);
         // 20 records x (15 calls (10 pages of a leftover search, a delete, a read-back, a create, a read, a
         // delete) x (2 x 10 s permit + 3 x 30 s call: the call and its two re-sends after 429s) + 3 failing
