@@ -36,18 +36,24 @@ public final class DevEnvironment implements AutoCloseable {
     }
 
     public static DevEnvironment start() throws Exception {
-        return start(true);
+        return start(true, false);
     }
 
     /** PostgreSQL and Kafka only, no simulator: {@code provisioner bench-servers}. */
     public static DevEnvironment startServers() throws Exception {
-        return start(false);
+        return start(false, true);
     }
 
-    private static DevEnvironment start(boolean withSimulator) throws Exception {
+    /** @param durable fsync on, as on a user's server: the bench's servers; the demo keeps zonky's speed */
+    private static DevEnvironment start(boolean withSimulator, boolean durable) throws Exception {
         Path dir = Files.createTempDirectory("provisioner-dev");
-        EmbeddedPostgres pg = EmbeddedPostgres.builder()
-                .setServerConfig("wal_level", "logical")
+        EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder();
+        if (durable) {
+            // the bench's servers stand for a user's: zonky starts PostgreSQL with -F (no fsync), a later
+            // -c fsync=on wins, and every commit then waits for its WAL on disk as on a real server
+            builder.setServerConfig("fsync", "on");
+        }
+        EmbeddedPostgres pg = builder.setServerConfig("wal_level", "logical")
                 .setServerConfig("max_replication_slots", "10")
                 .setServerConfig("max_wal_senders", "10")
                 .setServerConfig("max_connections", "200")

@@ -27,10 +27,15 @@ import java.util.Set;
  */
 final class ProcessDeployment implements Deployment {
     /**
-     * The JVM options of every component process, in this one place: a container of 512 MiB is what they
-     * are to fit (issue 16).
+     * The JVM options of every component process, in this one place: the image's (the Dockerfile's
+     * ENTRYPOINT, for a container of 512 MiB; {@code ProcessDeploymentTest} keeps them equal) after
+     * {@code -XX:MaxRAM=512m}, which sizes the JVM as that container's limit would.
      */
-    static final String JVM_OPTIONS = "-Xmx256m -XX:MaxMetaspaceSize=128m -XX:+ExitOnOutOfMemoryError";
+    static final String JVM_OPTIONS = "-XX:MaxRAM=512m -XX:MaxRAMPercentage=50 -XX:MaxMetaspaceSize=128m"
+            + " -XX:ReservedCodeCacheSize=64m -XX:+UseSerialGC -Xss512k -XX:+ExitOnOutOfMemoryError";
+
+    /** The image's environment for the C library ({@code ENV MALLOC_ARENA_MAX=2} in the Dockerfile). */
+    static final Map<String, String> PROCESS_ENVIRONMENT = Map.of("MALLOC_ARENA_MAX", "2");
 
     private static final Duration READY_TIMEOUT = Duration.ofMinutes(3);
 
@@ -99,6 +104,7 @@ final class ProcessDeployment implements Deployment {
         Map<String, String> env = new HashMap<>(settings);
         env.put("PROVISIONER_HTTP_PORT", Integer.toString(port));
         env.put("PROVISIONER_HTTP_BIND", "127.0.0.1");
+        env.putAll(PROCESS_ENVIRONMENT);
         Path log = logDir.resolve(schema + "-" + index + "-" + kind.replace(',', '+') + ".log");
         Child child = Child.start(
                 schema + " #" + index + " (" + kind + ")",

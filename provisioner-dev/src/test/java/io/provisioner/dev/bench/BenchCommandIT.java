@@ -95,7 +95,7 @@ class BenchCommandIT {
         System.out.printf("bench --quick (as deployed): %.0f s%n", (System.nanoTime() - t0) / 1e9);
 
         assertThat(out).contains("quick benchmark, as deployed (separate processes); scenarios:");
-        assertThat(out).contains("mode: as deployed (separate processes)", "component JVM options: -Xmx256m");
+        assertThat(out).contains("mode: as deployed (separate processes)", "component JVM options: -XX:MaxRAM=512m");
         assertRows(out, json, DEPLOYED_ROWS, "as deployed (separate processes)");
     }
 
