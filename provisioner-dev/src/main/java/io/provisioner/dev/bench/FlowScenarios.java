@@ -44,9 +44,9 @@ final class FlowScenarios {
         String scenario = "latency, row commit to stored key, 5 owners/s";
         boolean q = ctx.sizes.quick();
         List<Figure> out = new ArrayList<>();
-        out.add(quantile(scenario, "p50", ours, seed, 0.50, q ? "" : "<= 0.15"));
+        out.add(quantile(scenario, "p50", ours, seed, 0.50, q ? "" : "<= 0.05"));
         out.add(quantile(scenario, "p95", ours, seed, 0.95, ""));
-        out.add(quantile(scenario, "p99", ours, seed, 0.99, q ? "" : "<= 0.5"));
+        out.add(quantile(scenario, "p99", ours, seed, 0.99, q ? "" : "<= 0.2"));
         out.add(quantile(scenario, "max", ours, seed, 1.0, ""));
         return out;
     }

@@ -136,7 +136,7 @@ final class RateScenarios {
      */
     List<Figure> capacity() throws Exception {
         String scenario = "capacity: rate limit off, simulator latency 0, 1 instance";
-        String target = ctx.sizes.quick() ? "" : ">= 500 (goal 1000)";
+        String target = ctx.sizes.quick() ? "" : ">= 1000";
         return List.of(
                 new Figure(
                         scenario,

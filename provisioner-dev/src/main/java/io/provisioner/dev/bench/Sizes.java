@@ -17,7 +17,7 @@ record Sizes(
         int waitingRequests) {
 
     static Sizes fullRun() {
-        return new Sizes(false, 20, 100, 300, Duration.ofSeconds(150), 8000, 20_000, 100_000);
+        return new Sizes(false, 20, 100, 1300, Duration.ofSeconds(300), 8000, 20_000, 100_000);
     }
 
     static Sizes quickRun() {

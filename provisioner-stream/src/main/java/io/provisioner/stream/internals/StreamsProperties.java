@@ -41,7 +41,7 @@ public final class StreamsProperties {
      * How often each stream thread commits its transaction (offsets, results, retry and DLT records).
      * An exactly-once commit is four round trips to the broker whatever it carries (flush, the offsets
      * into the transaction, their commit, the end of the transaction): 40-60 ms each as deployed here,
-     * so Kafka Streams' exactly-once default of 100 ms left a thread committing a third of its time.
+     * so Kafka Streams' exactly-once default of 100 ms left a thread committing a fifth of its time.
      * The key is stored in Postgres before the commit, so this delays only what other consumers of the
      * output topics see, and what a crashed instance's successor processes again (each such record
      * finds its owner's key stored and converges without a call).
