@@ -63,7 +63,7 @@ class FailuresIT {
                 assertThat(job.status()).isEqualTo("succeeded");
                 assertThat(job.attempts()).isEqualTo(5);
             });
-            assertThat(f.deadLetters()).isEmpty();
+            assertThat(f.deadLettersOnceCommitted()).isEmpty();
         }
     }
 

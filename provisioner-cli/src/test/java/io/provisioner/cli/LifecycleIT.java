@@ -112,7 +112,7 @@ class LifecycleIT {
             assertThat(f.simulator.deletedKeys())
                     .as("keys left behind by creates that timed out")
                     .isNotEmpty();
-            assertThat(f.deadLetters()).isEmpty();
+            assertThat(f.deadLettersOnceCommitted()).isEmpty();
         }
     }
 

@@ -77,7 +77,7 @@ class OperatorLockIT {
                         .as("keys named %s", owner)
                         .hasSize(1);
             }
-            assertThat(f.deadLetters()).isEmpty();
+            assertThat(f.deadLettersOnceCommitted()).isEmpty();
         }
     }
 

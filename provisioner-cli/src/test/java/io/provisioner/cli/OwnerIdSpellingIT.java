@@ -84,7 +84,7 @@ class OwnerIdSpellingIT {
                     .isEqualTo(2);
             assertThat(f.count("select count(*) from " + f.schema + ".ai_key_provision_jobs"))
                     .isEqualTo(2);
-            assertThat(f.deadLetters()).isEmpty();
+            assertThat(f.deadLettersOnceCommitted()).isEmpty();
         }
     }
 

@@ -231,6 +231,17 @@ final class PipelineFixture implements AutoCloseable {
     }
 
     /**
+     * The dead letters once provisioner-stream has committed every request it has: a dead letter is
+     * committed with the request's offset (every second), so only then does none mean none.
+     */
+    List<ConsumerRecord<byte[], byte[]>> deadLettersOnceCommitted() {
+        org.awaitility.Awaitility.await()
+                .atMost(java.time.Duration.ofMinutes(1))
+                .until(() -> streamLag() == 0);
+        return deadLetters();
+    }
+
+    /**
      * Records of {@code <prefix>.requests} that provisioner-stream has not committed yet; a partition
      * without a committed offset counts whole.
      */

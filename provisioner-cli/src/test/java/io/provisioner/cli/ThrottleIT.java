@@ -58,7 +58,9 @@ class ThrottleIT {
                         .as("epoch seconds the pause ends")
                         .isGreaterThan(Instant.now().getEpochSecond() - 60);
                 assertThat(status.get("throttled_until").asText()).isNotBlank();
-                assertThat(f.deadLetters()).as("nobody is dead-lettered").isEmpty();
+                assertThat(f.deadLettersOnceCommitted())
+                        .as("nobody is dead-lettered")
+                        .isEmpty();
                 assertThat(f.job(throttled))
                         .hasValueSatisfying(j -> assertThat(j.status()).isEqualTo("retrying"));
                 assertThat(Scrape.of(ops.port()).sum("provisioner_throttled_until_seconds"))
