@@ -94,9 +94,12 @@ public final class Bench {
         Bench bench = new Bench();
         Path devJar = devJar();
         Path provisionerJar = ProcessDeployment.provisionerJar(devJar);
+        boolean external = external(userEnv);
+        if (external) {
+            ContractGroups.requireIdle(userEnv);
+        }
         Path logs = Files.createTempDirectory("provisioner-bench-");
         Deployment deployment = new ProcessDeployment(provisionerJar, logs);
-        boolean external = external(userEnv);
         Child servers = null;
         boolean ok = false;
         try (SimulatorControl simulator = RemoteSimulator.start(devJar, logs.resolve("simulator.log"))) {
