@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code POST /_control/reset}: {@link OpenRouterSimulator#reset()};
  *   <li>{@code POST /_control/latency?ms=N}: {@link OpenRouterSimulator#setLatency};
  *   <li>{@code POST /_control/allow-rate?per-second=X}: {@link OpenRouterSimulator#allowRate(double)} (0:
- *       unlimited);
+ *       unlimited; negative, NaN or infinite: 400);
  *   <li>{@code GET /_control/calls[?from=N]}: {@link OpenRouterSimulator#calls()} from the N-th on, as text,
  *       one {@link SimCall#toLine()} a line.
  * </ul>
@@ -65,7 +65,7 @@ final class ControlApi implements HttpHandler {
                             text(exchange, 405, "POST only");
                             return;
                         }
-                        simulator.setLatency(Duration.ofMillis(Long.parseLong(required(query, "ms"))));
+                        simulator.setLatency(Duration.ofMillis(wholeNumber("ms", required(query, "ms"))));
                         done(exchange);
                     }
                     case "allow-rate" -> {
@@ -73,7 +73,7 @@ final class ControlApi implements HttpHandler {
                             text(exchange, 405, "POST only");
                             return;
                         }
-                        simulator.allowRate(Double.parseDouble(required(query, "per-second")));
+                        simulator.allowRate(rate(required(query, "per-second")));
                         done(exchange);
                     }
                     case "calls" -> {
@@ -81,7 +81,8 @@ final class ControlApi implements HttpHandler {
                             text(exchange, 405, "GET only");
                             return;
                         }
-                        dump(exchange, Integer.parseInt(query.getOrDefault("from", "0")));
+                        dump(exchange, (int)
+                                Math.min(Integer.MAX_VALUE, wholeNumber("from", query.getOrDefault("from", "0"))));
                     }
                     default -> text(exchange, 404, "unknown control operation '" + op + "'");
                 }
@@ -101,6 +102,42 @@ final class ControlApi implements HttpHandler {
             throw new IllegalArgumentException("parameter '" + name + "' is required");
         }
         return v;
+    }
+
+    /**
+     * {@code value} of parameter {@code name} as a whole number, zero or more.
+     *
+     * @throws IllegalArgumentException naming the parameter and the value, otherwise
+     */
+    private static long wholeNumber(String name, String value) {
+        String unit = name.equals("ms") ? " of milliseconds" : "";
+        long n;
+        try {
+            n = Long.parseLong(value);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(
+                    "parameter '" + name + "' must be a whole number" + unit + ", was '" + value + "'");
+        }
+        if (n < 0) {
+            throw new IllegalArgumentException(
+                    "parameter '" + name + "' must be zero or more" + unit + ", was '" + value + "'");
+        }
+        return n;
+    }
+
+    /** {@code per-second}: calls a second, finite and zero or more, 0 for unlimited. */
+    private static double rate(String value) {
+        double rate;
+        try {
+            rate = Double.parseDouble(value);
+        } catch (NumberFormatException e) {
+            rate = Double.NaN;
+        }
+        if (!Double.isFinite(rate) || rate < 0) {
+            throw new IllegalArgumentException("parameter 'per-second' must be a number of calls a second, zero"
+                    + " (unlimited) or more, was '" + value + "'");
+        }
+        return rate;
     }
 
     private static Map<String, String> query(String raw) {

@@ -345,8 +345,10 @@ public final class OpenRouterSimulator implements AutoCloseable {
         deleteFaults.clear();
         handler.rateGate().reset();
         store.clear();
-        requests.clear();
-        calls.clear();
+        handler.reset(() -> {
+            requests.clear();
+            calls.clear();
+        });
         handler.setLatency(Duration.ZERO);
         handler.setForbidden(false);
         handler.setAcceptedKey(initialKey);

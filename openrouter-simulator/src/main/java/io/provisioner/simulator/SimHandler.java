@@ -31,6 +31,8 @@ final class SimHandler implements HttpHandler {
     private volatile Duration latency = Duration.ZERO;
     private volatile String acceptedKey;
     private volatile boolean forbidden;
+    /** How many times {@link #reset} was called; guarded by {@code this}. */
+    private long generation;
 
     SimHandler(
             KeysRoutes routes,
@@ -52,14 +54,16 @@ final class SimHandler implements HttpHandler {
             URI uri = exchange.getRequestURI();
             String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
             Instant at = clock.instant();
-            recorder.accept(new SimRequest(method, uri.getRawPath(), uri.getRawQuery(), body, at));
+            long generation = arrive(new SimRequest(method, uri.getRawPath(), uri.getRawQuery(), body, at));
             Duration pause = latency;
             if (!pause.isZero()) {
                 Thread.sleep(pause.toMillis());
             }
             Reply reply = authorize(exchange).or(rateGate::refuse).orElseGet(() -> route(method, uri, body));
-            answered.accept(new SimCall(
-                    method, uri.getRawPath(), reply instanceof Reply.Answer answer ? answer.status() : 0, at));
+            answer(
+                    new SimCall(
+                            method, uri.getRawPath(), reply instanceof Reply.Answer answer ? answer.status() : 0, at),
+                    generation);
             send(exchange, reply);
             LOG.debug("{} {} -> {}", method, uri.getRawPath(), describe(reply));
         } catch (IOException e) {
@@ -114,6 +118,28 @@ final class SimHandler implements HttpHandler {
             return Integer.toString(answer.status());
         }
         return reply instanceof Reply.Hang ? "hung up" : "dropped";
+    }
+
+    /** Records {@code request}; returns the generation it arrived in. */
+    private synchronized long arrive(SimRequest request) {
+        recorder.accept(request);
+        return generation;
+    }
+
+    /** Records {@code call} unless it arrived before the last {@link #reset}, which cleared the record. */
+    synchronized void answer(SimCall call, long arrivedIn) {
+        if (arrivedIn == generation) {
+            answered.accept(call);
+        }
+    }
+
+    /**
+     * Starts a new generation and runs {@code clear}, together: a call that arrived before then and ends
+     * after is not recorded into the cleared record.
+     */
+    synchronized void reset(Runnable clear) {
+        generation++;
+        clear.run();
     }
 
     void setLatency(Duration latency) {

@@ -91,8 +91,44 @@ class ControlApiTest {
         simulator = OpenRouterSimulator.start().enableControlApi();
 
         assertThat(control("POST", "/latency?ms=abc").statusCode()).isEqualTo(400);
+        assertThat(control("POST", "/latency?ms=abc").body())
+                .contains("parameter 'ms' must be a whole number of milliseconds, was 'abc'");
+        assertThat(control("POST", "/latency?ms=-5").statusCode()).isEqualTo(400);
+        assertThat(control("POST", "/latency?ms=-5").body()).contains("'ms'").contains("'-5'");
         assertThat(control("POST", "/latency").statusCode()).isEqualTo(400);
+        for (String rate : List.of("-1", "NaN", "Infinity", "x")) {
+            HttpResponse<String> r = control("POST", "/allow-rate?per-second=" + rate);
+            assertThat(r.statusCode()).as(rate).isEqualTo(400);
+            assertThat(r.body()).as(rate).contains("'per-second'").contains("'" + rate + "'");
+        }
+        HttpResponse<String> from = control("GET", "/calls?from=abc");
+        assertThat(from.statusCode()).isEqualTo(400);
+        assertThat(from.body()).contains("parameter 'from' must be a whole number, was 'abc'");
         assertThat(control("POST", "/nothing").statusCode()).isEqualTo(404);
         assertThat(control("GET", "/reset").statusCode()).isEqualTo(405);
+    }
+
+    @Test
+    void aCallThatArrivedBeforeAResetIsNotRecordedAfterIt() throws Exception {
+        simulator = OpenRouterSimulator.start().enableControlApi();
+        SimHttp http = new SimHttp(simulator);
+        assertThat(control("POST", "/latency?ms=1000").statusCode()).isEqualTo(204);
+
+        java.util.concurrent.CompletableFuture<HttpResponse<String>> slow =
+                java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return http.get("/keys");
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+        while (simulator.requests().isEmpty()) {
+            Thread.sleep(10);
+        }
+        assertThat(control("POST", "/reset").statusCode()).isEqualTo(204);
+        assertThat(slow.get(10, java.util.concurrent.TimeUnit.SECONDS).statusCode())
+                .isEqualTo(200);
+
+        assertThat(control("GET", "/calls").body()).isEmpty();
     }
 }

@@ -76,10 +76,10 @@ final class ContainerFiles {
         return List.of(new ObjectMapper().readValue(args, String[].class));
     }
 
-    /** Asserts that {@code name} is a setting the code declares, a secret's {@code _FILE}, or a Kafka pass-through. */
     /** Variables the process itself reads, not the provisioner: glibc's malloc arenas. */
     private static final java.util.Set<String> PROCESS_ENVIRONMENT = java.util.Set.of("MALLOC_ARENA_MAX");
 
+    /** Asserts that {@code name} is a setting the code declares, a secret's {@code _FILE}, or a Kafka pass-through. */
     static void assertDeclared(String name) {
         boolean declared = Settings.ALL.stream()
                 .anyMatch(s -> s.env().equals(name)

@@ -61,7 +61,23 @@ public final class DevEnvironment implements AutoCloseable {
                 // only when the WAL writer flushes it, up to wal_writer_delay (200 ms) later
                 .setServerConfig("synchronous_commit", "on")
                 .start();
-        EmbeddedKafka kafka = EmbeddedKafka.start(dir.resolve("kafka"));
+        EmbeddedKafka kafka;
+        try {
+            kafka = EmbeddedKafka.start(dir.resolve("kafka"));
+        } catch (Exception | Error e) {
+            try {
+                pg.close();
+            } catch (IOException | RuntimeException suppressed) {
+                e.addSuppressed(suppressed);
+            } finally {
+                try {
+                    deleteTree(dir);
+                } catch (IOException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
+            throw e;
+        }
         OpenRouterSimulator sim = withSimulator ? OpenRouterSimulator.start() : null;
         DevEnvironment env = new DevEnvironment(dir, pg, kafka, sim);
         env.createOwnerTables();
@@ -137,12 +153,26 @@ public final class DevEnvironment implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        if (simulator != null) {
-            simulator.close();
+        // PostgreSQL first, and whatever else fails: a JVM that exits soon after must not leave it running
+        try {
+            if (simulator != null) {
+                simulator.close();
+            }
+        } finally {
+            try {
+                postgres.close();
+            } finally {
+                try {
+                    kafka.close();
+                } finally {
+                    deleteTree(workDir);
+                }
+            }
         }
-        kafka.close();
-        postgres.close();
-        try (Stream<Path> files = Files.walk(workDir)) {
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (Stream<Path> files = Files.walk(dir)) {
             files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         }
     }

@@ -36,12 +36,32 @@ public final class DevJarRun {
         Process p = start(log, args);
         boolean finished = p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
         if (!finished) {
-            p.destroyForcibly();
+            stop(p);
         }
         String out = Files.readString(log, StandardCharsets.UTF_8);
         Files.deleteIfExists(log);
         assertThat(finished).as("%s finished; output:%n%s", args[0], out).isTrue();
         return new Result(p.exitValue(), out);
+    }
+
+    /**
+     * Ends a run that timed out and what it started: killing the bench alone would skip its shutdown hook and
+     * leave its simulator and {@code provisioner run} processes up.
+     */
+    private static void stop(Process p) throws InterruptedException {
+        List<ProcessHandle> descendants = p.descendants().toList();
+        descendants.forEach(ProcessHandle::destroy);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        for (ProcessHandle d : descendants) {
+            long left = deadline - System.nanoTime();
+            try {
+                d.onExit().get(Math.max(0, left), TimeUnit.NANOSECONDS);
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                d.destroyForcibly();
+            }
+        }
+        p.destroyForcibly();
+        p.waitFor(10, TimeUnit.SECONDS);
     }
 
     /** Starts the dev jar, stdout and stderr to {@code log}, with none of the user's settings in its environment. */

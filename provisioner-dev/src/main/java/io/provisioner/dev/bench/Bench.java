@@ -7,6 +7,7 @@ import java.io.PrintWriter;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -93,9 +94,12 @@ public final class Bench {
         Bench bench = new Bench();
         Path devJar = devJar();
         Path provisionerJar = ProcessDeployment.provisionerJar(devJar);
+        boolean external = external(userEnv);
+        if (external) {
+            ContractGroups.requireIdle(userEnv);
+        }
         Path logs = Files.createTempDirectory("provisioner-bench-");
         Deployment deployment = new ProcessDeployment(provisionerJar, logs);
-        boolean external = external(userEnv);
         Child servers = null;
         boolean ok = false;
         try (SimulatorControl simulator = RemoteSimulator.start(devJar, logs.resolve("simulator.log"))) {
@@ -106,14 +110,16 @@ public final class Bench {
                 serversAbout = "DATABASE_URL and KAFKA_BOOTSTRAP_SERVERS";
             } else {
                 servers = Child.start(
-                        "bench-servers",
-                        List.of(),
-                        devJar,
-                        List.of("bench-servers"),
-                        Map.of(),
-                        logs.resolve("bench-servers.log"));
-                List<String> lines =
-                        servers.awaitLine(BenchServersCommand.READY::equals, java.time.Duration.ofMinutes(3));
+                                "bench-servers",
+                                List.of(),
+                                devJar,
+                                List.of("bench-servers"),
+                                Map.of(),
+                                logs.resolve("bench-servers.log"))
+                        // after the components, and longer than bench-servers' own stop may wait (60 s for
+                        // its start, then PostgreSQL's and Kafka's stops): not SIGKILLed with PostgreSQL up
+                        .stopsLast(Duration.ofSeconds(90));
+                List<String> lines = servers.awaitLine(BenchServersCommand.READY::equals, Duration.ofMinutes(3));
                 base = DevEnvironment.demoDefaults();
                 base.putAll(userEnv);
                 base.putAll(ChildOutput.required("bench-servers", lines, SERVER_SETTINGS));

@@ -30,7 +30,10 @@ import picocli.CommandLine.Spec;
                     + " process per instance (provisioner.jar, JVM options " + ProcessDeployment.JVM_OPTIONS
                     + "), the OpenRouter simulator"
                     + " a process of its own, and the servers DATABASE_URL and KAFKA_BOOTSTRAP_SERVERS name when both"
-                    + " are set, else an embedded PostgreSQL and Kafka in a process of their own."
+                    + " are set, else an embedded PostgreSQL and Kafka in a process of their own.",
+            "With the servers of those settings the components join the contract's consumer groups"
+                    + " (provisioner-stream, retry-scheduler): the bench refuses while they have members;"
+                    + " --one-jvm uses groups of its own."
         })
 public final class BenchCommand implements CliExtension {
 

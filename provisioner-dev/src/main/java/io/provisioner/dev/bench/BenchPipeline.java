@@ -7,14 +7,17 @@ import io.provisioner.db.Database;
 import io.provisioner.runtime.Components;
 import io.provisioner.stream.ProvisionerStreamApp;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.common.GroupState;
@@ -33,6 +36,7 @@ final class BenchPipeline implements AutoCloseable {
     private final List<Deployment.Instance> instances = new ArrayList<>();
     private final com.zaxxer.hikari.HikariDataSource ds;
     private final BenchTables tables;
+    private final List<Path> stateDirs = new ArrayList<>();
 
     BenchPipeline(String schema, Map<String, String> base, Map<String, String> scenario, Deployment deployment)
             throws SQLException {
@@ -54,14 +58,16 @@ final class BenchPipeline implements AutoCloseable {
         tables.create();
     }
 
-    /** The settings of instance {@code instance}: the scenario's, with a state directory of its own. */
+    /**
+     * The settings of instance {@code instance}: the scenario's, with a state directory of its own (a
+     * temporary one, deleted on {@link #close()}).
+     */
     Map<String, String> settings(int instance) {
         Map<String, String> s = new HashMap<>(settings);
         try {
-            s.put(
-                    "PROVISIONER_STATE_DIR",
-                    Files.createTempDirectory("bench-" + schema + "-" + instance)
-                            .toString());
+            Path dir = Files.createTempDirectory("bench-" + schema + "-" + instance);
+            stateDirs.add(dir);
+            s.put("PROVISIONER_STATE_DIR", dir.toString());
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
@@ -204,5 +210,13 @@ final class BenchPipeline implements AutoCloseable {
             }
         }
         ds.close();
+        for (Path dir : stateDirs) {
+            try (Stream<Path> files = Files.walk(dir)) {
+                files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            } catch (java.io.IOException | java.io.UncheckedIOException e) {
+                // a temporary directory left behind
+            }
+        }
+        stateDirs.clear();
     }
 }

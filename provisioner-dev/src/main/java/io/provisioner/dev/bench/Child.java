@@ -6,35 +6,76 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
 /**
  * A process the bench started: a {@code java -jar} of its own, standard output and error to a log file,
  * standard input a pipe the bench holds (closing it tells {@code bench-servers} to stop). Every child still
- * running when the bench's JVM exits (Ctrl-C included) is ended by a shutdown hook.
+ * running when the bench's JVM exits (Ctrl-C included) is ended by a shutdown hook, those marked
+ * {@link #stopsLast} (the servers the others use) after the others; once the hook runs, no child starts.
  */
 final class Child implements AutoCloseable {
-    private static final Set<Child> LIVE = ConcurrentHashMap.newKeySet();
+    private static final Live LIVE = new Live();
     private static final Duration GRACE = Duration.ofSeconds(30);
+    /** What the shutdown hook gives a child that does not {@link #stopsLast}. */
+    private static final Duration HOOK_GRACE = Duration.ofSeconds(10);
+
+    /** Environment variables a JVM reads its options from: a child runs with the bench's options only. */
+    static final Set<String> JVM_OPTION_VARIABLES = Set.of("JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS");
 
     static {
         Runtime.getRuntime()
                 .addShutdownHook(new Thread(
                         () -> {
-                            for (Child c : List.copyOf(LIVE)) {
+                            List<Child> all = LIVE.closing();
+                            List<Child> first =
+                                    all.stream().filter(c -> !c.last).toList();
+                            List<Child> last = all.stream().filter(c -> c.last).toList();
+                            for (Child c : first) {
                                 c.process.destroy();
                             }
-                            for (Child c : List.copyOf(LIVE)) {
-                                c.stop(Duration.ofSeconds(10));
+                            for (Child c : first) {
+                                c.stop(HOOK_GRACE);
+                            }
+                            for (Child c : last) {
+                                c.stop(c.grace);
                             }
                         },
                         "bench-children-stop"));
+    }
+
+    /**
+     * The children running: a child starts only through {@link #start(Callable)}, which refuses once
+     * {@link #closing()} (the shutdown hook) has taken its list, so no child is left out of it.
+     */
+    static final class Live {
+        private final Set<Child> children = new HashSet<>();
+        private boolean closing;
+
+        synchronized Child start(Callable<Child> spawn) throws Exception {
+            if (closing) {
+                throw new IllegalStateException("shutting down");
+            }
+            Child c = spawn.call();
+            children.add(c);
+            return c;
+        }
+
+        synchronized List<Child> closing() {
+            closing = true;
+            return new ArrayList<>(children);
+        }
+
+        synchronized void remove(Child c) {
+            children.remove(c);
+        }
     }
 
     private final String name;
@@ -42,6 +83,9 @@ final class Child implements AutoCloseable {
     private final Path log;
     /** {@link System#nanoTime()} just before the process was spawned. */
     final long spawnedAt;
+
+    private volatile boolean last;
+    private volatile Duration grace = GRACE;
 
     private Child(String name, Process process, Path log, long spawnedAt) {
         this.name = name;
@@ -66,17 +110,40 @@ final class Child implements AutoCloseable {
         ProcessBuilder pb = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
-        Map<String, String> env = pb.environment();
-        env.keySet().removeIf(Child::isSetting);
+        prepare(pb.environment(), settings);
+        try {
+            return LIVE.start(() -> {
+                long t0 = System.nanoTime();
+                return new Child(name, pb.start(), log, t0);
+            });
+        } catch (IOException | RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * A child's environment from the bench's {@code env}: less every setting of the provisioner's and the
+     * JVM option variables (its figures are for the JVM options it is given), plus {@code settings}.
+     */
+    static void prepare(Map<String, String> env, Map<String, String> settings) {
+        env.keySet().removeIf(k -> isSetting(k) || JVM_OPTION_VARIABLES.contains(k));
         settings.forEach((k, v) -> {
             if (v != null) {
                 env.put(k, v);
             }
         });
-        long t0 = System.nanoTime();
-        Child child = new Child(name, pb.start(), log, t0);
-        LIVE.add(child);
-        return child;
+    }
+
+    /**
+     * Marks this child as one the others need (the servers): the shutdown hook stops it after them, and it
+     * gets {@code grace} there and on {@link #close()}, which should outlast its own waits when stopping.
+     */
+    Child stopsLast(Duration grace) {
+        this.grace = grace;
+        this.last = true;
+        return this;
     }
 
     /** A setting of the provisioner's or of its servers, which a child gets only from the bench. */
@@ -181,6 +248,6 @@ final class Child implements AutoCloseable {
 
     @Override
     public void close() {
-        stop(GRACE);
+        stop(grace);
     }
 }

@@ -87,8 +87,8 @@ final class FlowScenarios {
      * Every component at 20/s while {@code waitingRequests} requests wait on the requests topic. One JVM: heap
      * used after a full GC (this JVM: the pipeline and, with the embedded servers, the broker), the growth
      * over the same figure before the pipeline started, and the process's resident set. As deployed: the
-     * resident set of the {@code cdc,retry} and of the {@code provisioner} process (the largest of three
-     * samples a second apart).
+     * resident set of the {@code cdc,retry} and of the {@code provisioner} process (the largest of the
+     * samples taken at 0, 1 and 2 s and once more on closing, 2.1 s in).
      */
     List<Figure> memory() throws Exception {
         int waiting = ctx.sizes.waitingRequests();

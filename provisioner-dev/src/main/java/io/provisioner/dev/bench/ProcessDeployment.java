@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -41,6 +42,9 @@ final class ProcessDeployment implements Deployment {
 
     private final Path provisionerJar;
     private final Path logDir;
+    /** The ops ports handed out in this run. */
+    private final Set<Integer> handedOut = new HashSet<>();
+
     private final HttpClient http = HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(2))
@@ -193,7 +197,33 @@ final class ProcessDeployment implements Deployment {
         return READY_TIMEOUT;
     }
 
-    private static int freePort() throws IOException {
+    /** An ops port for a new instance: free now, and not one this run handed out before. */
+    private int freePort() throws IOException {
+        return freePort(handedOut, ProcessDeployment::probePort);
+    }
+
+    /** Something that finds a port free. */
+    interface PortProbe {
+        int freePort() throws IOException;
+    }
+
+    /**
+     * A port {@code probe} finds free that is not in {@code handedOut}, which it joins: a port found free
+     * and closed again may be found free again while an earlier instance has yet to bind it.
+     */
+    static int freePort(Set<Integer> handedOut, PortProbe probe) throws IOException {
+        synchronized (handedOut) {
+            for (int attempt = 0; attempt < 100; attempt++) {
+                int port = probe.freePort();
+                if (handedOut.add(port)) {
+                    return port;
+                }
+            }
+        }
+        throw new IOException("no free port found that this run has not handed out already");
+    }
+
+    private static int probePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0)) {
             s.setReuseAddress(true);
             return s.getLocalPort();

@@ -40,4 +40,15 @@ class ProcessDeploymentTest {
         ProcessDeployment.PROCESS_ENVIRONMENT.forEach((name, value) ->
                 assertThat(text).as("the image sets %s", name).containsPattern("(?m)^ENV " + name + "=" + value + "$"));
     }
+
+    @Test
+    void aPortIsHandedOutOnceInARunEvenWhenFoundFreeAgain() throws Exception {
+        java.util.Iterator<Integer> found =
+                List.of(41000, 41000, 41001, 41000, 41002).iterator();
+        java.util.Set<Integer> handedOut = new java.util.HashSet<>();
+
+        assertThat(ProcessDeployment.freePort(handedOut, found::next)).isEqualTo(41000);
+        assertThat(ProcessDeployment.freePort(handedOut, found::next)).isEqualTo(41001);
+        assertThat(ProcessDeployment.freePort(handedOut, found::next)).isEqualTo(41002);
+    }
 }
