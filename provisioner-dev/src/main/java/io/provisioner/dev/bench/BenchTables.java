@@ -55,6 +55,11 @@ final class BenchTables {
                 + ") g");
     }
 
+    /** Inserts {@code n} teachers named {@code warmup <i>}, left out of the latencies, in one statement. */
+    void insertWarmUp(int n) throws SQLException {
+        sql("insert into " + schema + ".teachers (name) select 'warmup ' || g from generate_series(1, " + n + ") g");
+    }
+
     /** Inserts one teacher named {@code name}, committed on return. */
     void insertOne(String name) throws SQLException {
         sql("insert into " + schema + ".teachers (name) values ('" + name + "')");
@@ -100,14 +105,14 @@ final class BenchTables {
     /**
      * Seconds from each owner row's insert (its {@code inserted_at}, {@code clock_timestamp()} of an
      * autocommitted INSERT: its commit, within microseconds) to its key row's insert, both on the
-     * database's clock; rows named {@code warmup} left out. Ascending.
+     * database's clock; rows named {@code warmup...} left out. Ascending.
      */
     double[] latencies() throws SQLException {
         List<Double> out = new ArrayList<>();
         String sql = "select extract(epoch from b.stored_at - o.inserted_at) from (select 'organization' t, id,"
                 + " name, inserted_at from " + schema + ".organizations union all select 'teacher', id, name,"
                 + " inserted_at from " + schema + ".teachers) o join " + schema + ".bench_stored b"
-                + " on b.owner_type = o.t and b.owner_id = o.id::text where o.name <> 'warmup' order by 1";
+                + " on b.owner_type = o.t and b.owner_id = o.id::text where o.name not like 'warmup%' order by 1";
         try (Connection c = ds.getConnection();
                 Statement s = c.createStatement();
                 ResultSet rs = s.executeQuery(sql)) {

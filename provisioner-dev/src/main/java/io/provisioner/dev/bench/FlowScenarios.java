@@ -26,6 +26,7 @@ final class FlowScenarios {
         try (BenchPipeline p = ctx.pipeline("latency", Map.of("OR_RATE_PER_SEC", "20"))) {
             p.start(1);
             RateScenarios.warmUp(p);
+            int warm = RateScenarios.heatUp(ctx, p, 20, 1);
             long t0 = System.nanoTime();
             for (int i = 0; i < owners; i++) {
                 arrivals[i] = i * 0.2;
@@ -34,7 +35,7 @@ final class FlowScenarios {
                 p.tables().insertOne("owner " + i);
             }
             RateScenarios.require(
-                    BenchContext.awaitKeys(p, owners + 1, Duration.ofMinutes(2)),
+                    BenchContext.awaitKeys(p, owners + 1 + warm, Duration.ofMinutes(2)),
                     "latency",
                     p.tables().storedKeys(),
                     owners);

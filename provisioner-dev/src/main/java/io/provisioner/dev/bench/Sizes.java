@@ -14,14 +14,23 @@ record Sizes(
         Duration adaptTimeout,
         int capacityOwners,
         int cdcRows,
-        int waitingRequests) {
+        int waitingRequests,
+        double warmUpSeconds) {
 
     static Sizes fullRun() {
-        return new Sizes(false, 20, 100, 1300, Duration.ofSeconds(300), 8000, 20_000, 100_000);
+        return new Sizes(false, 20, 100, 1300, Duration.ofSeconds(300), 8000, 20_000, 100_000, 20);
     }
 
     static Sizes quickRun() {
-        return new Sizes(true, 0.25, 5, 10, Duration.ofSeconds(60), 20, 200, 200);
+        return new Sizes(true, 0.25, 5, 10, Duration.ofSeconds(60), 20, 200, 200, 0);
+    }
+
+    /** Most owners of one warm-up: at capacity's 10,000/s, {@link #warmUpSeconds} would be 200,000. */
+    static final int MAX_WARM_UP_OWNERS = 3000;
+
+    /** Owners provisioned before a scenario measures, at {@code rate}/s: {@link #warmUpSeconds} of work. */
+    int warmUpOwners(double rate) {
+        return (int) Math.min(MAX_WARM_UP_OWNERS, Math.round(rate * warmUpSeconds));
     }
 
     /** Owners for a rate scenario at {@code rate}/s: {@link #rateSeconds} of work, at least 5. */
