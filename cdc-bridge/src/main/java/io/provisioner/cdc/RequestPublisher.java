@@ -68,6 +68,11 @@ final class RequestPublisher implements DebeziumEngine.ChangeConsumer<RecordChan
             Optional<ProvisionRequest> request = mapper.map(event.record(), clock.instant());
             request.ifPresent(r -> sent.add(send(r)));
         }
+        if (!sent.isEmpty()) {
+            // the batch is waited for right here: without a flush each batch would first wait out the
+            // producer's linger.ms (5 ms by default) before it is even sent
+            producer.flush();
+        }
         for (Sent s : sent) {
             awaitAck(s);
         }

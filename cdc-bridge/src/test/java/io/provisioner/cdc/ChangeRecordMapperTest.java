@@ -18,8 +18,8 @@ import org.junit.jupiter.api.Test;
 class ChangeRecordMapperTest {
 
     private static final Instant NOW = Instant.parse("2025-01-02T03:04:05Z");
-    private static final Instant COMMITTED = Instant.parse("2025-01-02T03:04:00Z");
-    private static final String ORG_ID = "5f0c6a2e-8d1b-4d7e-9a55-0c2b1f7e3a10";
+    static final Instant COMMITTED = Instant.parse("2025-01-02T03:04:00Z");
+    static final String ORG_ID = "5f0c6a2e-8d1b-4d7e-9a55-0c2b1f7e3a10";
 
     private static final Schema SOURCE = SchemaBuilder.struct()
             .name("io.debezium.connector.postgresql.Source")
@@ -34,7 +34,7 @@ class ChangeRecordMapperTest {
             .field("id", Schema.OPTIONAL_STRING_SCHEMA)
             .field("name", Schema.OPTIONAL_STRING_SCHEMA)
             .build();
-    private static final Envelope ENVELOPE = Envelope.defineSchema()
+    static final Envelope ENVELOPE = Envelope.defineSchema()
             .withName("x.public.organizations.Envelope")
             .withRecord(ROW)
             .withSource(SOURCE)
@@ -110,11 +110,11 @@ class ChangeRecordMapperTest {
         assertThat(mapper.map(record(value), NOW)).isEqualTo(Optional.empty());
     }
 
-    private static Struct row(String id, String name) {
+    static Struct row(String id, String name) {
         return new Struct(ROW).put("id", id).put("name", name);
     }
 
-    private static Struct source(String schema, String table, Long lsn) {
+    static Struct source(String schema, String table, Long lsn) {
         return new Struct(SOURCE)
                 .put("schema", schema)
                 .put("table", table)
@@ -122,7 +122,7 @@ class ChangeRecordMapperTest {
                 .put("ts_ms", COMMITTED.toEpochMilli());
     }
 
-    private static SourceRecord record(Struct value) {
+    static SourceRecord record(Struct value) {
         return new SourceRecord(
                 Map.of("server", "x"), Map.of("lsn", 1L), "x.t", null, value == null ? null : value.schema(), value);
     }
