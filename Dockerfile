@@ -43,7 +43,7 @@ EXPOSE 8080
 # the JRE image has no curl; bash's /dev/tcp asks GET /health and wants the status line's 200
 HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 \
     CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/${PROVISIONER_HTTP_PORT:-8080} && printf 'GET /health HTTP/1.0\\r\\n\\r\\n' >&3 && read -r _ status _ <&3 && [ \"$status\" = 200 ]"]
-# JVM settings for a container of 512 MiB (README, "Memory"): half of the limit for the heap, bounded
+# JVM settings for a container of 512 MiB (README, "Memory and start-up"): half of the limit for the heap, bounded
 # metaspace and code cache, the serial collector (what the JVM picks below 2 CPUs or 1792 MiB anyway),
 # smaller thread stacks, two malloc arenas instead of 8 per core, and an exit on OutOfMemoryError so the
 # orchestrator restarts the container instead of a half-working process running on
