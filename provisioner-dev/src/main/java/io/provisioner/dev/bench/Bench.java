@@ -81,10 +81,7 @@ public final class Bench {
                             : "embedded PostgreSQL, in-process Kafka (this JVM)",
                     simulator.describe(),
                     null));
-            // the contract's default, not the demo's 3 (which base holds with the embedded servers): a bench
-            // of what a deployment gets, unless the user exported another
-            base.put("PROVISIONER_PARTITIONS", userEnv.getOrDefault("PROVISIONER_PARTITIONS", "6"));
-            bench.runAll(base, simulator, quick, deployment, only, progress);
+            bench.runAll(base, userEnv, simulator, quick, deployment, only, progress);
         }
         return bench;
     }
@@ -129,10 +126,7 @@ public final class Bench {
             bench.about.putAll(Machine.describe(
                     quick, deployment.mode(), serversAbout, simulator.describe(), ProcessDeployment.JVM_OPTIONS));
             bench.about.put("logs", logs + " (deleted after a run without failure)");
-            // the contract's default, not the demo's 3 (which base holds with the embedded servers): a bench
-            // of what a deployment gets, unless the user exported another
-            base.put("PROVISIONER_PARTITIONS", userEnv.getOrDefault("PROVISIONER_PARTITIONS", "6"));
-            bench.runAll(base, simulator, quick, deployment, only, progress);
+            bench.runAll(base, userEnv, simulator, quick, deployment, only, progress);
             ok = true;
         } finally {
             if (servers != null) {
@@ -147,6 +141,7 @@ public final class Bench {
 
     private void runAll(
             Map<String, String> settings,
+            Map<String, String> userEnv,
             SimulatorControl simulator,
             boolean quick,
             Deployment deployment,
@@ -160,6 +155,9 @@ public final class Bench {
         base.remove("OPENROUTER_MANAGEMENT_KEY");
         base.putIfAbsent("PROVISIONER_ENCRYPTION_KEY", randomKey());
         base.put("PROVISIONER_HTTP_PORT", "0");
+        // the contract's default, not the demo's 3 (which settings hold with the embedded servers): a bench
+        // of what a deployment gets, unless the user exported another
+        base.put("PROVISIONER_PARTITIONS", userEnv.getOrDefault("PROVISIONER_PARTITIONS", "6"));
         BenchContext ctx = new BenchContext(base, simulator, quick ? Sizes.quickRun() : Sizes.fullRun(), deployment);
         RateScenarios rate = new RateScenarios(ctx);
         FlowScenarios flow = new FlowScenarios(ctx);
