@@ -48,6 +48,7 @@ final class ArchitectureTest {
     static final String SIMULATOR = "openrouter-simulator";
     static final String DB = "provisioner-db";
     static final String TEST_SUPPORT = "test-support";
+    static final String CONNECT = "provisioner-connect";
     static final String CDC = "cdc-bridge";
     static final String STREAM = "provisioner-stream";
     static final String RETRY = "retry-scheduler";
@@ -57,9 +58,9 @@ final class ArchitectureTest {
 
     /** Every module with production code, in reactor order. */
     static final List<String> MODULES =
-            List.of(CORE, CLIENT, SIMULATOR, DB, TEST_SUPPORT, CDC, STREAM, RETRY, RUNTIME, CLI, DEV);
+            List.of(CORE, CLIENT, SIMULATOR, DB, TEST_SUPPORT, CONNECT, CDC, STREAM, RETRY, RUNTIME, CLI, DEV);
 
-    /** The components the runtime composes: each stands on core alone. */
+    /** The components the runtime composes: each stands on core alone (cdc-bridge also on the transform). */
     static final List<String> COMPONENTS = List.of(CLIENT, DB, CDC, STREAM, RETRY);
 
     /** Calls that read the system clock; only a composition root may make them and hand a Clock on. */
@@ -133,11 +134,21 @@ final class ArchitectureTest {
     void componentsUseOnlyCore() {
         forEachModule(COMPONENTS, component -> classes()
                 .that(inModule(component))
-                .should(useOnlyModules(Set.of(CORE)))
+                .should(useOnlyModules(component.equals(CDC) ? Set.of(CORE, CONNECT) : Set.of(CORE)))
                 .because("the components (" + String.join(", ", COMPONENTS)
                         + ") use neither each other nor the runtime, the CLI, the dev tools or the"
-                        + " simulator; the runtime composes them")
+                        + " simulator; the runtime composes them; cdc-bridge publishes through the Kafka"
+                        + " Connect transform, so that the embedded engine and Connect write the same requests")
                 .check(classes));
+    }
+
+    @Test
+    void connectTransformUsesOnlyCore() {
+        classes()
+                .that(inModule(CONNECT))
+                .should(useOnlyModules(Set.of(CORE)))
+                .because("its plugin folder for Kafka Connect holds it and core, nothing else of ours")
+                .check(classes);
     }
 
     @Test
@@ -208,7 +219,8 @@ final class ArchitectureTest {
                 .accessTargetWhere(readsTheSystemClock())
                 .because("components take a java.time.Clock, so that tests control time; only the"
                         + " composition roots (the commands in io.provisioner.cli, io.provisioner.dev..,"
-                        + " runtime Pipeline and Service, the simulator's OpenRouterSimulator) read the"
+                        + " runtime Pipeline and Service, the simulator's OpenRouterSimulator, the Kafka Connect"
+                        + " transform that Connect instantiates) read the"
                         + " system clock: " + new TreeSet<>(SYSTEM_CLOCK_READS))
                 .check(classes);
     }
@@ -317,6 +329,8 @@ final class ArchitectureTest {
                         || c.getPackageName().startsWith("io.provisioner.dev.")
                         || isOrIsNestedIn(c, "io.provisioner.runtime.Pipeline")
                         || isOrIsNestedIn(c, "io.provisioner.runtime.Service")
+                        // Kafka Connect instantiates the transform by its class name
+                        || isOrIsNestedIn(c, "io.provisioner.connect.ProvisioningRequestTransform")
                         || isOrIsNestedIn(c, "io.provisioner.simulator.OpenRouterSimulator")));
     }
 

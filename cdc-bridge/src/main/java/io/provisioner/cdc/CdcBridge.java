@@ -1,6 +1,7 @@
 package io.provisioner.cdc;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.provisioner.connect.ProvisioningRequestTransform;
 import io.provisioner.core.config.ProvisionerConfig;
 import io.provisioner.core.kafka.KafkaClientSettings;
 import io.provisioner.core.time.Ticker;
@@ -17,6 +18,7 @@ import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.connect.source.SourceRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -60,7 +62,7 @@ public final class CdcBridge implements AutoCloseable {
     private final Map<String, Object> producerOverrides;
     private final Timings timings;
     private final CdcMetrics metrics;
-    private final ChangeRecordMapper mapper;
+    private final ProvisioningRequestTransform<SourceRecord> transform;
     private final Clock clock;
     private final CdcSupervisor supervision;
     private final ScheduledExecutorService supervisor;
@@ -93,7 +95,7 @@ public final class CdcBridge implements AutoCloseable {
         this.timings = timings;
         this.clock = Objects.requireNonNull(clock, "clock");
         this.metrics = new CdcMetrics(registry);
-        this.mapper = new ChangeRecordMapper(config.cdc().tables());
+        this.transform = transform(config, this.clock);
         this.supervision = new CdcSupervisor(
                 config.cdc().slotName(),
                 new LeaderLock(config.requireDatabase(), config.cdc().slotName()),
@@ -136,8 +138,7 @@ public final class CdcBridge implements AutoCloseable {
         Producer<String, byte[]> producer = new KafkaProducer<>(producerProperties());
         EngineRun run;
         try {
-            RequestPublisher publisher =
-                    new RequestPublisher(producer, config.topics().requestsRaw().name(), mapper, metrics, clock);
+            RequestPublisher publisher = new RequestPublisher(producer, transform, metrics, clock);
             run = EngineRun.start(
                     EngineProperties.build(config),
                     publisher,
@@ -164,6 +165,17 @@ public final class CdcBridge implements AutoCloseable {
                 producer.close(Duration.ofSeconds(30));
             }
         };
+    }
+
+    /** The transform Debezium on Kafka Connect would apply, configured as {@code deploy/connect/} configures it. */
+    static ProvisioningRequestTransform<SourceRecord> transform(ProvisionerConfig config, Clock clock) {
+        ProvisioningRequestTransform<SourceRecord> t = new ProvisioningRequestTransform<>(clock);
+        t.configure(Map.of(
+                ProvisioningRequestTransform.TABLES,
+                String.join(",", config.cdc().tables().keySet()),
+                ProvisioningRequestTransform.TOPIC_PREFIX,
+                config.topics().prefix()));
+        return t;
     }
 
     Map<String, Object> producerProperties() {

@@ -2,8 +2,8 @@ package io.provisioner.cdc;
 
 import io.debezium.engine.DebeziumEngine;
 import io.debezium.engine.RecordChangeEvent;
+import io.provisioner.connect.ProvisioningRequestTransform;
 import io.provisioner.core.events.ProvisionRequest;
-import io.provisioner.core.events.RequestCodec;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,7 +18,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The engine's batch handler: sends one request per row change, waits until Kafka has acknowledged
+ * The engine's batch handler: sends one request per row change, the record that Kafka Connect's
+ * {@link ProvisioningRequestTransform} makes of it (so that the embedded engine and Debezium on Connect
+ * write the same bytes), waits until Kafka has acknowledged
  * every record of the batch, and only then marks them processed, so that a committed offset never
  * covers an unacknowledged request. A failed send throws {@link PublishException} (deliberately not
  * Kafka Connect's {@code RetriableException}, which would make the engine skip the batch): the engine
@@ -29,20 +31,17 @@ final class RequestPublisher implements DebeziumEngine.ChangeConsumer<RecordChan
     private static final Logger LOG = LoggerFactory.getLogger(RequestPublisher.class);
 
     private final Producer<String, byte[]> producer;
-    private final String topic;
-    private final ChangeRecordMapper mapper;
+    private final ProvisioningRequestTransform<SourceRecord> transform;
     private final CdcMetrics metrics;
     private final Clock clock;
 
     RequestPublisher(
             Producer<String, byte[]> producer,
-            String topic,
-            ChangeRecordMapper mapper,
+            ProvisioningRequestTransform<SourceRecord> transform,
             CdcMetrics metrics,
             Clock clock) {
         this.producer = producer;
-        this.topic = topic;
-        this.mapper = mapper;
+        this.transform = transform;
         this.metrics = metrics;
         this.clock = clock;
     }
@@ -56,7 +55,7 @@ final class RequestPublisher implements DebeziumEngine.ChangeConsumer<RecordChan
         }
     }
 
-    private record Sent(ProvisionRequest request, Future<RecordMetadata> ack) {}
+    private record Sent(ProvisionRequest request, String topic, Future<RecordMetadata> ack) {}
 
     @Override
     public void handleBatch(
@@ -65,8 +64,8 @@ final class RequestPublisher implements DebeziumEngine.ChangeConsumer<RecordChan
             throws InterruptedException {
         List<Sent> sent = new ArrayList<>();
         for (RecordChangeEvent<SourceRecord> event : batch) {
-            Optional<ProvisionRequest> request = mapper.map(event.record(), clock.instant());
-            request.ifPresent(r -> sent.add(send(r)));
+            Optional<ProvisionRequest> request = transform.request(event.record());
+            request.ifPresent(r -> sent.add(send(r, transform.requestRecord(event.record(), r))));
         }
         if (!sent.isEmpty()) {
             // the batch is waited for right here: without a flush each batch would first wait out the
@@ -82,12 +81,13 @@ final class RequestPublisher implements DebeziumEngine.ChangeConsumer<RecordChan
         committer.markBatchFinished();
     }
 
-    private Sent send(ProvisionRequest request) {
-        String key = request.owner().key();
+    private Sent send(ProvisionRequest request, SourceRecord out) {
+        String key = (String) out.key();
         try {
-            return new Sent(request, producer.send(new ProducerRecord<>(topic, key, RequestCodec.encode(request))));
+            return new Sent(
+                    request, out.topic(), producer.send(new ProducerRecord<>(out.topic(), key, (byte[]) out.value())));
         } catch (RuntimeException e) {
-            throw new PublishException("could not send the request for " + key + " to " + topic, e);
+            throw new PublishException("could not send the request for " + key + " to " + out.topic(), e);
         }
     }
 
@@ -106,7 +106,7 @@ final class RequestPublisher implements DebeziumEngine.ChangeConsumer<RecordChan
         } catch (ExecutionException e) {
             throw new PublishException(
                     "Kafka did not acknowledge the request for "
-                            + s.request().owner().key() + " on " + topic,
+                            + s.request().owner().key() + " on " + s.topic(),
                     e.getCause());
         }
     }

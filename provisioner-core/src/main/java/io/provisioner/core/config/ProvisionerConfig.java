@@ -114,6 +114,43 @@ public record ProvisionerConfig(
             tables.forEach((table, type) -> out.put(type, table));
             return out;
         }
+
+        /**
+         * Schema-qualified table to owner type for a {@code CDC_TABLES} list: a bare name is in {@code public},
+         * the owner type is the singular of the table name, one table per owner type. Shared with the Kafka
+         * Connect transform, whose {@code tables} setting reads the same way.
+         *
+         * @param setting the name a {@link ConfigException} gives for the list
+         */
+        public static Map<String, String> ownerTypes(List<String> list, String setting) {
+            Map<String, String> tables = new LinkedHashMap<>();
+            for (String t : list) {
+                String qualified = t.contains(".") ? t : "public." + t;
+                String bare = qualified.substring(qualified.indexOf('.') + 1).toLowerCase(Locale.ROOT);
+                String type = bare.endsWith("s") ? bare.substring(0, bare.length() - 1) : bare;
+                if (!OwnerRef.TYPES.contains(type)) {
+                    throw new ConfigException(
+                            setting, "table '" + t + "' does not name an owner type (" + OwnerRef.TYPES + ")");
+                }
+                String other = tables.entrySet().stream()
+                        .filter(e -> e.getValue().equals(type) && !e.getKey().equals(qualified))
+                        .map(Map.Entry::getKey)
+                        .findFirst()
+                        .orElse(null);
+                if (other != null) {
+                    // a type maps to one table: with two, an owner of either would look deleted to the other
+                    throw new ConfigException(
+                            setting,
+                            "tables '" + other + "' and '" + qualified + "' are both of owner type '" + type
+                                    + "'; name one table per owner type");
+                }
+                tables.put(qualified, type);
+            }
+            if (tables.isEmpty()) {
+                throw new ConfigException(setting, "names no table");
+            }
+            return tables;
+        }
     }
 
     public record Http(String bind, int port) {}
@@ -235,33 +272,7 @@ public record ProvisionerConfig(
     }
 
     private static Cdc cdc(Parse p) {
-        Map<String, String> tables = new LinkedHashMap<>();
-        for (String t : p.list(Settings.CDC_TABLES)) {
-            String qualified = t.contains(".") ? t : "public." + t;
-            String bare = qualified.substring(qualified.indexOf('.') + 1).toLowerCase(Locale.ROOT);
-            String type = bare.endsWith("s") ? bare.substring(0, bare.length() - 1) : bare;
-            if (!OwnerRef.TYPES.contains(type)) {
-                throw new ConfigException(
-                        Settings.CDC_TABLES.env(),
-                        "table '" + t + "' does not name an owner type (" + OwnerRef.TYPES + ")");
-            }
-            String other = tables.entrySet().stream()
-                    .filter(e -> e.getValue().equals(type) && !e.getKey().equals(qualified))
-                    .map(Map.Entry::getKey)
-                    .findFirst()
-                    .orElse(null);
-            if (other != null) {
-                // a type maps to one table: with two, an owner of either would look deleted to the other
-                throw new ConfigException(
-                        Settings.CDC_TABLES.env(),
-                        "tables '" + other + "' and '" + qualified + "' are both of owner type '" + type
-                                + "'; name one table per owner type");
-            }
-            tables.put(qualified, type);
-        }
-        if (tables.isEmpty()) {
-            throw new ConfigException(Settings.CDC_TABLES.env(), "names no table");
-        }
+        Map<String, String> tables = Cdc.ownerTypes(p.list(Settings.CDC_TABLES), Settings.CDC_TABLES.env());
         return new Cdc(
                 Map.copyOf(tables),
                 p.required(Settings.CDC_SLOT_NAME),

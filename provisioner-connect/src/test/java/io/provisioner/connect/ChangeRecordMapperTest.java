@@ -1,4 +1,4 @@
-package io.provisioner.cdc;
+package io.provisioner.connect;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,6 +1,5 @@
-package io.provisioner.cdc;
+package io.provisioner.connect;
 
-import io.debezium.data.Envelope;
 import io.provisioner.core.events.OwnerRef;
 import io.provisioner.core.events.ProvisionRequest;
 import io.provisioner.core.events.ProvisionRequest.Op;
@@ -10,9 +9,10 @@ import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import org.apache.kafka.connect.connector.ConnectRecord;
 import org.apache.kafka.connect.data.Field;
+import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.Struct;
-import org.apache.kafka.connect.source.SourceRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,17 +21,21 @@ import org.slf4j.LoggerFactory;
  * when the record is no row change of a captured table (heartbeats, logical messages, truncates,
  * tombstones). Insert, update and snapshot read become {@link Op#UPSERT} with the id from {@code after};
  * delete becomes {@link Op#DELETE} with the id from {@code before}. Pure and thread-safe.
+ *
+ * <p>Reads the record through Kafka Connect's data API only, never Debezium's classes: in a Connect worker
+ * the transform lives in a plugin folder of its own, where Debezium's classes are not visible.
  */
-public final class ChangeRecordMapper {
+final class ChangeRecordMapper {
 
     private static final Logger LOG = LoggerFactory.getLogger(ChangeRecordMapper.class);
     static final String ID_COLUMN = "id";
+    static final String ENVELOPE_SUFFIX = ".Envelope";
 
     private final Map<String, String> ownerTypes;
     private final Map<String, String> tableNames;
 
     /** @param tables schema-qualified table name to owner type, as {@code ProvisionerConfig.cdc().tables()} */
-    public ChangeRecordMapper(Map<String, String> tables) {
+    ChangeRecordMapper(Map<String, String> tables) {
         this.ownerTypes = new HashMap<>();
         this.tableNames = new HashMap<>();
         tables.forEach((table, type) -> {
@@ -41,7 +45,7 @@ public final class ChangeRecordMapper {
     }
 
     /** The request this record asks for, with {@code now} as {@code requested_at}. */
-    public Optional<ProvisionRequest> map(SourceRecord record, Instant now) {
+    Optional<ProvisionRequest> map(ConnectRecord<?> record, Instant now) {
         if (!(record.value() instanceof Struct value) || !isEnvelope(value)) {
             return Optional.empty();
         }
@@ -66,8 +70,10 @@ public final class ChangeRecordMapper {
         return Optional.of(ProvisionRequest.of(new OwnerRef(ownerType, id.toString()), op, origin, now));
     }
 
+    /** As Debezium's {@code Envelope.isEnvelopeSchema}: the value schema's name ends with {@code .Envelope}. */
     private static boolean isEnvelope(Struct value) {
-        return Envelope.isEnvelopeSchema(value.schema());
+        Schema schema = value.schema();
+        return schema.name() != null && schema.name().endsWith(ENVELOPE_SUFFIX);
     }
 
     private static Op op(String code) {
