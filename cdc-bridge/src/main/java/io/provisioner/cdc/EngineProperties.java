@@ -15,7 +15,9 @@ import java.util.stream.Collectors;
 /**
  * The Debezium embedded engine's settings derived from {@link ProvisionerConfig}: the PostgreSQL
  * connector over pgoutput with a filtered publication, offsets in the compacted
- * {@code <prefix>.cdc-offsets} topic, and a heartbeat that keeps an idle slot from pinning WAL.
+ * {@code <prefix>.cdc-offsets} topic, a heartbeat that keeps an idle slot from pinning WAL, and
+ * {@code CDC_SNAPSHOT_MODE=initial} as Debezium's {@code when_needed}, which snapshots again when the slot its
+ * offsets point into is gone.
  */
 final class EngineProperties {
 
@@ -89,8 +91,11 @@ final class EngineProperties {
         p.setProperty("publication.name", cdc.publication());
         p.setProperty("publication.autocreate.mode", "filtered");
         p.setProperty("table.include.list", includeList(cdc.tables()));
+        // when_needed is initial, and also snapshots again when the slot the offsets point into is gone (dropped,
+        // or lost and dropped): the snapshot re-requests every owner, provisioning is idempotent
         p.setProperty(
-                "snapshot.mode", cdc.snapshotMode() == ProvisionerConfig.SnapshotMode.INITIAL ? "initial" : "no_data");
+                "snapshot.mode",
+                cdc.snapshotMode() == ProvisionerConfig.SnapshotMode.INITIAL ? "when_needed" : "no_data");
         p.setProperty("tombstones.on.delete", "false");
         p.setProperty(
                 "heartbeat.interval.ms", Long.toString(cdc.heartbeatInterval().toMillis()));

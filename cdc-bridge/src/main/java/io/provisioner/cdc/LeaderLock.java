@@ -25,10 +25,12 @@ import java.util.Properties;
  * ({@link #stillHeld}, every few seconds from the supervisor) fails within {@link #SOCKET_TIMEOUT} instead
  * of waiting for an answer that never comes, and TCP keepalive ends a dead session on both sides.
  */
-final class LeaderLock implements CdcSupervisor.Leadership, AutoCloseable {
+public final class LeaderLock implements CdcSupervisor.Leadership, AutoCloseable {
 
     /** {@code application_name} of the lock's session, followed by the slot name. */
     static final String APPLICATION_NAME_PREFIX = "provisioner-cdc-lock:";
+    /** The same for the sweep's lock ({@link #forSweep}). */
+    static final String SWEEP_APPLICATION_NAME_PREFIX = "provisioner-sweep-lock:";
 
     private static final int CHECK_TIMEOUT_SECONDS = 5;
     /** Longest wait for any answer on the lock's connection: leadership is lost within about this. */
@@ -37,7 +39,7 @@ final class LeaderLock implements CdcSupervisor.Leadership, AutoCloseable {
     static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
 
     private final DatabaseConfig database;
-    private final String slotName;
+    private final String applicationName;
     private final long key;
     private final Duration socketTimeout;
     private Connection connection;
@@ -49,17 +51,37 @@ final class LeaderLock implements CdcSupervisor.Leadership, AutoCloseable {
 
     /** With another socket timeout, for tests (whole seconds, at least one). */
     LeaderLock(DatabaseConfig database, String slotName, Duration socketTimeout) {
+        this(database, APPLICATION_NAME_PREFIX + slotName, keyOf(slotName), socketTimeout);
+    }
+
+    private LeaderLock(DatabaseConfig database, String applicationName, long key, Duration socketTimeout) {
         this.database = database;
-        this.slotName = slotName;
-        this.key = keyOf(slotName);
+        this.applicationName = applicationName;
+        this.key = key;
         this.socketTimeout = socketTimeout;
+    }
+
+    /**
+     * The leadership of the sweep of the pipeline that uses {@code slotName}: a lock of its own, so that
+     * the sweep is elected whether or not cdc runs in the same processes (or on Kafka Connect).
+     */
+    public static LeaderLock forSweep(DatabaseConfig database, String slotName) {
+        return new LeaderLock(
+                database,
+                SWEEP_APPLICATION_NAME_PREFIX + slotName,
+                keyOf("provisioner-sweep-slot:", slotName),
+                SOCKET_TIMEOUT);
     }
 
     /** The advisory lock key of a slot: the first 8 bytes of SHA-256 over a namespaced slot name. */
     static long keyOf(String slotName) {
+        return keyOf("provisioner-cdc-slot:", slotName);
+    }
+
+    private static long keyOf(String namespace, String slotName) {
         try {
             byte[] digest = MessageDigest.getInstance("SHA-256")
-                    .digest(("provisioner-cdc-slot:" + slotName).getBytes(StandardCharsets.UTF_8));
+                    .digest((namespace + slotName).getBytes(StandardCharsets.UTF_8));
             return ByteBuffer.wrap(digest, 0, Long.BYTES).getLong();
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is missing from this JVM", e);
@@ -128,7 +150,7 @@ final class LeaderLock implements CdcSupervisor.Leadership, AutoCloseable {
         Properties p = new Properties();
         database.user().ifPresent(u -> p.setProperty("user", u));
         database.password().map(Secret::reveal).ifPresent(pw -> p.setProperty("password", pw));
-        p.setProperty("ApplicationName", APPLICATION_NAME_PREFIX + slotName);
+        p.setProperty("ApplicationName", applicationName);
         p.setProperty("tcpKeepAlive", "true");
         p.setProperty("socketTimeout", Long.toString(Math.max(1, socketTimeout.toSeconds())));
         p.setProperty("connectTimeout", Long.toString(CONNECT_TIMEOUT.toSeconds()));

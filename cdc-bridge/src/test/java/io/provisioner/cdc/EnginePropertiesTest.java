@@ -50,6 +50,14 @@ class EnginePropertiesTest {
                 .containsEntry("heartbeat.action.query", EngineProperties.HEARTBEAT_QUERY);
     }
 
+    /** A slot dropped or lost under the offsets is snapshotted again rather than refused (ReplicationSlotIT). */
+    @Test
+    void initialSnapshotsAgainWhenTheOffsetsPositionIsGone() {
+        Properties p = EngineProperties.build(config(Map.of("CDC_SNAPSHOT_MODE", "initial")));
+
+        assertThat(p).containsEntry("snapshot.mode", "when_needed");
+    }
+
     @Test
     void passesKafkaClientSettingsToTheOffsetStore() {
         Properties p = EngineProperties.build(config(Map.of("KAFKA_SECURITY_PROTOCOL", "SASL_SSL")));

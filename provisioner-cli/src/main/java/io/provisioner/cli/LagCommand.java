@@ -86,15 +86,24 @@ final class LagCommand implements Callable<Integer> {
                 Thread.sleep(judgeAfter.toMillis());
                 readings = read(groups, lag, status);
             }
+            connector(out, config);
             print(out, readings);
             while (watch) {
                 Thread.sleep(every.toMillis());
                 readings = read(groups, lag, status);
                 out.print(terminal ? CLEAR : System.lineSeparator());
+                connector(out, config);
                 print(out, readings);
             }
         }
         return ProvisionerCli.OK;
+    }
+
+    /** With CDC on Kafka Connect, the connector's state first (text only: --json keeps its list of groups). */
+    private void connector(PrintWriter out, ProvisionerConfig config) {
+        if (!json) {
+            CdcSideLines.connector(config).ifPresent(c -> out.printf("Kafka Connect: %s%n%n", c.summary()));
+        }
     }
 
     private static List<LagReading> read(List<WatchedGroup> groups, GroupLag lag, LagStatus status) throws Exception {

@@ -1,5 +1,6 @@
 package io.provisioner.cli;
 
+import io.provisioner.core.config.ProvisionerConfig;
 import io.provisioner.runtime.Components;
 import io.provisioner.runtime.Service;
 import java.util.Set;
@@ -17,20 +18,23 @@ final class RunCommand implements Callable<Integer> {
 
     @Option(
             names = "--components",
-            defaultValue = "cdc,provisioner,retry",
             paramLabel = "LIST",
-            description = "comma-separated: cdc, provisioner, retry (default: all three)")
+            description = "comma-separated: cdc, provisioner, retry, sweep (default: all four; all but cdc when"
+                    + " CDC_CONNECT_URL is set)")
     String components;
 
     @Override
     public Integer call() throws Exception {
+        ProvisionerConfig config = options.load();
         Set<Components> chosen;
         try {
-            chosen = Components.parse(components);
+            chosen = components == null
+                    ? Components.defaults(config.cdc().connectUrl().isPresent())
+                    : Components.parse(components);
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }
-        Service.start(options.load(), chosen).awaitStop();
+        Service.start(config, chosen).awaitStop();
         return ProvisionerCli.OK;
     }
 }

@@ -10,6 +10,8 @@ import io.provisioner.db.JobFailure;
 import io.provisioner.db.Migrator;
 import io.provisioner.db.ProvisioningQueries;
 import io.provisioner.db.ratelimit.RateLimiters;
+import io.provisioner.db.slot.SlotReading;
+import io.provisioner.runtime.connect.ConnectorStatus;
 import java.io.PrintWriter;
 import java.time.Clock;
 import java.time.Instant;
@@ -51,7 +53,8 @@ final class StatusCommand implements Callable<Integer> {
     @Option(
             names = "--json",
             description =
-                    "print one JSON document: {jobs: {status: count}, failures: [...], throttled_until: time|null}")
+                    "print one JSON document: {jobs: {status: count}, failures: [...], throttled_until: time|null,"
+                            + " slot: {...}, connector: {...}|null}")
     boolean json;
 
     @Spec
@@ -105,7 +108,8 @@ final class StatusCommand implements Callable<Integer> {
     }
 
     @Override
-    public Integer call() {
+    @SuppressWarnings("unchecked")
+    public Integer call() throws JsonProcessingException {
         ProvisionerConfig config = options.load();
         PrintWriter out = spec.commandLine().getOut();
         try (HikariDataSource ds = Database.open(config.requireDatabase(), "status", 2)) {
@@ -115,9 +119,17 @@ final class StatusCommand implements Callable<Integer> {
             List<JobFailure> latest = q.latestFailures(failures);
             Optional<Instant> throttledUntil =
                     RateLimiters.throttledUntil(ds, config.cdc().schema(), Clock.systemUTC());
+            SlotReading slot = CdcSideLines.slot(ds, config);
+            Optional<ConnectorStatus> connector = CdcSideLines.connector(config);
             if (json) {
-                out.println(json(counts, latest, throttledUntil));
+                Map<String, Object> doc =
+                        Json.MAPPER.convertValue(Json.MAPPER.readTree(json(counts, latest, throttledUntil)), Map.class);
+                doc.put("slot", CdcSideLines.slotJson(slot));
+                doc.put("connector", connector.map(CdcSideLines::connectorJson).orElse(null));
+                out.println(Json.MAPPER.writeValueAsString(doc));
             } else {
+                out.println(CdcSideLines.slotLine(slot));
+                connector.ifPresent(c -> out.println("Kafka Connect: " + c.summary()));
                 text(out, counts, latest, throttledUntil);
             }
             out.flush();

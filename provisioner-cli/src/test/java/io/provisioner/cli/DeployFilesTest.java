@@ -23,7 +23,11 @@ class DeployFilesTest {
                         "ProvisionerLagGrowing",
                         "ProvisionerDeadLetters",
                         "ProvisionerManagementKeyRejected",
-                        "ProvisionerThrottled");
+                        "ProvisionerThrottled",
+                        "ProvisionerReplicationSlotRetainingWal",
+                        "ProvisionerReplicationSlotInactive",
+                        "ProvisionerReplicationSlotUnreserved",
+                        "ProvisionerReplicationSlotLost");
     }
 
     @Test

@@ -48,6 +48,8 @@ final class PipelineFixture implements AutoCloseable {
     final Map<String, String> env = new HashMap<>();
     private final Path stateDir;
     private Pipeline pipeline;
+    /** How often the slot and the connector are read; null for the default. */
+    java.time.Duration watchEvery;
 
     PipelineFixture(Infra infra) throws Exception {
         this.infra = infra;
@@ -100,6 +102,9 @@ final class PipelineFixture implements AutoCloseable {
                 registry,
                 new Pipeline.Overrides(
                         Map.of("application.id", schema + "-stream"), Map.of("group.id", schema + "-retry"), Map.of()));
+        if (watchEvery != null) {
+            pipeline.watchEvery(watchEvery);
+        }
         return pipeline.start();
     }
 

@@ -4,14 +4,30 @@ import java.util.EnumSet;
 import java.util.Locale;
 import java.util.Set;
 
-/** The pipeline's components, as named by {@code --components}. */
+/**
+ * The pipeline's components, as named by {@code --components}. {@code cdc} and {@code sweep} are each
+ * leader-elected: any number of processes may run them, one is active.
+ */
 public enum Components {
     CDC,
     PROVISIONER,
-    RETRY;
+    RETRY,
+    SWEEP;
 
     /**
-     * Parses {@code cdc,provisioner,retry}.
+     * What {@code run} starts without {@code --components}: all of them, but cdc when CDC runs on Kafka
+     * Connect ({@code CDC_CONNECT_URL} set).
+     */
+    public static Set<Components> defaults(boolean cdcOnConnect) {
+        Set<Components> all = EnumSet.allOf(Components.class);
+        if (cdcOnConnect) {
+            all.remove(CDC);
+        }
+        return all;
+    }
+
+    /**
+     * Parses {@code cdc,provisioner,retry,sweep}.
      *
      * @throws IllegalArgumentException naming the option, when the list names no or an unknown component
      */
@@ -26,7 +42,7 @@ public enum Components {
                 out.add(valueOf(s.toUpperCase(Locale.ROOT)));
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException(
-                        "--components: unknown component '" + s + "' (expected cdc, provisioner, retry)");
+                        "--components: unknown component '" + s + "' (expected cdc, provisioner, retry, sweep)");
             }
         }
         if (out.isEmpty()) {

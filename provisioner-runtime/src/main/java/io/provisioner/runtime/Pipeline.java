@@ -3,8 +3,11 @@ package io.provisioner.runtime;
 import com.zaxxer.hikari.HikariDataSource;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.provisioner.cdc.CdcBridge;
+import io.provisioner.cdc.LeaderLock;
+import io.provisioner.core.config.ConfigException;
 import io.provisioner.core.config.DatabaseWaits;
 import io.provisioner.core.config.ProvisionerConfig;
+import io.provisioner.core.config.Settings;
 import io.provisioner.core.kafka.KafkaClientSettings;
 import io.provisioner.core.ports.KeysApi;
 import io.provisioner.core.ports.RateLimiter;
@@ -20,9 +23,13 @@ import io.provisioner.db.SweepPasses;
 import io.provisioner.db.ratelimit.RateLimiters;
 import io.provisioner.openrouter.OpenRouterClient;
 import io.provisioner.retry.RetryScheduler;
+import io.provisioner.runtime.connect.ConnectClient;
+import io.provisioner.runtime.connect.ConnectWatch;
+import io.provisioner.runtime.slot.SlotWatch;
 import io.provisioner.runtime.sweep.OrphanSweep;
 import io.provisioner.runtime.sweep.RateLimitedKeysApi;
 import io.provisioner.runtime.sweep.RequestPublisher;
+import io.provisioner.runtime.sweep.SweepLeader;
 import io.provisioner.runtime.sweep.SweepSource;
 import io.provisioner.runtime.sweep.Sweeper;
 import io.provisioner.stream.ProvisionerStreamApp;
@@ -70,6 +77,10 @@ public final class Pipeline implements AutoCloseable {
     private ProvisionerStreamApp stream;
     private RetryScheduler retry;
     private RateLimiter limiter;
+    private SweepLeader sweepLeader;
+    private SlotWatch slot;
+    private ConnectWatch connect;
+    private Duration watchEvery = SlotWatch.EVERY;
 
     /**
      * Client settings that tests and the demo change without touching the contract's names: the Streams
@@ -95,6 +106,11 @@ public final class Pipeline implements AutoCloseable {
      */
     public Pipeline start() {
         config.requireDatabase();
+        if (components.contains(Components.CDC) && config.cdc().connectUrl().isPresent()) {
+            throw new ConfigException(
+                    Settings.CDC_CONNECT_URL.env(),
+                    "is set, so CDC runs on Kafka Connect: leave cdc out of --components (or unset it)");
+        }
         if (components.contains(Components.PROVISIONER)) {
             config.openRouter().requireKey();
             config.requireCipher();
@@ -122,19 +138,46 @@ public final class Pipeline implements AutoCloseable {
             cdc = new CdcBridge(config, overrides.cdcProducer(), registry, clock, ticker);
             cdc.start();
             closeables.add(cdc);
+        }
+        if (components.contains(Components.SWEEP)) {
+            sweepLeader = new SweepLeader(
+                    LeaderLock.forSweep(config.requireDatabase(), config.cdc().slotName()));
+            closeables.add(sweepLeader);
             startSweep();
         }
+        startWatches();
         closeables.add(Observability.start(
                 config,
                 registry,
                 String.valueOf(overrides.streams().getOrDefault("application.id", ProvisionerStreamApp.APPLICATION_ID)),
                 String.valueOf(overrides.retry().getOrDefault("group.id", RetryScheduler.GROUP_ID)),
-                components.stream()
-                        .map(c -> c.name().toLowerCase(java.util.Locale.ROOT))
-                        .toList(),
+                upComponents(),
                 this::health,
                 clock));
         LOG.info("started {}", components);
+        return this;
+    }
+
+    /**
+     * The slot is watched by the processes running cdc, or, when CDC runs on Kafka Connect, running the
+     * sweep; these watch the connector too.
+     */
+    private void startWatches() {
+        boolean onConnect = config.cdc().connectUrl().isPresent();
+        if (components.contains(Components.CDC) || (onConnect && components.contains(Components.SWEEP))) {
+            slot = SlotWatch.start(config.cdc().slotName(), dataSource, registry, clock, watchEvery);
+            closeables.add(slot);
+        }
+        if (onConnect && components.contains(Components.SWEEP)) {
+            connect = ConnectWatch.start(
+                    new ConnectClient(config.cdc().connectUrl().get()), registry, watchEvery);
+            closeables.add(connect);
+        }
+    }
+
+    /** How often the slot and the connector are read (default {@link SlotWatch#EVERY}); call before start. */
+    public Pipeline watchEvery(Duration every) {
+        this.watchEvery = every;
         return this;
     }
 
@@ -152,7 +195,7 @@ public final class Pipeline implements AutoCloseable {
     }
 
     /**
-     * The anti-entropy sweep runs beside the active cdc-bridge only, every PROVISIONER_SWEEP_INTERVAL; the
+     * The anti-entropy sweep runs in the process that leads the sweep only, every PROVISIONER_SWEEP_INTERVAL; the
      * orphan sweep's full pass, when one is due, runs on a thread of its own so that its listing of the
      * whole account delays neither the sweep nor its incremental orphan passes.
      */
@@ -187,7 +230,7 @@ public final class Pipeline implements AutoCloseable {
         }
     }
 
-    /** Runs {@code task} every {@code every} on a daemon thread of its own, while this process leads CDC. */
+    /** Runs {@code task} every {@code every} on a daemon thread of its own, while this process leads the sweep. */
     private void schedule(String name, Duration every, Callable<?> task) {
         ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, name);
@@ -201,7 +244,7 @@ public final class Pipeline implements AutoCloseable {
         timer.scheduleWithFixedDelay(
                 () -> {
                     try {
-                        if (cdc.isActive()) {
+                        if (sweepLeader.lead()) {
                             task.call();
                         }
                     } catch (Exception e) {
@@ -250,11 +293,26 @@ public final class Pipeline implements AutoCloseable {
         return limiter;
     }
 
+    /** The names {@code provisioner_up} and {@code /health} report on, beside the database. */
+    private List<String> upComponents() {
+        List<String> names = new ArrayList<>(components.stream()
+                .map(c -> c.name().toLowerCase(java.util.Locale.ROOT))
+                .toList());
+        if (connect != null) {
+            names.add("connect");
+        }
+        if (slot != null) {
+            names.add("slot");
+        }
+        return names;
+    }
+
     private int poolSize() {
         return 2
                 // a connection per stream thread, and the rate limiter, sweep and probes beside them
                 + (components.contains(Components.PROVISIONER) ? ProvisionerStreamApp.streamThreads(config) + 2 : 0)
-                + (components.contains(Components.CDC) ? 2 : 0);
+                + (components.contains(Components.CDC) ? 2 : 0)
+                + (components.contains(Components.SWEEP) ? 1 : 0);
     }
 
     private String schema() {
@@ -277,6 +335,17 @@ public final class Pipeline implements AutoCloseable {
         }
         if (retry != null) {
             out.put("retry", new Health(retry.healthy(), retry.healthy() ? "running" : "stopped"));
+        }
+        if (sweepLeader != null) {
+            out.put("sweep", new Health(true, sweepLeader.leading() ? "active" : "standby"));
+        }
+        if (connect != null) {
+            out.put(
+                    "connect",
+                    new Health(connect.last().healthy(), connect.last().summary()));
+        }
+        if (slot != null) {
+            out.put("slot", new Health(slot.problem().isEmpty(), slot.detail()));
         }
         return out;
     }

@@ -94,13 +94,15 @@ public record ProvisionerConfig(
      * What cdc-bridge captures.
      *
      * @param tables schema-qualified table name to owner type (singular of the table name)
+     * @param connectUrl Kafka Connect's REST URL when CDC runs on Connect ({@code CDC_CONNECT_URL})
      */
     public record Cdc(
             Map<String, String> tables,
             String slotName,
             String publication,
             SnapshotMode snapshotMode,
-            Duration heartbeatInterval) {
+            Duration heartbeatInterval,
+            Optional<String> connectUrl) {
 
         /** The schema of the source tables, where the provisioner's own objects live too (CONTRACT section 4). */
         public String schema() {
@@ -278,7 +280,8 @@ public record ProvisionerConfig(
                 p.required(Settings.CDC_SLOT_NAME),
                 p.required(Settings.CDC_PUBLICATION),
                 p.choice(Settings.CDC_SNAPSHOT_MODE, SnapshotMode.class),
-                Duration.ofMillis(p.integer(Settings.CDC_HEARTBEAT_INTERVAL_MS)));
+                Duration.ofMillis(p.integer(Settings.CDC_HEARTBEAT_INTERVAL_MS)),
+                p.string(Settings.CDC_CONNECT_URL));
     }
 
     /** True for client settings Kafka declares as passwords, and for anything named like a credential. */

@@ -201,6 +201,15 @@ public final class Settings {
             Validator.between(100, 3_600_000),
             LOW,
             "heartbeat that keeps an idle slot from pinning WAL, in ms");
+    public static final Setting CDC_CONNECT_URL = define(
+            "CDC_CONNECT_URL",
+            URL,
+            null,
+            Validator.httpUrl(),
+            MEDIUM,
+            "Kafka Connect REST URL when CDC runs on Connect (connector provisioner-cdc, or end it in"
+                    + " /connectors/<name>): run leaves cdc out by default, and status, lag, /health and the"
+                    + " metrics cover the connector");
     public static final Setting PROVISIONER_HTTP_PORT = define(
             "PROVISIONER_HTTP_PORT",
             INT,
@@ -299,6 +308,7 @@ public final class Settings {
             CDC_PUBLICATION,
             CDC_SNAPSHOT_MODE,
             CDC_HEARTBEAT_INTERVAL_MS,
+            CDC_CONNECT_URL,
             PROVISIONER_HTTP_PORT,
             PROVISIONER_HTTP_BIND,
             PROVISIONER_PARTITIONS,
