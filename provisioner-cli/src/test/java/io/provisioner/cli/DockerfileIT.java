@@ -25,18 +25,30 @@ class DockerfileIT {
     @Test
     void imageRunsTheRuntimeJarAsNonRootWithDeclaredSettings() throws Exception {
         List<Instruction> file = ContainerFiles.dockerfile();
-        assertThat(all(file, "FROM")).hasSize(4);
         List<Instruction> stage = ContainerFiles.finalStage(file);
-        assertThat(stage.get(0).args()).matches("eclipse-temurin:(1[7-9]|[2-9][0-9])-jre");
+        assertThat(stage.get(0).args()).isEqualTo("${BASE_IMAGE}");
+        assertThat(all(file, "ARG"))
+                .extracting(Instruction::args)
+                .anyMatch(a -> a.matches("BASE_IMAGE=eclipse-temurin:(1[7-9]|[2-9][0-9])-jre"))
+                .contains("JARS=build");
         assertThat(all(file, "RUN").get(0).args()).contains("./mvnw", "-pl provisioner-cli", "package");
 
         List<String> entry =
                 ContainerFiles.jsonArray(all(stage, "ENTRYPOINT").get(0).args());
         String jar = entry.get(entry.size() - 1);
         assertThat(entry.subList(entry.size() - 2, entry.size())).containsExactly("-jar", jar);
+        // two layers: the libraries the jar's manifest names, then the project's classes
+        String classPath;
+        try (java.util.jar.JarFile built = new java.util.jar.JarFile("target/image/provisioner.jar")) {
+            classPath = built.getManifest().getMainAttributes().getValue("Class-Path");
+        }
+        Path libraries = Path.of(jar).resolveSibling(classPath);
         assertThat(all(stage, "COPY"))
                 .extracting(Instruction::args)
-                .contains("--from=build /src/provisioner-cli/target/provisioner.jar " + jar);
+                .containsExactly(
+                        "--from=jars /src/provisioner-cli/target/image/lib/ " + libraries.getParent() + "/",
+                        "--from=jars /src/provisioner-cli/target/image/provisioner.jar " + jar);
+        assertThat(Path.of("target/image").resolve(classPath)).exists();
         List<String> cmd = ContainerFiles.jsonArray(all(stage, "CMD").get(0).args());
         assertThat(cmd).containsExactly("run");
         ContainerFiles.assertParses(cmd);
@@ -76,7 +88,7 @@ class DockerfileIT {
         assertThat(all(stage, "COPY"))
                 .extracting(Instruction::args)
                 .containsExactly(
-                        "--from=build-dev /src/provisioner-dev/target/provisioner-dev.jar /app/provisioner-dev.jar");
+                        "--from=jars-dev /src/provisioner-dev/target/provisioner-dev.jar /app/provisioner-dev.jar");
         assertThat(all(stage, "USER").get(0).args()).doesNotMatch("(root|0)(:.*)?");
     }
 

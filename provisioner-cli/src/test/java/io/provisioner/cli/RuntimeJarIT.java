@@ -40,7 +40,50 @@ class RuntimeJarIT {
                             "org/apache/kafka/streams/KafkaStreams.class",
                             "io/debezium/embedded/async/AsyncEmbeddedEngine.class");
         }
-        assertThat(Files.size(JAR)).as("runtime jar size in bytes").isLessThan(150L * 1024 * 1024);
+        assertThat(Files.size(JAR)).as("runtime jar size in bytes").isLessThan(50L * 1024 * 1024);
+    }
+
+    @Test
+    void runtimeJarCarriesNoRocksDbNativeLibrariesNorCodecLibrariesForPlatformsItIsNotRunOn() throws Exception {
+        try (JarFile jar = new JarFile(JAR.toFile())) {
+            List<String> names = jar.stream().map(ZipEntry::getName).toList();
+            // the topology has no state store: Kafka Streams never loads RocksDB (RunCommandIT runs this jar)
+            assertThat(names).filteredOn(n -> n.startsWith("librocksdbjni")).isEmpty();
+            assertThat(names).contains("org/rocksdb/RocksDB.class");
+            assertThat(names)
+                    .contains(
+                            "linux/amd64/libzstd-jni-1.5.6-10.so",
+                            "linux/aarch64/libzstd-jni-1.5.6-10.so",
+                            "org/xerial/snappy/native/Linux/x86_64/libsnappyjava.so",
+                            "org/xerial/snappy/native/Linux/aarch64/libsnappyjava.so")
+                    .doesNotContain("linux/s390x/libzstd-jni-1.5.6-10.so", "aix/ppc64/libzstd-jni-1.5.6-10.so");
+        }
+    }
+
+    @Test
+    void imageJarsSplitTheRuntimeJarIntoLibrariesAndTheProjectsClasses() throws Exception {
+        Path image = Path.of("target", "image");
+        try (JarFile runtime = new JarFile(JAR.toFile());
+                JarFile classes = new JarFile(image.resolve("provisioner.jar").toFile());
+                JarFile libraries = new JarFile(
+                        image.resolve("lib/provisioner-dependencies.jar").toFile())) {
+            List<String> ours = classes.stream().map(ZipEntry::getName).toList();
+            List<String> theirs = libraries.stream().map(ZipEntry::getName).toList();
+            assertThat(ours)
+                    .contains("io/provisioner/cli/ProvisionerCli.class", "io/provisioner/runtime/Service.class");
+            assertThat(ours).filteredOn(n -> n.startsWith("org/")).isEmpty();
+            assertThat(theirs).filteredOn(n -> n.startsWith("io/provisioner/")).isEmpty();
+            assertThat(theirs).contains("org/apache/kafka/streams/KafkaStreams.class");
+            List<String> classFiles = runtime.stream()
+                    .map(ZipEntry::getName)
+                    .filter(n -> n.endsWith(".class"))
+                    .toList();
+            assertThat(java.util.stream.Stream.concat(ours.stream(), theirs.stream())
+                            .filter(n -> n.endsWith(".class")))
+                    .containsExactlyInAnyOrderElementsOf(classFiles);
+            assertThat(classes.getManifest().getMainAttributes().getValue("Class-Path"))
+                    .isEqualTo("lib/provisioner-dependencies.jar");
+        }
     }
 
     @Test
