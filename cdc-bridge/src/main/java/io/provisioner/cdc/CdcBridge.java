@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.provisioner.connect.ProvisioningRequestTransform;
 import io.provisioner.core.config.ProvisionerConfig;
 import io.provisioner.core.kafka.KafkaClientSettings;
+import io.provisioner.core.time.Heartbeat;
 import io.provisioner.core.time.Ticker;
 import java.time.Clock;
 import java.time.Duration;
@@ -66,7 +67,15 @@ public final class CdcBridge implements AutoCloseable {
     private final Clock clock;
     private final CdcSupervisor supervision;
     private final ScheduledExecutorService supervisor;
+    private final Heartbeat heartbeat;
     private volatile boolean closed;
+
+    /**
+     * A leader check (a lock query, an engine start or stop) that has not finished for this long is stuck:
+     * {@link #isLive()} turns false. Well above the slowest healthy check, an engine stopping (its 30 s
+     * producer close) and starting again.
+     */
+    public static final Duration STUCK_AFTER = Duration.ofMinutes(5);
 
     /**
      * @param producerOverrides producer settings applied last (client id, timeouts, ...)
@@ -103,6 +112,7 @@ public final class CdcBridge implements AutoCloseable {
                 metrics,
                 timings,
                 Objects.requireNonNull(ticker, "ticker"));
+        this.heartbeat = new Heartbeat(Objects.requireNonNull(ticker, "ticker"));
         EngineProperties.build(config); // fails now, naming the setting, rather than in the background
         this.supervisor = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "cdc-supervisor-" + config.cdc().slotName() + "-" + INSTANCES.incrementAndGet());
@@ -127,9 +137,24 @@ public final class CdcBridge implements AutoCloseable {
         return !closed && supervision.isHealthy();
     }
 
+    /**
+     * False when the leader checks have not completed for {@link #STUCK_AFTER}: the supervisor thread is
+     * stuck, and only a restart helps. A standby, a failing engine or a down database keep it true (the
+     * checks go on, each bounded): those are {@link #isHealthy()}'s business.
+     */
+    public boolean isLive() {
+        return closed || !heartbeat.silentLongerThan(STUCK_AFTER);
+    }
+
+    /** For {@code /health/live}: how long the leader checks have been silent. */
+    public String liveDetail() {
+        return "last leader check " + heartbeat.silentFor().toSeconds() + " s ago";
+    }
+
     private void supervise() {
         if (!closed) {
             supervision.supervise();
+            heartbeat.beat();
         }
     }
 

@@ -20,8 +20,9 @@ import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
- * {@code /metrics} (Prometheus text) and {@code /health} (JSON; 200 when every component is up, 503
- * otherwise; a throttled component is up, with {@code "throttled":true} and its {@code "throttled_until"}) on
+ * {@code /metrics} (Prometheus text), {@code /health} and {@code /health/ready} (JSON; 200 when every
+ * component is up, 503 otherwise; a throttled component is up, with {@code "throttled":true} and its
+ * {@code "throttled_until"}) and {@code /health/live} (JSON; 503 only while a component is stuck) on
  * {@code PROVISIONER_HTTP_BIND:PROVISIONER_HTTP_PORT}. A client cannot hold the port
  * hostage: requests are read without a thread (Jetty's selector), answered by a small pool, a connection
  * that sends nothing for {@link #READ_TIMEOUT} is closed, and a request head over
@@ -41,10 +42,25 @@ public final class OpsHttpServer implements AutoCloseable {
     private final Server server;
     private final ServerConnector connector;
 
+    /**
+     * @param health per component, healthy or not: {@code /health} and {@code /health/ready}
+     * @param liveness per component, live or stuck: {@code /health/live}
+     */
+    public OpsHttpServer(
+            String bind,
+            int port,
+            PrometheusMeterRegistry registry,
+            Supplier<Map<String, Pipeline.Health>> health,
+            Supplier<Map<String, Pipeline.Health>> liveness)
+            throws IOException {
+        this(bind, port, registry, health, liveness, READ_TIMEOUT);
+    }
+
+    /** An ops server whose {@code /health/live} answers 200 while it answers at all. */
     public OpsHttpServer(
             String bind, int port, PrometheusMeterRegistry registry, Supplier<Map<String, Pipeline.Health>> health)
             throws IOException {
-        this(bind, port, registry, health, READ_TIMEOUT);
+        this(bind, port, registry, health, Map::of, READ_TIMEOUT);
     }
 
     /** @param readTimeout how long a connection may stay silent before it is closed (shorter in tests) */
@@ -53,16 +69,19 @@ public final class OpsHttpServer implements AutoCloseable {
             int port,
             PrometheusMeterRegistry registry,
             Supplier<Map<String, Pipeline.Health>> health,
+            Supplier<Map<String, Pipeline.Health>> liveness,
             Duration readTimeout)
             throws IOException {
+        Route ready = ex -> verdict(ex, health.get());
         Map<String, Route> routes = Map.of(
-                "/metrics", ex -> respond(ex, 200, "text/plain; version=0.0.4; charset=utf-8", registry.scrape()),
+                "/metrics",
+                ex -> respond(ex, 200, "text/plain; version=0.0.4; charset=utf-8", registry.scrape()),
                 "/health",
-                        ex -> {
-                            Map<String, Pipeline.Health> h = health.get();
-                            boolean up = h.values().stream().allMatch(Pipeline.Health::up);
-                            respond(ex, up ? 200 : 503, "application/json", healthJson(up, h));
-                        });
+                ready,
+                "/health/ready",
+                ready,
+                "/health/live",
+                ex -> verdict(ex, liveness.get()));
         QueuedThreadPool threads = new QueuedThreadPool(MAX_THREADS, 2);
         threads.setName("ops-http");
         threads.setDaemon(true);
@@ -79,6 +98,12 @@ public final class OpsHttpServer implements AutoCloseable {
         server.setHandler(new Router(routes));
         server.setStopTimeout(0);
         start();
+    }
+
+    /** 200 when every component is up, else 503; the JSON names each component's state. */
+    private static void verdict(Exchange ex, Map<String, Pipeline.Health> h) {
+        boolean up = h.values().stream().allMatch(Pipeline.Health::up);
+        respond(ex, up ? 200 : 503, "application/json", healthJson(up, h));
     }
 
     static String healthJson(boolean up, Map<String, Pipeline.Health> h) {

@@ -351,6 +351,27 @@ public final class Pipeline implements AutoCloseable {
     }
 
     /**
+     * Per component: live or stuck, for {@code /health/live}. Only what a restart of the process cures
+     * turns a component down: a dead or stuck loop (its stream threads, the retry scheduler's polling,
+     * the CDC leader checks). A rejected management key, a down database or broker, a failing CDC engine
+     * leave it up: {@link #health()} reports those, and restarting would not help.
+     */
+    public Map<String, Health> liveness() {
+        Map<String, Health> out = new LinkedHashMap<>();
+        if (cdc != null) {
+            out.put("cdc", new Health(cdc.isLive(), cdc.liveDetail()));
+        }
+        if (stream != null) {
+            String stuck = stream.stuck();
+            out.put("provisioner", new Health(stuck == null, stuck == null ? "stream threads polling" : stuck));
+        }
+        if (retry != null) {
+            out.put("retry", new Health(retry.live(), retry.liveDetail()));
+        }
+        return out;
+    }
+
+    /**
      * @param throttledUntil while OpenRouter's {@code Retry-After} pauses the component's calls, when that
      *     pause ends; null when it is not throttled. A throttled component is still healthy.
      */

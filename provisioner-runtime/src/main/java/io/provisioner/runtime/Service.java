@@ -41,7 +41,9 @@ public final class Service implements AutoCloseable {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         Pipeline pipeline = new Pipeline(config, components, registry, Pipeline.Overrides.none());
         Service service = new Service(
-                pipeline, new OpsHttpServer(config.http().bind(), config.http().port(), registry, pipeline::health));
+                pipeline,
+                new OpsHttpServer(
+                        config.http().bind(), config.http().port(), registry, pipeline::health, pipeline::liveness));
         Runtime.getRuntime().addShutdownHook(new Thread(service::close, "shutdown"));
         try {
             pipeline.start();

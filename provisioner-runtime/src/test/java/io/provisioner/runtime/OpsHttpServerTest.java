@@ -46,7 +46,8 @@ class OpsHttpServerTest {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         Counter.builder("provisioner.keys.provisioned").register(registry).increment();
         List<Socket> stalled = new ArrayList<>();
-        try (OpsHttpServer server = new OpsHttpServer("127.0.0.1", 0, registry, () -> ALL_UP, Duration.ofSeconds(4))) {
+        try (OpsHttpServer server =
+                new OpsHttpServer("127.0.0.1", 0, registry, () -> ALL_UP, Map::of, Duration.ofSeconds(4))) {
             for (int i = 0; i < 32; i++) {
                 Socket s = new Socket("127.0.0.1", server.port());
                 stalled.add(s);
@@ -167,6 +168,26 @@ class OpsHttpServerTest {
             assertThat(down.statusCode()).isEqualTo(503);
             assertThat(down.body())
                     .contains("\"status\":\"DOWN\"", "rejects the management key", "\"cdc\":{\"status\":\"UP\"");
+        }
+    }
+
+    @Test
+    void readyFollowsHealthWhileLiveFollowsOnlyTheLiveness() throws Exception {
+        Map<String, Pipeline.Health> health = new LinkedHashMap<>();
+        health.put("provisioner", new Pipeline.Health(false, "OpenRouter rejects the management key: 401"));
+        Map<String, Pipeline.Health> liveness = new LinkedHashMap<>();
+        liveness.put("provisioner", new Pipeline.Health(true, "stream threads polling"));
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        try (OpsHttpServer server = new OpsHttpServer("127.0.0.1", 0, registry, () -> health, () -> liveness)) {
+            assertThat(get(server.port(), "/health/ready").statusCode()).isEqualTo(503);
+            assertThat(get(server.port(), "/health/ready").body())
+                    .isEqualTo(get(server.port(), "/health").body());
+            assertThat(get(server.port(), "/health/live").statusCode()).isEqualTo(200);
+
+            liveness.put("provisioner", new Pipeline.Health(false, "kafka streams ERROR"));
+            HttpResponse<String> stuck = get(server.port(), "/health/live");
+            assertThat(stuck.statusCode()).isEqualTo(503);
+            assertThat(stuck.body()).contains("\"provisioner\":{\"status\":\"DOWN\"", "kafka streams ERROR");
         }
     }
 

@@ -8,12 +8,14 @@ import io.provisioner.core.ports.KeysApi;
 import io.provisioner.core.ports.RateLimiter;
 import io.provisioner.core.topics.Topics;
 import io.provisioner.stream.internals.LeavingClientSupplier;
+import io.provisioner.stream.internals.StreamLiveness;
 import io.provisioner.stream.internals.StreamMetrics;
 import io.provisioner.stream.internals.StreamsProperties;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
@@ -40,6 +42,8 @@ public final class ProvisionerStreamApp implements AutoCloseable {
     private final KafkaStreams streams;
     private final CredentialsGate gate;
     private final KafkaStreamsMetrics clientMetrics;
+    private final Duration stuckAfter;
+    private volatile boolean closing;
 
     /** @param streamsOverrides Kafka Streams settings that win over the derived ones (tests: application.id) */
     public ProvisionerStreamApp(
@@ -82,6 +86,8 @@ public final class ProvisionerStreamApp implements AutoCloseable {
                 clock,
                 Duration.ofSeconds(1),
                 Duration.ofSeconds(60));
+        this.stuckAfter = StreamLiveness.stuckAfter(
+                Integer.parseInt(String.valueOf(properties.get(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG))));
         this.streams = new KafkaStreams(
                 ProvisionerTopology.build(topics, config.retry(), service, clock, registry, gate),
                 properties,
@@ -118,12 +124,22 @@ public final class ProvisionerStreamApp implements AutoCloseable {
     }
 
     /**
+     * Null while the client is live; else why it is stuck ({@code ERROR}, or a stream thread that has not
+     * polled for a minute longer than {@code max.poll.interval.ms}), for {@code /health/live}. A rejected
+     * management key or a down broker is not stuck: {@link #healthy()} reports those.
+     */
+    public String stuck() {
+        return StreamLiveness.stuck(streams.state(), closing, streams.metrics(), stuckAfter);
+    }
+
+    /**
      * Stops processing and leaves the consumer group at once (the application keeps no state to hand
      * back), so the partitions move to the other instances without waiting for the session to expire,
      * and {@code provisioner replay} may run as soon as the last instance has stopped.
      */
     @Override
     public void close() {
+        closing = true;
         gate.close();
         clientMetrics.close();
         CloseOptions leave = CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)

@@ -3,10 +3,12 @@ package io.provisioner.retry;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import io.provisioner.core.config.ProvisionerConfig;
+import io.provisioner.core.time.Heartbeat;
 import io.provisioner.core.topics.Topics;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -32,12 +34,19 @@ public final class RetryScheduler implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RetryScheduler.class);
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(3);
 
+    /**
+     * A turn of the polling loop (a poll of at most a second, a forwarded batch and its commit, each
+     * bounded by the clients' own timeouts) that has not finished for this long is stuck.
+     */
+    public static final Duration STUCK_AFTER = Duration.ofMinutes(5);
+
     private final ProvisionerConfig config;
     private final Clock clock;
     private final Map<String, Object> clientOverrides;
     private final Topics topics;
     private final RetryMetrics metrics;
     private final MeterRegistry registry;
+    private final Heartbeat heartbeat;
     private KafkaClientMetrics clientMetrics;
     private volatile boolean running;
     private volatile boolean failed;
@@ -54,6 +63,7 @@ public final class RetryScheduler implements AutoCloseable {
             ProvisionerConfig config, MeterRegistry registry, Clock clock, Map<String, Object> clientOverrides) {
         this.config = config;
         this.clock = clock;
+        this.heartbeat = new Heartbeat(() -> TimeUnit.MILLISECONDS.toNanos(clock.millis()));
         this.clientOverrides = Map.copyOf(clientOverrides);
         this.topics = config.topics();
         this.metrics = new RetryMetrics(registry, topics.retries().size());
@@ -87,6 +97,7 @@ public final class RetryScheduler implements AutoCloseable {
                     topics.retries().size());
             while (running) {
                 loop.pollOnce();
+                heartbeat.beat();
             }
         } catch (WakeupException e) {
             if (running) {
@@ -122,6 +133,26 @@ public final class RetryScheduler implements AutoCloseable {
     public boolean healthy() {
         Thread t = thread;
         return t != null && t.isAlive() && running && !failed;
+    }
+
+    /**
+     * False once the polling thread has ended on a failure, or when one turn of its loop has not finished
+     * for {@link #STUCK_AFTER}: only a restart brings it back. True before {@link #start()} and after
+     * {@link #close()}.
+     */
+    public boolean live() {
+        Thread t = thread;
+        if (t == null || !running && !failed) {
+            return true;
+        }
+        return !failed && t.isAlive() && !heartbeat.silentLongerThan(STUCK_AFTER);
+    }
+
+    /** For {@code /health/live}: the loop's state in a few words. */
+    public String liveDetail() {
+        return failed
+                ? "polling thread ended on a failure"
+                : "last poll " + heartbeat.silentFor().toSeconds() + " s ago";
     }
 
     /** Stops polling, aborts an open transaction and closes the clients; returns within a few seconds. */
