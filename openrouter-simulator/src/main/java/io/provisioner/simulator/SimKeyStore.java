@@ -81,7 +81,8 @@ final class SimKeyStore {
         if (seq == null) {
             return Optional.empty();
         }
-        SimKey changed = change.apply(bySeq.get(seq));
+        SimKey before = bySeq.get(seq);
+        SimKey changed = change.apply(before);
         SimKey stamped = new SimKey(
                 changed.hash(),
                 changed.name(),
@@ -91,9 +92,32 @@ final class SimKeyStore {
                 changed.limitReset(),
                 changed.disabled(),
                 changed.createdAt(),
-                now());
+                now(),
+                before.usage());
         bySeq.put(seq, stamped);
         return Optional.of(stamped);
+    }
+
+    /** Adds {@code usd} to the key's usage; empty when the key is unknown. */
+    synchronized Optional<SimKey> spend(String hash, BigDecimal usd) {
+        Long seq = seqByHash.get(hash);
+        if (seq == null) {
+            return Optional.empty();
+        }
+        SimKey k = bySeq.get(seq);
+        SimKey spent = new SimKey(
+                k.hash(),
+                k.name(),
+                k.secret(),
+                k.label(),
+                k.limit(),
+                k.limitReset(),
+                k.disabled(),
+                k.createdAt(),
+                k.updatedAt(),
+                k.usage().add(usd));
+        bySeq.put(seq, spent);
+        return Optional.of(spent);
     }
 
     synchronized Optional<SimKey> delete(String hash) {
