@@ -40,6 +40,11 @@ public record SimKey(
         this(hash, name, secret, label, limit, limitReset, disabled, createdAt, updatedAt, BigDecimal.ZERO);
     }
 
+    /** This key with another {@code updatedAt} and {@code usage}. */
+    SimKey with(Instant newUpdatedAt, BigDecimal newUsage) {
+        return new SimKey(hash, name, secret, label, limit, limitReset, disabled, createdAt, newUpdatedAt, newUsage);
+    }
+
     @Override
     public String toString() {
         return "SimKey[hash=" + hash + ", name=" + name + ", label=" + label + ", limit=" + limit + ", limitReset="

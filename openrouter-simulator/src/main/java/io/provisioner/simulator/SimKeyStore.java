@@ -82,18 +82,7 @@ final class SimKeyStore {
             return Optional.empty();
         }
         SimKey before = bySeq.get(seq);
-        SimKey changed = change.apply(before);
-        SimKey stamped = new SimKey(
-                changed.hash(),
-                changed.name(),
-                changed.secret(),
-                changed.label(),
-                changed.limit(),
-                changed.limitReset(),
-                changed.disabled(),
-                changed.createdAt(),
-                now(),
-                before.usage());
+        SimKey stamped = change.apply(before).with(now(), before.usage());
         bySeq.put(seq, stamped);
         return Optional.of(stamped);
     }
@@ -105,17 +94,7 @@ final class SimKeyStore {
             return Optional.empty();
         }
         SimKey k = bySeq.get(seq);
-        SimKey spent = new SimKey(
-                k.hash(),
-                k.name(),
-                k.secret(),
-                k.label(),
-                k.limit(),
-                k.limitReset(),
-                k.disabled(),
-                k.createdAt(),
-                k.updatedAt(),
-                k.usage().add(usd));
+        SimKey spent = k.with(k.updatedAt(), k.usage().add(usd));
         bySeq.put(seq, spent);
         return Optional.of(spent);
     }
