@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.provisioner.core.events.Json;
 import io.provisioner.core.ports.ApiKey;
 import io.provisioner.core.ports.CreatedKey;
+import io.provisioner.core.ports.KeyUsage;
 import io.provisioner.core.ports.LimitReset;
 import io.provisioner.core.secret.Secret;
 import java.math.BigDecimal;
@@ -63,6 +64,35 @@ final class KeyParser {
             keys.add(apiKey(item));
         }
         return keys;
+    }
+
+    /** A page of {@code GET /keys}, read for the spend of each key. */
+    static List<KeyUsage> usagePage(JsonNode root) throws MalformedBody {
+        JsonNode data = root.get("data");
+        if (data == null || !data.isArray()) {
+            throw new MalformedBody("the answer has no data array");
+        }
+        List<KeyUsage> out = new ArrayList<>(data.size());
+        for (JsonNode item : data) {
+            String hash = apiKey(item).hash();
+            out.add(new KeyUsage(
+                    hash,
+                    dollars(item.get("usage")),
+                    dollars(item.get("usage_daily")),
+                    dollars(item.get("usage_weekly")),
+                    dollars(item.get("usage_monthly"))));
+        }
+        return out;
+    }
+
+    private static BigDecimal dollars(JsonNode value) throws MalformedBody {
+        if (value == null || value.isNull()) {
+            return null;
+        }
+        if (!value.isNumber()) {
+            throw new MalformedBody("a key's usage is not a number");
+        }
+        return value.decimalValue();
     }
 
     private static ApiKey apiKey(JsonNode data) throws MalformedBody {

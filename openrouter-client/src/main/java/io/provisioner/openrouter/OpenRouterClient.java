@@ -7,6 +7,7 @@ import io.provisioner.core.events.Json;
 import io.provisioner.core.ports.ApiKey;
 import io.provisioner.core.ports.CreatedKey;
 import io.provisioner.core.ports.KeyLimits;
+import io.provisioner.core.ports.KeyUsage;
 import io.provisioner.core.ports.KeysApi;
 import io.provisioner.core.secret.Secret;
 import java.net.URI;
@@ -116,15 +117,24 @@ public final class OpenRouterClient implements KeysApi, AutoCloseable {
 
     @Override
     public List<ApiKey> list(int offset, boolean includeDisabled) {
+        return calls.execute(
+                "GET /keys", request(page(offset, includeDisabled)).get().build(), KeyParser::page, null, false);
+    }
+
+    @Override
+    public List<KeyUsage> listUsage(int offset) {
+        return calls.execute("GET /keys", request(page(offset, true)).get().build(), KeyParser::usagePage, null, false);
+    }
+
+    private HttpUrl page(int offset, boolean includeDisabled) {
         if (offset < 0) {
             throw new IllegalArgumentException("offset must not be negative, was " + offset);
         }
-        HttpUrl url = url("keys")
+        return url("keys")
                 .newBuilder()
                 .addQueryParameter("offset", Integer.toString(offset))
                 .addQueryParameter("include_disabled", Boolean.toString(includeDisabled))
                 .build();
-        return calls.execute("GET /keys", request(url).get().build(), KeyParser::page, null, false);
     }
 
     @Override

@@ -13,6 +13,7 @@ import io.provisioner.core.events.Json;
 import io.provisioner.core.ports.ApiKey;
 import io.provisioner.core.ports.CreatedKey;
 import io.provisioner.core.ports.KeyLimits;
+import io.provisioner.core.ports.KeyUsage;
 import io.provisioner.core.ports.LimitReset;
 import io.provisioner.core.secret.Secret;
 import io.provisioner.simulator.Fault;
@@ -317,6 +318,24 @@ class OpenRouterClientTest {
                         org.assertj.core.groups.Tuple.tuple("teacher:3", false),
                         org.assertj.core.groups.Tuple.tuple("teacher:2", true),
                         org.assertj.core.groups.Tuple.tuple("teacher:1", false));
+    }
+
+    @Test
+    void listUsageReadsEachKeysSpendDisabledKeysIncludedAndPagesByOffset() {
+        SimKey spent = simulator.addKey("teacher:1", BigDecimal.TEN, "daily");
+        simulator.spend(spent.hash(), new BigDecimal("2.125"));
+        SimKey disabled = simulator.addKey("teacher:2", BigDecimal.TEN, "daily");
+        simulator.setDisabled(disabled.hash(), true);
+        simulator.spend(disabled.hash(), new BigDecimal("0.5"));
+
+        assertThat(client.listUsage(0))
+                .extracting(KeyUsage::hash, u -> u.total().toPlainString(), u -> u.daily()
+                        .toPlainString())
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple(disabled.hash(), "0.5", "0.5"),
+                        org.assertj.core.groups.Tuple.tuple(spent.hash(), "2.125", "2.125"));
+        assertThat(client.listUsage(1)).extracting(KeyUsage::hash).containsExactly(spent.hash());
+        assertThat(simulator.requests().get(0).query()).contains("include_disabled=true");
     }
 
     @Test

@@ -24,6 +24,8 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code POST /_control/latency?ms=N}: {@link OpenRouterSimulator#setLatency};
  *   <li>{@code POST /_control/allow-rate?per-second=X}: {@link OpenRouterSimulator#allowRate(double)} (0:
  *       unlimited; negative, NaN or infinite: 400);
+ *   <li>{@code POST /_control/spend?hash=H&usd=X}: {@link OpenRouterSimulator#spend} (404 for an unknown
+ *       key, 400 for an amount that is not a non-negative number);
  *   <li>{@code GET /_control/calls[?from=N]}: {@link OpenRouterSimulator#calls()} from the N-th on, as text,
  *       one {@link SimCall#toLine()} a line.
  * </ul>
@@ -74,6 +76,19 @@ final class ControlApi implements HttpHandler {
                             return;
                         }
                         simulator.allowRate(rate(required(query, "per-second")));
+                        done(exchange);
+                    }
+                    case "spend" -> {
+                        if (!post) {
+                            text(exchange, 405, "POST only");
+                            return;
+                        }
+                        if (simulator
+                                .spend(required(query, "hash"), usd(required(query, "usd")))
+                                .isEmpty()) {
+                            text(exchange, 404, "no live key has this hash");
+                            return;
+                        }
                         done(exchange);
                     }
                     case "calls" -> {
@@ -138,6 +153,20 @@ final class ControlApi implements HttpHandler {
                     + " (unlimited) or more, was '" + value + "'");
         }
         return rate;
+    }
+
+    /** {@code usd}: US dollars, a decimal number, zero or more. */
+    private static java.math.BigDecimal usd(String value) {
+        try {
+            java.math.BigDecimal usd = new java.math.BigDecimal(value);
+            if (usd.signum() >= 0) {
+                return usd;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException(
+                "parameter 'usd' must be a number of US dollars, zero or more, was '" + value + "'");
     }
 
     private static Map<String, String> query(String raw) {

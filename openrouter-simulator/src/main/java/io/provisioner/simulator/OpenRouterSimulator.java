@@ -148,6 +148,20 @@ public final class OpenRouterSimulator implements AutoCloseable {
         return store.create(Objects.requireNonNull(name, "name"), limit, limitReset);
     }
 
+    /**
+     * Records {@code usd} US dollars spent with a live key, as if the application had used it: its
+     * {@code usage}, {@code usage_daily}, {@code usage_weekly} and {@code usage_monthly} grow by that much.
+     *
+     * @return the key after the spend; empty when no live key has this hash
+     * @throws IllegalArgumentException when {@code usd} is negative
+     */
+    public Optional<SimKey> spend(String hash, BigDecimal usd) {
+        if (usd.signum() < 0) {
+            throw new IllegalArgumentException("usd must not be negative, was " + usd.toPlainString());
+        }
+        return store.spend(Objects.requireNonNull(hash, "hash"), usd);
+    }
+
     /** Disables or enables a live key directly (no request is recorded); empty when unknown. */
     public Optional<SimKey> setDisabled(String hash, boolean disabled) {
         return store.update(

@@ -84,6 +84,12 @@ final class SimJson {
         data.put("limit_reset", key.limitReset());
         data.put("include_byok_in_limit", false);
         usage(data);
+        for (String field : List.of("usage", "usage_daily", "usage_weekly", "usage_monthly")) {
+            data.put(field, key.usage());
+        }
+        if (key.limit() != null) {
+            data.put("limit_remaining", key.limit().subtract(key.usage()).max(java.math.BigDecimal.ZERO));
+        }
         data.put("created_at", key.createdAt().toString());
         data.put("updated_at", key.updatedAt().toString());
         data.putNull("expires_at");

@@ -10,6 +10,9 @@ import java.time.Instant;
  *
  * @param limit spending cap in US dollars, or null for none
  * @param limitReset {@code daily}, {@code weekly}, {@code monthly}, or null for none
+ * @param usage US dollars spent with the key ({@link OpenRouterSimulator#spend}); reported as {@code usage}
+ *     and, since the simulator's periods never roll over, as {@code usage_daily}, {@code usage_weekly} and
+ *     {@code usage_monthly} too
  */
 public record SimKey(
         String hash,
@@ -20,12 +23,32 @@ public record SimKey(
         String limitReset,
         boolean disabled,
         Instant createdAt,
-        Instant updatedAt) {
+        Instant updatedAt,
+        BigDecimal usage) {
+
+    /** A key nothing was spent with yet. */
+    public SimKey(
+            String hash,
+            String name,
+            String secret,
+            String label,
+            BigDecimal limit,
+            String limitReset,
+            boolean disabled,
+            Instant createdAt,
+            Instant updatedAt) {
+        this(hash, name, secret, label, limit, limitReset, disabled, createdAt, updatedAt, BigDecimal.ZERO);
+    }
+
+    /** This key with another {@code updatedAt} and {@code usage}. */
+    SimKey with(Instant newUpdatedAt, BigDecimal newUsage) {
+        return new SimKey(hash, name, secret, label, limit, limitReset, disabled, createdAt, newUpdatedAt, newUsage);
+    }
 
     @Override
     public String toString() {
         return "SimKey[hash=" + hash + ", name=" + name + ", label=" + label + ", limit=" + limit + ", limitReset="
                 + limitReset + ", disabled=" + disabled + ", createdAt=" + createdAt + ", updatedAt=" + updatedAt
-                + "]";
+                + ", usage=" + usage + "]";
     }
 }

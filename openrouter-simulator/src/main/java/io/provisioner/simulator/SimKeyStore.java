@@ -81,19 +81,22 @@ final class SimKeyStore {
         if (seq == null) {
             return Optional.empty();
         }
-        SimKey changed = change.apply(bySeq.get(seq));
-        SimKey stamped = new SimKey(
-                changed.hash(),
-                changed.name(),
-                changed.secret(),
-                changed.label(),
-                changed.limit(),
-                changed.limitReset(),
-                changed.disabled(),
-                changed.createdAt(),
-                now());
+        SimKey before = bySeq.get(seq);
+        SimKey stamped = change.apply(before).with(now(), before.usage());
         bySeq.put(seq, stamped);
         return Optional.of(stamped);
+    }
+
+    /** Adds {@code usd} to the key's usage; empty when the key is unknown. */
+    synchronized Optional<SimKey> spend(String hash, BigDecimal usd) {
+        Long seq = seqByHash.get(hash);
+        if (seq == null) {
+            return Optional.empty();
+        }
+        SimKey k = bySeq.get(seq);
+        SimKey spent = k.with(k.updatedAt(), k.usage().add(usd));
+        bySeq.put(seq, spent);
+        return Optional.of(spent);
     }
 
     synchronized Optional<SimKey> delete(String hash) {

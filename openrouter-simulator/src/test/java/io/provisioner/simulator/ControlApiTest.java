@@ -87,6 +87,30 @@ class ControlApiTest {
     }
 
     @Test
+    void spendAddsToAKeysUsageAndRefusesAnUnknownKeyOrABadAmount() throws Exception {
+        simulator = OpenRouterSimulator.start().enableControlApi();
+        SimHttp http = new SimHttp(simulator);
+        String hash = http.create("teacher:1").get("data").get("hash").asText();
+
+        assertThat(control("POST", "/spend?hash=" + hash + "&usd=2.5").statusCode())
+                .isEqualTo(204);
+        assertThat(control("POST", "/spend?hash=" + hash + "&usd=0.25").statusCode())
+                .isEqualTo(204);
+
+        assertThat(SimHttp.json(http.get("/keys/" + hash))
+                        .get("data")
+                        .get("usage_daily")
+                        .decimalValue())
+                .isEqualByComparingTo("2.75");
+        assertThat(control("POST", "/spend?hash=nope&usd=1").statusCode()).isEqualTo(404);
+        HttpResponse<String> negative = control("POST", "/spend?hash=" + hash + "&usd=-1");
+        assertThat(negative.statusCode()).isEqualTo(400);
+        assertThat(negative.body()).contains("'usd'").contains("'-1'");
+        assertThat(control("GET", "/spend?hash=" + hash + "&usd=1").statusCode())
+                .isEqualTo(405);
+    }
+
+    @Test
     void aBadParameterIs400AndAnUnknownOperation404AndAWrongMethod405() throws Exception {
         simulator = OpenRouterSimulator.start().enableControlApi();
 

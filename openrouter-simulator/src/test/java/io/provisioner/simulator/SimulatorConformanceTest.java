@@ -84,6 +84,27 @@ class SimulatorConformanceTest {
         assertThat(deleted.get("deleted").asBoolean()).isTrue();
     }
 
+    @Test
+    void spendMovesEveryUsageFieldOfListAndGetAndTheAnswersStillConform() throws IOException {
+        String hash = http.create("teacher:1").get("data").get("hash").asText();
+        simulator.spend(hash, new BigDecimal("1.25"));
+        simulator.spend(hash, new BigDecimal("0.5"));
+        http.send("PATCH", "/keys/" + hash, "{\"limit\":10,\"limit_reset\":\"daily\"}");
+
+        JsonNode listed = conforms(http.get("/keys?offset=0"), "/keys", "get", 200)
+                .get("data")
+                .get(0);
+        JsonNode one =
+                conforms(http.get("/keys/" + hash), "/keys/{hash}", "get", 200).get("data");
+
+        for (JsonNode key : java.util.List.of(listed, one)) {
+            for (String field : java.util.List.of("usage", "usage_daily", "usage_weekly", "usage_monthly")) {
+                assertThat(key.get(field).decimalValue()).as(field).isEqualByComparingTo("1.75");
+            }
+            assertThat(key.get("limit_remaining").decimalValue()).isEqualByComparingTo("8.25");
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(
             strings = {

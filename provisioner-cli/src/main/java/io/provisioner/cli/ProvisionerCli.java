@@ -27,6 +27,7 @@ import picocli.CommandLine.Model.CommandSpec;
             DltCommand.class,
             StatusCommand.class,
             RotateCommand.class,
+            RotateKeysCommand.class,
             ReconcileCommand.class,
             ImportKeysCommand.class,
             CommandLine.HelpCommand.class

@@ -196,8 +196,10 @@ class ProvisionerConfigTest {
         }
     }
 
-    private static final Set<Setting> ZERO_ALLOWED =
-            Set.of(Settings.PROVISIONER_HTTP_PORT, Settings.PROVISIONER_SWEEP_INTERVAL);
+    private static final Set<Setting> ZERO_ALLOWED = Set.of(
+            Settings.PROVISIONER_HTTP_PORT,
+            Settings.PROVISIONER_SWEEP_INTERVAL,
+            Settings.PROVISIONER_USAGE_SYNC_INTERVAL);
 
     @Test
     void numericSettingsAcceptValuesAtTheEdgesOfTheirRanges() {

@@ -45,9 +45,9 @@ class MigratorIT {
 
         MigrationResult second = Migrator.migrate(schema.ds, schema.name);
 
-        assertThat(first.applied()).isEqualTo(5);
+        assertThat(first.applied()).isEqualTo(6);
         assertThat(second.applied()).isZero();
-        assertThat(second.currentVersion()).isEqualTo(first.currentVersion()).isEqualTo("5");
+        assertThat(second.currentVersion()).isEqualTo(first.currentVersion()).isEqualTo("7");
         assertThat(objects()).isEqualTo(objectsAfterFirst);
         assertThat(objectsAfterFirst.stream().map(o -> o.substring(0, o.indexOf(':'))))
                 .contains(
@@ -106,6 +106,23 @@ class MigratorIT {
                         .isEqualTo("false");
             }
         }
+    }
+
+    @Test
+    void aSchemaOfTheVersionBeforeTheUsageColumnsIsUpgradedAndItsViewGainsThem() throws SQLException {
+        org.flywaydb.core.Flyway.configure()
+                .configuration(Migrator.flyway(schema.ds, schema.name).getConfiguration())
+                .target("5")
+                .load()
+                .migrate();
+        assertThat(columns("v_ai_provider_keys_public")).doesNotContain("usage_daily");
+
+        MigrationResult upgrade = Migrator.migrate(schema.ds, schema.name);
+
+        assertThat(upgrade.currentVersion()).isEqualTo("7");
+        assertThat(columns("v_ai_provider_keys_public"))
+                .contains("usage_total", "usage_daily", "usage_weekly", "usage_monthly", "usage_synced_at");
+        assertThat(Migrator.migrate(schema.ds, schema.name).applied()).isZero();
     }
 
     @Test

@@ -20,6 +20,7 @@ import io.provisioner.db.JdbcKeyStore;
 import io.provisioner.db.Migrator;
 import io.provisioner.db.ProvisioningQueries;
 import io.provisioner.db.SweepPasses;
+import io.provisioner.db.UsageQueries;
 import io.provisioner.db.ratelimit.RateLimiters;
 import io.provisioner.openrouter.OpenRouterClient;
 import io.provisioner.retry.RetryScheduler;
@@ -32,6 +33,7 @@ import io.provisioner.runtime.sweep.RequestPublisher;
 import io.provisioner.runtime.sweep.SweepLeader;
 import io.provisioner.runtime.sweep.SweepSource;
 import io.provisioner.runtime.sweep.Sweeper;
+import io.provisioner.runtime.usage.UsageSync;
 import io.provisioner.stream.ProvisionerStreamApp;
 import java.time.Clock;
 import java.time.Duration;
@@ -61,6 +63,8 @@ public final class Pipeline implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Pipeline.class);
     /** Part of the configured rate the sweep's listings may take: provisioning keeps the rest. */
     public static final double SWEEP_SHARE = 0.1;
+    /** Part of the configured rate the usage sync's listings may take, beside the sweep's. */
+    public static final double USAGE_SHARE = 0.1;
 
     private final ProvisionerConfig config;
     private final Set<Components> components;
@@ -144,6 +148,7 @@ public final class Pipeline implements AutoCloseable {
                     LeaderLock.forSweep(config.requireDatabase(), config.cdc().slotName()));
             closeables.add(sweepLeader);
             startSweep();
+            startUsageSync();
         }
         startWatches();
         closeables.add(Observability.start(
@@ -228,6 +233,25 @@ public final class Pipeline implements AutoCloseable {
         if (orphans != null) {
             schedule("sweep-full", every, orphans::fullIfDue);
         }
+    }
+
+    /**
+     * The usage sync runs beside the leading sweep only (one instance at a time), every
+     * PROVISIONER_USAGE_SYNC_INTERVAL, with a rate-limited client of its own that takes at most
+     * {@link #USAGE_SHARE} of the rate.
+     */
+    private void startUsageSync() {
+        Duration every = config.usageSyncInterval();
+        if (every.isZero() || config.openRouter().managementKey().isEmpty()) {
+            return;
+        }
+        OpenRouterClient client =
+                OpenRouterClient.create(config.openRouter(), new MicrometerCallListener(registry), clock);
+        closeables.add(client);
+        KeysApi api =
+                new RateLimitedKeysApi(client, rateLimiter(), config.throttle().ratePerSecond(), USAGE_SHARE);
+        UsageSync sync = new UsageSync(api, new UsageQueries(dataSource, schema()), clock, registry);
+        schedule("usage-sync", every, sync::sync);
     }
 
     /** Runs {@code task} every {@code every} on a daemon thread of its own, while this process leads the sweep. */

@@ -44,7 +44,8 @@ public record ProvisionerConfig(
         KeyNames keyNames,
         Path stateDir,
         LogFormat logFormat,
-        LogLevel logLevel) {
+        LogLevel logLevel,
+        Duration usageSyncInterval) {
 
     public enum LogLevel {
         TRACE,
@@ -202,7 +203,8 @@ public record ProvisionerConfig(
                 p.path(Settings.PROVISIONER_STATE_DIR)
                         .orElse(Path.of(System.getProperty("java.io.tmpdir"), "provisioner-streams")),
                 p.choice(Settings.LOG_FORMAT, LogFormat.class),
-                p.choice(Settings.PROVISIONER_LOG_LEVEL, LogLevel.class));
+                p.choice(Settings.PROVISIONER_LOG_LEVEL, LogLevel.class),
+                p.duration(Settings.PROVISIONER_USAGE_SYNC_INTERVAL));
     }
 
     public Topics topics() {

@@ -235,6 +235,14 @@ public final class Settings {
             "how often owners without a key, keys without an owner, orphan keys and stuck jobs are looked for"
                     + " (0 turns it off); orphan keys among those created since the last pass, and in the whole"
                     + " account once a day");
+    public static final Setting PROVISIONER_USAGE_SYNC_INTERVAL = define(
+            "PROVISIONER_USAGE_SYNC_INTERVAL",
+            DURATION,
+            "1h",
+            Validator.between(Duration.ofMillis(100), Duration.ofDays(7)).orZero(),
+            MEDIUM,
+            "how often each key's usage is read back into ai_provider_keys (GET /keys, every page, within a tenth"
+                    + " of the rate; run by the instance that leads CDC); 0 turns it off");
     public static final Setting PROVISIONER_ORPHAN_GRACE = define(
             "PROVISIONER_ORPHAN_GRACE",
             DURATION,
@@ -313,6 +321,7 @@ public final class Settings {
             PROVISIONER_HTTP_BIND,
             PROVISIONER_PARTITIONS,
             PROVISIONER_SWEEP_INTERVAL,
+            PROVISIONER_USAGE_SYNC_INTERVAL,
             PROVISIONER_ORPHAN_GRACE,
             PROVISIONER_DLT_RETENTION,
             OR_KEY_NAME_PREFIX,

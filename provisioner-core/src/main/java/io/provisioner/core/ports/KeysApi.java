@@ -27,6 +27,15 @@ public interface KeysApi {
     /** {@code GET /keys?offset=&include_disabled=}: one page, newest first, at most {@link #PAGE_SIZE}. */
     List<ApiKey> list(int offset, boolean includeDisabled);
 
+    /**
+     * {@code GET /keys?offset=&include_disabled=true}: the spend of one page of keys, newest first, at most
+     * {@link #PAGE_SIZE}. Implementations that cannot read it throw {@link UnsupportedOperationException}.
+     */
+    default List<KeyUsage> listUsage(int offset) {
+        throw new UnsupportedOperationException(
+                "listUsage is not supported by " + getClass().getSimpleName());
+    }
+
     /** {@code PATCH /keys/{hash}} with the new limit and reset. */
     ApiKey updateLimits(String hash, KeyLimits limits);
 

@@ -43,6 +43,15 @@ public final class ContractShapes {
             .filter(c -> !c.equals("encrypted_key"))
             .toList();
 
+    /** The columns V7 appends to the keys table and, in this order, to the public view. */
+    public static final List<String> V7_COLUMNS =
+            List.of("usage_total", "usage_daily", "usage_weekly", "usage_monthly", "usage_synced_at", "delete_pending");
+
+    /** The public view as V7 leaves it: {@link #VIEW_COLUMNS}, then {@link #V7_COLUMNS}. */
+    public static final List<String> VIEW_COLUMNS_V7 = java.util.stream.Stream.concat(
+                    VIEW_COLUMNS.stream(), V7_COLUMNS.stream())
+            .toList();
+
     private ContractShapes() {}
 
     /** The family of a type as {@code format_type} prints it, e.g. {@code character varying(80)} is text. */

@@ -4,6 +4,7 @@ import io.provisioner.core.errors.RetryableException;
 import io.provisioner.core.ports.ApiKey;
 import io.provisioner.core.ports.CreatedKey;
 import io.provisioner.core.ports.KeyLimits;
+import io.provisioner.core.ports.KeyUsage;
 import io.provisioner.core.ports.KeysApi;
 import io.provisioner.core.ports.RateLimiter;
 import java.time.Duration;
@@ -65,6 +66,11 @@ public final class RateLimitedKeysApi implements KeysApi {
     @Override
     public List<ApiKey> list(int offset, boolean includeDisabled) {
         return call("GET /keys", () -> api.list(offset, includeDisabled));
+    }
+
+    @Override
+    public List<KeyUsage> listUsage(int offset) {
+        return call("GET /keys", () -> api.listUsage(offset));
     }
 
     @Override

@@ -1,0 +1,89 @@
+package io.provisioner.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.provisioner.runtime.Components;
+import io.provisioner.simulator.SimKey;
+import io.provisioner.testing.Infra;
+import io.provisioner.testing.SharedInfra;
+import java.math.BigDecimal;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.EnumSet;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Spend on OpenRouter (the simulator, over a socket) appears in {@code ai_provider_keys} and in
+ * {@code v_ai_provider_keys_public} after a usage sync of a running pipeline, with aggregate gauges: the
+ * keys near their limit per owner type, the dollars spent, and the calls a sync took.
+ */
+@ExtendWith(SharedInfra.class)
+class UsageSyncIT {
+
+    @Test
+    void spendOnOpenRouterAppearsInTheKeysTableThePublicViewAndTheGauges(Infra infra) throws Exception {
+        try (PipelineFixture f = new PipelineFixture(infra)) {
+            f.env.put("PROVISIONER_USAGE_SYNC_INTERVAL", "1s");
+            // keys of another pipeline on the same account: the sync pages through them too
+            f.simulator.seedKeys(250, "elsewhere:", Instant.now().minus(Duration.ofDays(1)));
+            SimpleMeterRegistry registry = new SimpleMeterRegistry();
+            f.start(EnumSet.allOf(Components.class), registry);
+            String spender = f.insertTeacher();
+            String saver = f.insertTeacher();
+            await().atMost(Duration.ofMinutes(1)).until(() -> f.activeKeys() == 2);
+            SimKey spenderKey = f.simulator.liveKeysNamed(spender).get(0);
+            SimKey saverKey = f.simulator.liveKeysNamed(saver).get(0);
+
+            // OR_TEACHER_LIMIT 50 a day: 45 is 90 % of it
+            f.simulator.spend(spenderKey.hash(), new BigDecimal("45"));
+            f.simulator.spend(saverKey.hash(), new BigDecimal("1.5"));
+
+            await().atMost(Duration.ofMinutes(1))
+                    .until(() -> dailyInView(f, spenderKey.hash()) != null
+                            && dailyInView(f, spenderKey.hash()).compareTo(new BigDecimal("45")) == 0);
+            assertThat(dailyInView(f, saverKey.hash())).isEqualByComparingTo("1.5");
+            assertThat(f.count("select count(*) from " + f.schema + ".ai_provider_keys where usage_total = 45"
+                            + " and usage_weekly = 45 and usage_monthly = 45 and usage_synced_at is not null"))
+                    .isEqualTo(1);
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                assertThat(gauge(registry, "provisioner.keys.near.limit", "owner_type", "teacher"))
+                        .isEqualTo(1);
+                assertThat(gauge(registry, "provisioner.keys.near.limit", "owner_type", "organization"))
+                        .isZero();
+                assertThat(gauge(registry, "provisioner.usage.dollars", "period", "daily"))
+                        .isEqualTo(46.5);
+            });
+            // 252 keys on the account: pages of 100, so three calls a sync (floor(252 / 100) + 1)
+            double calls = gauge(registry, "provisioner.usage.sync.calls", null, null);
+            assertThat(calls).isEqualTo(3);
+            assertThat(gauge(registry, "provisioner.usage.synced.keys", null, null))
+                    .isEqualTo(2);
+            System.out.printf("usage sync: %.0f GET /keys calls for 252 keys on the account%n", calls);
+        }
+    }
+
+    private static BigDecimal dailyInView(PipelineFixture f, String hash) throws Exception {
+        try (Connection c = f.infra.connect();
+                PreparedStatement ps = c.prepareStatement(
+                        "select usage_daily from " + f.schema + ".v_ai_provider_keys_public where key_hash = ?")) {
+            ps.setString(1, hash);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getBigDecimal(1) : null;
+            }
+        }
+    }
+
+    private static double gauge(SimpleMeterRegistry registry, String name, String tag, String value) {
+        var search = registry.find(name);
+        if (tag != null) {
+            search = search.tag(tag, value);
+        }
+        return search.gauge().value();
+    }
+}
