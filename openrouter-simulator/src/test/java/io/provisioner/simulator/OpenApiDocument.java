@@ -13,7 +13,8 @@ import java.util.Map;
 /**
  * OpenRouter's OpenAPI document (test resource {@code openapi-keys.yaml}) and a validator for the subset of
  * JSON Schema it uses: {@code type} (also as a list with {@code null}), {@code required}, {@code properties},
- * {@code items}, {@code enum}, {@code const}, {@code minimum}, {@code minLength}, {@code additionalProperties}
+ * {@code items}, {@code enum}, {@code const}, {@code minimum}, {@code minLength}, {@code maxLength}, {@code allOf},
+ * {@code additionalProperties}
  * and {@code $ref} into {@code components/schemas}. Keywords it does not know fail loudly, so that a newer
  * document cannot be validated only in part.
  */
@@ -28,9 +29,14 @@ final class OpenApiDocument {
     }
 
     static OpenApiDocument load() {
-        try (InputStream in = OpenApiDocument.class.getResourceAsStream("/openapi-keys.yaml")) {
+        return load("openapi-keys.yaml");
+    }
+
+    /** Another extract of the document in the test resources, e.g. {@code openapi-guardrails.yaml}. */
+    static OpenApiDocument load(String resource) {
+        try (InputStream in = OpenApiDocument.class.getResourceAsStream("/" + resource)) {
             if (in == null) {
-                throw new IllegalStateException("openapi-keys.yaml is missing from the test resources");
+                throw new IllegalStateException(resource + " is missing from the test resources");
             }
             return new OpenApiDocument(new ObjectMapper(new YAMLFactory()).readTree(in));
         } catch (IOException e) {
@@ -114,6 +120,12 @@ final class OpenApiDocument {
             case "minimum" -> {
                 if (value.isNumber() && value.decimalValue().compareTo(arg.decimalValue()) < 0) {
                     errors.add(at + ": " + value + " is below " + arg);
+                }
+            }
+            case "allOf" -> arg.forEach(part -> validate(part, value, at, errors));
+            case "maxLength" -> {
+                if (value.isTextual() && value.asText().length() > arg.asInt()) {
+                    errors.add(at + ": longer than " + arg);
                 }
             }
             case "minLength" -> {
