@@ -83,10 +83,41 @@ public record ProvisionerConfig(
     /** The provisioner's pace: calls per second, shared or local bucket, records per poll. */
     public record Throttle(double ratePerSecond, RateLimiterKind limiter, int batchSize) {}
 
-    /** The spending cap each owner type's key gets. */
-    public record Limits(KeyLimits organization, KeyLimits teacher) {
+    /**
+     * The spending cap each owner type's key gets, and the OpenRouter guardrail it is assigned to
+     * ({@code OR_ORG_GUARDRAIL_ID} / {@code OR_TEACHER_GUARDRAIL_ID}; empty for none).
+     */
+    public record Limits(
+            KeyLimits organization,
+            KeyLimits teacher,
+            Optional<String> organizationGuardrail,
+            Optional<String> teacherGuardrail) {
+
+        public Limits {
+            java.util.Objects.requireNonNull(organizationGuardrail, "organizationGuardrail");
+            java.util.Objects.requireNonNull(teacherGuardrail, "teacherGuardrail");
+        }
+
+        /** Limits without guardrails. */
+        public Limits(KeyLimits organization, KeyLimits teacher) {
+            this(organization, teacher, Optional.empty(), Optional.empty());
+        }
+
         public KeyLimits forOwnerType(String ownerType) {
             return OwnerRef.TEACHER.equals(ownerType) ? teacher : organization;
+        }
+
+        /** The guardrail of the owner type's keys; empty for none. */
+        public Optional<String> guardrailFor(String ownerType) {
+            return OwnerRef.TEACHER.equals(ownerType) ? teacherGuardrail : organizationGuardrail;
+        }
+
+        /** Each configured guardrail id with the setting that names it, for the start-up check. */
+        public Map<Setting, String> guardrailSettings() {
+            Map<Setting, String> out = new LinkedHashMap<>();
+            organizationGuardrail.ifPresent(id -> out.put(Settings.OR_ORG_GUARDRAIL_ID, id));
+            teacherGuardrail.ifPresent(id -> out.put(Settings.OR_TEACHER_GUARDRAIL_ID, id));
+            return out;
         }
     }
 
@@ -153,7 +184,9 @@ public record ProvisionerConfig(
                 new RetryPolicy(maxAttempts, initial, multiplier, max, p.duration(Settings.OR_MAX_RETRY_AFTER)),
                 new Limits(
                         new KeyLimits(p.decimal(Settings.OR_ORG_LIMIT).orElseThrow(), reset),
-                        new KeyLimits(p.decimal(Settings.OR_TEACHER_LIMIT).orElseThrow(), reset)),
+                        new KeyLimits(p.decimal(Settings.OR_TEACHER_LIMIT).orElseThrow(), reset),
+                        p.string(Settings.OR_ORG_GUARDRAIL_ID),
+                        p.string(Settings.OR_TEACHER_GUARDRAIL_ID)),
                 cdc(p),
                 new Http(p.required(Settings.PROVISIONER_HTTP_BIND), p.integer(Settings.PROVISIONER_HTTP_PORT)),
                 p.duration(Settings.PROVISIONER_SWEEP_INTERVAL),

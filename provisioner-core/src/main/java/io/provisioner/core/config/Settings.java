@@ -167,6 +167,25 @@ public final class Settings {
             Validator.oneOf(LimitReset.class),
             MEDIUM,
             "when the spending cap resets");
+    /** An OpenRouter guardrail id: a UUID, as {@code GET /guardrails} lists it. */
+    private static final Validator GUARDRAIL_ID = Validator.matching(
+            "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}",
+            "an OpenRouter guardrail id (a UUID)");
+
+    public static final Setting OR_ORG_GUARDRAIL_ID = define(
+            "OR_ORG_GUARDRAIL_ID",
+            STRING,
+            null,
+            GUARDRAIL_ID,
+            MEDIUM,
+            "OpenRouter guardrail every organization's key is assigned to (unset: none); checked at start");
+    public static final Setting OR_TEACHER_GUARDRAIL_ID = define(
+            "OR_TEACHER_GUARDRAIL_ID",
+            STRING,
+            null,
+            GUARDRAIL_ID,
+            MEDIUM,
+            "OpenRouter guardrail every teacher's key is assigned to (unset: none); checked at start");
     public static final Setting CDC_TABLES = define(
             "CDC_TABLES",
             LIST,
@@ -294,6 +313,8 @@ public final class Settings {
             OR_ORG_LIMIT,
             OR_TEACHER_LIMIT,
             OR_LIMIT_RESET,
+            OR_ORG_GUARDRAIL_ID,
+            OR_TEACHER_GUARDRAIL_ID,
             CDC_TABLES,
             CDC_SLOT_NAME,
             CDC_PUBLICATION,
