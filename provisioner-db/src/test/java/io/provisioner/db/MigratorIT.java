@@ -45,9 +45,9 @@ class MigratorIT {
 
         MigrationResult second = Migrator.migrate(schema.ds, schema.name);
 
-        assertThat(first.applied()).isEqualTo(5);
+        assertThat(first.applied()).isEqualTo(6);
         assertThat(second.applied()).isZero();
-        assertThat(second.currentVersion()).isEqualTo(first.currentVersion()).isEqualTo("5");
+        assertThat(second.currentVersion()).isEqualTo(first.currentVersion()).isEqualTo("6");
         assertThat(objects()).isEqualTo(objectsAfterFirst);
         assertThat(objectsAfterFirst.stream().map(o -> o.substring(0, o.indexOf(':'))))
                 .contains(

@@ -43,6 +43,12 @@ public final class ContractShapes {
             .filter(c -> !c.equals("encrypted_key"))
             .toList();
 
+    /**
+     * Key columns later migrations add to the table and, after the contract's, to the public view (V6: the
+     * guardrail the key was last assigned to): a view that ends with some of them is still the provisioner's.
+     */
+    public static final List<String> ADDED_VIEW_COLUMNS = List.of("guardrail_id");
+
     private ContractShapes() {}
 
     /** The family of a type as {@code format_type} prints it, e.g. {@code character varying(80)} is text. */
