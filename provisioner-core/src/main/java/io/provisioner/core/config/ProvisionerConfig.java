@@ -2,7 +2,9 @@ package io.provisioner.core.config;
 
 import io.provisioner.core.crypto.KeyCipher;
 import io.provisioner.core.events.OwnerRef;
+import io.provisioner.core.ports.DesiredKey;
 import io.provisioner.core.ports.KeyLimits;
+import io.provisioner.core.ports.KeyPolicy;
 import io.provisioner.core.ports.LimitReset;
 import io.provisioner.core.retry.RetryPolicy;
 import io.provisioner.core.secret.Secret;
@@ -112,6 +114,16 @@ public record ProvisionerConfig(
             return OwnerRef.TEACHER.equals(ownerType) ? teacherGuardrail : organizationGuardrail;
         }
 
+        /** The owner type's settings, overridden by each non-null value of the owner's {@code policy}. */
+        public DesiredKey desired(String ownerType, KeyPolicy policy) {
+            KeyLimits defaults = forOwnerType(ownerType);
+            KeyLimits limits = new KeyLimits(
+                    policy.limitUsd() == null ? defaults.limit() : policy.limitUsd(),
+                    policy.limitReset() == null ? defaults.reset() : policy.limitReset());
+            return new DesiredKey(
+                    limits, policy.guardrailId() == null ? guardrailFor(ownerType) : Optional.of(policy.guardrailId()));
+        }
+
         /** Each configured guardrail id with the setting that names it, for the start-up check. */
         public Map<Setting, String> guardrailSettings() {
             Map<Setting, String> out = new LinkedHashMap<>();
@@ -137,6 +149,14 @@ public record ProvisionerConfig(
         public String schema() {
             String first = tables.keySet().stream().sorted().findFirst().orElse("public.organizations");
             return first.substring(0, first.indexOf('.'));
+        }
+
+        /**
+         * The schema-qualified {@code ai_key_policies}, captured beside {@code CDC_TABLES}: a change of an
+         * owner's policy is a request for that owner.
+         */
+        public String policiesTable() {
+            return schema() + "." + KeyPolicy.TABLE;
         }
 
         /** Owner type to schema-qualified table: the inverse of {@code CDC_TABLES}. */
