@@ -93,7 +93,7 @@ public final class CdcBridge implements AutoCloseable {
         this.timings = timings;
         this.clock = Objects.requireNonNull(clock, "clock");
         this.metrics = new CdcMetrics(registry);
-        this.mapper = new ChangeRecordMapper(config.cdc().tables());
+        this.mapper = new ChangeRecordMapper(config.cdc().tables(), config.cdc().policiesTable());
         this.supervision = new CdcSupervisor(
                 config.cdc().slotName(),
                 new LeaderLock(config.requireDatabase(), config.cdc().slotName()),

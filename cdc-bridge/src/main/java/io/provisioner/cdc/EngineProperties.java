@@ -88,7 +88,8 @@ final class EngineProperties {
         p.setProperty("slot.retry.delay.ms", "2000");
         p.setProperty("publication.name", cdc.publication());
         p.setProperty("publication.autocreate.mode", "filtered");
-        p.setProperty("table.include.list", includeList(cdc.tables()));
+        p.setProperty(
+                "table.include.list", includeList(cdc.tables()) + "," + includeList(Map.of(cdc.policiesTable(), "")));
         p.setProperty(
                 "snapshot.mode", cdc.snapshotMode() == ProvisionerConfig.SnapshotMode.INITIAL ? "initial" : "no_data");
         p.setProperty("tombstones.on.delete", "false");
