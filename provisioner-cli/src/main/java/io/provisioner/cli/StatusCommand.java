@@ -8,6 +8,7 @@ import io.provisioner.core.ports.JobStatus;
 import io.provisioner.db.Database;
 import io.provisioner.db.JobFailure;
 import io.provisioner.db.Migrator;
+import io.provisioner.db.PolicyDrift;
 import io.provisioner.db.ProvisioningQueries;
 import io.provisioner.db.ratelimit.RateLimiters;
 import java.io.PrintWriter;
@@ -51,13 +52,15 @@ final class StatusCommand implements Callable<Integer> {
     @Option(
             names = "--json",
             description =
-                    "print one JSON document: {jobs: {status: count}, failures: [...], throttled_until: time|null}")
+                    "print one JSON document: {jobs: {status: count}, failures: [...], throttled_until: time|null,"
+                            + " keys_out_of_step: n}")
     boolean json;
 
     @Spec
     CommandSpec spec;
 
-    static String json(Map<String, Long> counts, List<JobFailure> latest, Optional<Instant> throttledUntil) {
+    static String json(
+            Map<String, Long> counts, List<JobFailure> latest, Optional<Instant> throttledUntil, long outOfStep) {
         Map<String, Long> jobs = new LinkedHashMap<>();
         STATUSES.forEach(st -> jobs.put(st, counts.getOrDefault(st, 0L)));
         List<Map<String, Object>> failures = new ArrayList<>();
@@ -74,6 +77,7 @@ final class StatusCommand implements Callable<Integer> {
         doc.put("jobs", jobs);
         doc.put("failures", failures);
         doc.put("throttled_until", throttledUntil.map(Instant::toString).orElse(null));
+        doc.put("keys_out_of_step", outOfStep);
         try {
             return Json.MAPPER.writeValueAsString(doc);
         } catch (JsonProcessingException e) {
@@ -115,10 +119,13 @@ final class StatusCommand implements Callable<Integer> {
             List<JobFailure> latest = q.latestFailures(failures);
             Optional<Instant> throttledUntil =
                     RateLimiters.throttledUntil(ds, config.cdc().schema(), Clock.systemUTC());
+            long outOfStep = new PolicyDrift(ds, config.cdc().schema()).count(config.limits());
             if (json) {
-                out.println(json(counts, latest, throttledUntil));
+                out.println(json(counts, latest, throttledUntil, outOfStep));
             } else {
                 text(out, counts, latest, throttledUntil);
+                out.println();
+                out.printf("keys out of step with their settings or policy (limit, reset, guardrail): %d%n", outOfStep);
             }
             out.flush();
             PrintWriter err = spec.commandLine().getErr();
