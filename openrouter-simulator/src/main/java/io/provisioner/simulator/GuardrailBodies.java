@@ -33,29 +33,24 @@ final class GuardrailBodies {
     static final List<String> ZDR_PROVIDERS = List.of("anthropic", "google", "openai", "other", "xai");
     private static final List<String> LISTS =
             List.of("allowed_models", "allowed_providers", "ignored_models", "ignored_providers");
-    private static final Set<String> UPDATABLE = Set.of(
-            "name",
-            "description",
-            "limit_usd",
-            "reset_interval",
-            "include_byok_in_budgets",
-            "content_filters",
-            "content_filter_builtins",
-            "allowed_models",
-            "allowed_providers",
-            "ignored_models",
-            "ignored_providers",
-            "enable_free_model_publication",
-            "enable_free_model_training",
-            "enable_paid_model_training",
-            "enforce_zdr",
-            "enforce_zdr_anthropic",
-            "enforce_zdr_google",
-            "enforce_zdr_openai",
-            "enforce_zdr_other",
-            "enforce_zdr_xai");
+    private static final Set<String> UPDATABLE = updatable();
 
     private GuardrailBodies() {}
+
+    /** Every field of {@code UpdateGuardrailRequest}. */
+    private static Set<String> updatable() {
+        Set<String> names = new java.util.HashSet<>(BOOLEANS);
+        names.addAll(LISTS);
+        names.addAll(List.of(
+                "name",
+                "description",
+                "limit_usd",
+                "reset_interval",
+                "include_byok_in_budgets",
+                "content_filters",
+                "content_filter_builtins"));
+        return Set.copyOf(names);
+    }
 
     /** The fields a create sets, validated; {@code name} is required. */
     static ObjectNode create(String body) {

@@ -1,11 +1,14 @@
 package io.provisioner.simulator;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -60,6 +63,24 @@ final class OpenApiDocument {
             throw new AssertionError("the document has no JSON answer " + status + " for " + method + " " + path);
         }
         return schema;
+    }
+
+    /**
+     * Asserts that {@code response} has {@code status} and a body that conforms to the document's schema
+     * for it (an error body's {@code code} being the status); answers the body.
+     */
+    JsonNode conforms(HttpResponse<String> response, String path, String method, int status) {
+        assertThat(response.statusCode())
+                .as("status of %s %s: %s", method, path, response.body())
+                .isEqualTo(status);
+        JsonNode body = SimHttp.json(response);
+        assertThat(validate(responseSchema(path, method, status), body))
+                .as("%s %s %s conforms to the OpenAPI document", method, path, status)
+                .isEmpty();
+        if (status >= 400) {
+            assertThat(body.get("error").get("code").asInt()).isEqualTo(status);
+        }
+        return body;
     }
 
     /** Every violation of {@code schema} by {@code instance}; empty when it conforms. */
