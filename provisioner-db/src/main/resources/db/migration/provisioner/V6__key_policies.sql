@@ -30,18 +30,5 @@ begin
 end
 $$;
 
--- locked down like the tables of V3 (LockDown repeats it on every migrate): RLS with no policy, no
--- privilege for PUBLIC, anon or authenticated
-alter table "${schema}".ai_key_policies enable row level security;
-
-do $$
-declare
-    grantee text;
-begin
-    foreach grantee in array array['public', 'anon', 'authenticated'] loop
-        continue when grantee <> 'public' and not exists (select 1 from pg_roles where rolname = grantee);
-        execute format('revoke all on table %I.ai_key_policies from %s', '${schema}',
-                       case when grantee = 'public' then 'public' else quote_ident(grantee) end);
-    end loop;
-end
-$$;
+-- locked down (row level security with no policy; nothing for PUBLIC, anon or authenticated; service_role
+-- may read and write it) by LockDown, which every migrate runs after the migrations
