@@ -199,7 +199,9 @@ public final class CdcBridge implements AutoCloseable {
                 ProvisioningRequestTransform.TABLES,
                 String.join(",", config.cdc().tables().keySet()),
                 ProvisioningRequestTransform.TOPIC_PREFIX,
-                config.topics().prefix()));
+                config.topics().prefix(),
+                ProvisioningRequestTransform.POLICIES_TABLE,
+                config.cdc().policiesTable()));
         return t;
     }
 

@@ -90,7 +90,8 @@ final class EngineProperties {
         p.setProperty("slot.retry.delay.ms", "2000");
         p.setProperty("publication.name", cdc.publication());
         p.setProperty("publication.autocreate.mode", "filtered");
-        p.setProperty("table.include.list", includeList(cdc.tables()));
+        p.setProperty(
+                "table.include.list", includeList(cdc.tables()) + "," + includeList(Map.of(cdc.policiesTable(), "")));
         // when_needed is initial, and also snapshots again when the slot the offsets point into is gone (dropped,
         // or lost and dropped): the snapshot re-requests every owner, provisioning is idempotent
         p.setProperty(

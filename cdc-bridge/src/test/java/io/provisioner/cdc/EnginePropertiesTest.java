@@ -42,7 +42,8 @@ class EnginePropertiesTest {
                 .containsEntry("slot.name", "my_slot")
                 .containsEntry("publication.name", "my_pub")
                 .containsEntry("publication.autocreate.mode", "filtered")
-                .containsEntry("table.include.list", "public\\.organizations,public\\.teachers")
+                .containsEntry(
+                        "table.include.list", "public\\.organizations,public\\.teachers,public\\.ai_key_policies")
                 .containsEntry("snapshot.mode", "no_data")
                 .containsEntry("tombstones.on.delete", "false")
                 .containsEntry("offset.storage", "org.apache.kafka.connect.storage.KafkaOffsetBackingStore")

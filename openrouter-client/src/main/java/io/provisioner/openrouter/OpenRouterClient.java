@@ -164,6 +164,43 @@ public final class OpenRouterClient implements KeysApi, AutoCloseable {
                 "DELETE /keys/{hash}", request(url("keys", hash)).delete().build(), root -> true, () -> false, false);
     }
 
+    @Override
+    public boolean guardrailExists(String guardrailId) {
+        return calls.execute(
+                "GET /guardrails/{id}",
+                request(url("guardrails", guardrailId)).get().build(),
+                root -> true,
+                () -> false,
+                false);
+    }
+
+    @Override
+    public int assignGuardrail(String guardrailId, List<String> keyHashes) {
+        return assignments(guardrailId, keyHashes, "POST /guardrails/{id}/assignments/keys", "assigned_count");
+    }
+
+    @Override
+    public int unassignGuardrail(String guardrailId, List<String> keyHashes) {
+        return assignments(guardrailId, keyHashes, "POST /guardrails/{id}/assignments/keys/remove", "unassigned_count");
+    }
+
+    private int assignments(String guardrailId, List<String> keyHashes, String operation, String countField) {
+        if (keyHashes.isEmpty()) {
+            throw new IllegalArgumentException("keyHashes must not be empty");
+        }
+        ObjectNode body = Json.MAPPER.createObjectNode();
+        keyHashes.forEach(body.putArray("key_hashes")::add);
+        HttpUrl url = operation.endsWith("/remove")
+                ? url("guardrails", guardrailId, "assignments", "keys", "remove")
+                : url("guardrails", guardrailId, "assignments", "keys");
+        return calls.execute(
+                operation,
+                request(url).post(json(body)).build(),
+                root -> root.path(countField).asInt(),
+                null,
+                false);
+    }
+
     /** Releases the client's threads and pooled connections; calls afterwards fail. */
     @Override
     public void close() {

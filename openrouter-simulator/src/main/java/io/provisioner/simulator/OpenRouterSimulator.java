@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * OpenRouter's key management API ({@code GET /key}, {@code GET/POST /keys}, {@code GET/PATCH/DELETE
- * /keys/{hash}}) over real HTTP on the JDK's built-in server, shaped like OpenRouter's OpenAPI document,
+ * /keys/{hash}}) and its guardrail endpoints ({@code /guardrails...}) over real HTTP on the JDK's built-in
+ * server, shaped like OpenRouter's OpenAPI document,
  * with scriptable faults for tests and the demo.
  *
  * <p>Thread-safe: requests are served concurrently and every method may be called from any thread while
@@ -52,6 +53,7 @@ public final class OpenRouterSimulator implements AutoCloseable {
     private final ConcurrentLinkedQueue<SimCall> calls = new ConcurrentLinkedQueue<>();
     private final SimHandler handler;
     private final KeysRoutes routes;
+    private final SimGuardrails guardrails;
     private final String initialKey;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicBoolean controlEnabled = new AtomicBoolean();
@@ -61,7 +63,9 @@ public final class OpenRouterSimulator implements AutoCloseable {
         this.initialKey = managementKey;
         this.store = new SimKeyStore(clock);
         this.routes = new KeysRoutes(store, faults, deleteFaults);
-        this.handler = new SimHandler(routes, requests::add, calls::add, clock, managementKey);
+        this.guardrails = new SimGuardrails(clock);
+        this.handler = new SimHandler(
+                routes, new GuardrailRoutes(guardrails, store), requests::add, calls::add, clock, managementKey);
         this.executor = Executors.newCachedThreadPool(daemonThreads());
         server.createContext("/", handler);
         server.setExecutor(executor);
@@ -359,6 +363,7 @@ public final class OpenRouterSimulator implements AutoCloseable {
         deleteFaults.clear();
         handler.rateGate().reset();
         store.clear();
+        guardrails.clear();
         handler.reset(() -> {
             requests.clear();
             calls.clear();
@@ -366,6 +371,30 @@ public final class OpenRouterSimulator implements AutoCloseable {
         handler.setLatency(Duration.ZERO);
         handler.setForbidden(false);
         handler.setAcceptedKey(initialKey);
+    }
+
+    /**
+     * Adds a guardrail directly, as if created earlier (no request is recorded): for seeding a test. Answers
+     * its id.
+     *
+     * @param limitUsd its budget in US dollars, or null for none
+     * @param allowedModels the only models its keys may use; empty for any
+     */
+    public String addGuardrail(String name, BigDecimal limitUsd, List<String> allowedModels) {
+        com.fasterxml.jackson.databind.node.ObjectNode fields = SimJson.MAPPER.createObjectNode();
+        fields.put("name", Objects.requireNonNull(name, "name"));
+        if (limitUsd != null) {
+            fields.put("limit_usd", limitUsd);
+        }
+        if (!allowedModels.isEmpty()) {
+            allowedModels.forEach(fields.putArray("allowed_models")::add);
+        }
+        return guardrails.create(fields, null).get("id").asText();
+    }
+
+    /** The guardrail the key {@code hash} is assigned to; empty for none. */
+    public Optional<String> guardrailOfKey(String hash) {
+        return guardrails.guardrailOfKey(hash);
     }
 
     /** Stops listening, ends open connections and hanging answers. Idempotent. */

@@ -24,6 +24,7 @@ final class SimHandler implements HttpHandler {
     private static final Logger LOG = LoggerFactory.getLogger(SimHandler.class);
 
     private final KeysRoutes routes;
+    private final GuardrailRoutes guardrails;
     private final Consumer<SimRequest> recorder;
     private final Consumer<SimCall> answered;
     private final Clock clock;
@@ -36,11 +37,13 @@ final class SimHandler implements HttpHandler {
 
     SimHandler(
             KeysRoutes routes,
+            GuardrailRoutes guardrails,
             Consumer<SimRequest> recorder,
             Consumer<SimCall> answered,
             Clock clock,
             String acceptedKey) {
         this.routes = routes;
+        this.guardrails = guardrails;
         this.recorder = recorder;
         this.answered = answered;
         this.clock = clock;
@@ -94,7 +97,11 @@ final class SimHandler implements HttpHandler {
         if (!path.startsWith(API_PREFIX + "/")) {
             return Reply.error(404, "Resource not found");
         }
-        return routes.route(method, path.substring(API_PREFIX.length()), uri.getRawQuery(), body);
+        String below = path.substring(API_PREFIX.length());
+        if (GuardrailRoutes.handles(below)) {
+            return guardrails.route(method, below, uri.getRawQuery(), body);
+        }
+        return routes.route(method, below, uri.getRawQuery(), body);
     }
 
     private static void send(HttpExchange exchange, Reply reply) throws IOException, InterruptedException {

@@ -1,11 +1,14 @@
 package io.provisioner.simulator;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -13,7 +16,8 @@ import java.util.Map;
 /**
  * OpenRouter's OpenAPI document (test resource {@code openapi-keys.yaml}) and a validator for the subset of
  * JSON Schema it uses: {@code type} (also as a list with {@code null}), {@code required}, {@code properties},
- * {@code items}, {@code enum}, {@code const}, {@code minimum}, {@code minLength}, {@code additionalProperties}
+ * {@code items}, {@code enum}, {@code const}, {@code minimum}, {@code minLength}, {@code maxLength}, {@code allOf},
+ * {@code additionalProperties}
  * and {@code $ref} into {@code components/schemas}. Keywords it does not know fail loudly, so that a newer
  * document cannot be validated only in part.
  */
@@ -28,9 +32,14 @@ final class OpenApiDocument {
     }
 
     static OpenApiDocument load() {
-        try (InputStream in = OpenApiDocument.class.getResourceAsStream("/openapi-keys.yaml")) {
+        return load("openapi-keys.yaml");
+    }
+
+    /** Another extract of the document in the test resources, e.g. {@code openapi-guardrails.yaml}. */
+    static OpenApiDocument load(String resource) {
+        try (InputStream in = OpenApiDocument.class.getResourceAsStream("/" + resource)) {
             if (in == null) {
-                throw new IllegalStateException("openapi-keys.yaml is missing from the test resources");
+                throw new IllegalStateException(resource + " is missing from the test resources");
             }
             return new OpenApiDocument(new ObjectMapper(new YAMLFactory()).readTree(in));
         } catch (IOException e) {
@@ -54,6 +63,24 @@ final class OpenApiDocument {
             throw new AssertionError("the document has no JSON answer " + status + " for " + method + " " + path);
         }
         return schema;
+    }
+
+    /**
+     * Asserts that {@code response} has {@code status} and a body that conforms to the document's schema
+     * for it (an error body's {@code code} being the status); answers the body.
+     */
+    JsonNode conforms(HttpResponse<String> response, String path, String method, int status) {
+        assertThat(response.statusCode())
+                .as("status of %s %s: %s", method, path, response.body())
+                .isEqualTo(status);
+        JsonNode body = SimHttp.json(response);
+        assertThat(validate(responseSchema(path, method, status), body))
+                .as("%s %s %s conforms to the OpenAPI document", method, path, status)
+                .isEmpty();
+        if (status >= 400) {
+            assertThat(body.get("error").get("code").asInt()).isEqualTo(status);
+        }
+        return body;
     }
 
     /** Every violation of {@code schema} by {@code instance}; empty when it conforms. */
@@ -114,6 +141,12 @@ final class OpenApiDocument {
             case "minimum" -> {
                 if (value.isNumber() && value.decimalValue().compareTo(arg.decimalValue()) < 0) {
                     errors.add(at + ": " + value + " is below " + arg);
+                }
+            }
+            case "allOf" -> arg.forEach(part -> validate(part, value, at, errors));
+            case "maxLength" -> {
+                if (value.isTextual() && value.asText().length() > arg.asInt()) {
+                    errors.add(at + ": longer than " + arg);
                 }
             }
             case "minLength" -> {

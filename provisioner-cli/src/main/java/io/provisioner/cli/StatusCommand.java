@@ -8,6 +8,7 @@ import io.provisioner.core.ports.JobStatus;
 import io.provisioner.db.Database;
 import io.provisioner.db.JobFailure;
 import io.provisioner.db.Migrator;
+import io.provisioner.db.PolicyDrift;
 import io.provisioner.db.ProvisioningQueries;
 import io.provisioner.db.ratelimit.RateLimiters;
 import io.provisioner.db.slot.SlotReading;
@@ -54,13 +55,14 @@ final class StatusCommand implements Callable<Integer> {
             names = "--json",
             description =
                     "print one JSON document: {jobs: {status: count}, failures: [...], throttled_until: time|null,"
-                            + " slot: {...}, connector: {...}|null}")
+                            + " keys_out_of_step: n, slot: {...}, connector: {...}|null}")
     boolean json;
 
     @Spec
     CommandSpec spec;
 
-    static String json(Map<String, Long> counts, List<JobFailure> latest, Optional<Instant> throttledUntil) {
+    static String json(
+            Map<String, Long> counts, List<JobFailure> latest, Optional<Instant> throttledUntil, long outOfStep) {
         Map<String, Long> jobs = new LinkedHashMap<>();
         STATUSES.forEach(st -> jobs.put(st, counts.getOrDefault(st, 0L)));
         List<Map<String, Object>> failures = new ArrayList<>();
@@ -77,6 +79,7 @@ final class StatusCommand implements Callable<Integer> {
         doc.put("jobs", jobs);
         doc.put("failures", failures);
         doc.put("throttled_until", throttledUntil.map(Instant::toString).orElse(null));
+        doc.put("keys_out_of_step", outOfStep);
         try {
             return Json.MAPPER.writeValueAsString(doc);
         } catch (JsonProcessingException e) {
@@ -119,11 +122,12 @@ final class StatusCommand implements Callable<Integer> {
             List<JobFailure> latest = q.latestFailures(failures);
             Optional<Instant> throttledUntil =
                     RateLimiters.throttledUntil(ds, config.cdc().schema(), Clock.systemUTC());
+            long outOfStep = new PolicyDrift(ds, config.cdc().schema()).count(config.limits());
             SlotReading slot = CdcSideLines.slot(ds, config);
             Optional<ConnectorStatus> connector = CdcSideLines.connector(config);
             if (json) {
-                Map<String, Object> doc =
-                        Json.MAPPER.convertValue(Json.MAPPER.readTree(json(counts, latest, throttledUntil)), Map.class);
+                Map<String, Object> doc = Json.MAPPER.convertValue(
+                        Json.MAPPER.readTree(json(counts, latest, throttledUntil, outOfStep)), Map.class);
                 doc.put("slot", CdcSideLines.slotJson(slot));
                 doc.put("connector", connector.map(CdcSideLines::connectorJson).orElse(null));
                 out.println(Json.MAPPER.writeValueAsString(doc));
@@ -131,6 +135,8 @@ final class StatusCommand implements Callable<Integer> {
                 out.println(CdcSideLines.slotLine(slot));
                 connector.ifPresent(c -> out.println("Kafka Connect: " + c.summary()));
                 text(out, counts, latest, throttledUntil);
+                out.println();
+                out.printf("keys out of step with their settings or policy (limit, reset, guardrail): %d%n", outOfStep);
             }
             out.flush();
             PrintWriter err = spec.commandLine().getErr();

@@ -20,7 +20,10 @@ import org.slf4j.LoggerFactory;
  * Turns one Debezium change record into the compact request for {@code <prefix>.requests}, or nothing
  * when the record is no row change of a captured table (heartbeats, logical messages, truncates,
  * tombstones). Insert, update and snapshot read become {@link Op#UPSERT} with the id from {@code after};
- * delete becomes {@link Op#DELETE} with the id from {@code before}. Pure and thread-safe.
+ * delete becomes {@link Op#DELETE} with the id from {@code before}. A change of a row of
+ * {@code ai_key_policies} (insert, update, delete alike) becomes {@link Op#UPSERT} of the owner its
+ * {@code owner_type} and {@code owner_id} name: the policy changed, the owner is looked at again. Pure and
+ * thread-safe.
  *
  * <p>Reads the record through Kafka Connect's data API only, never Debezium's classes: in a Connect worker
  * the transform lives in a plugin folder of its own, where Debezium's classes are not visible.
@@ -33,9 +36,16 @@ final class ChangeRecordMapper {
 
     private final Map<String, String> ownerTypes;
     private final Map<String, String> tableNames;
+    private final String policiesTable;
 
     /** @param tables schema-qualified table name to owner type, as {@code ProvisionerConfig.cdc().tables()} */
     ChangeRecordMapper(Map<String, String> tables) {
+        this(tables, null);
+    }
+
+    /** @param policiesTable the schema-qualified {@code ai_key_policies}, or null when not captured */
+    ChangeRecordMapper(Map<String, String> tables, String policiesTable) {
+        this.policiesTable = policiesTable == null ? null : policiesTable.toLowerCase(Locale.ROOT);
         this.ownerTypes = new HashMap<>();
         this.tableNames = new HashMap<>();
         tables.forEach((table, type) -> {
@@ -54,8 +64,11 @@ final class ChangeRecordMapper {
             return Optional.empty();
         }
         String table = (string(source, "schema") + "." + string(source, "table")).toLowerCase(Locale.ROOT);
-        String ownerType = ownerTypes.get(table);
         Op op = op(string(value, "op"));
+        if (table.equals(policiesTable) && op != null) {
+            return policyChange(value, source, op, now);
+        }
+        String ownerType = ownerTypes.get(table);
         if (ownerType == null || op == null) {
             return Optional.empty();
         }
@@ -68,6 +81,23 @@ final class ChangeRecordMapper {
         }
         Source origin = new Source(tableNames.get(table), asLong(field(source, "lsn")), asLong(field(source, "ts_ms")));
         return Optional.of(ProvisionRequest.of(new OwnerRef(ownerType, id.toString()), op, origin, now));
+    }
+
+    /** The owner a policy row names, looked at again whatever the change was. */
+    private Optional<ProvisionRequest> policyChange(Struct value, Struct source, Op op, Instant now) {
+        Struct row = struct(value, op == Op.DELETE ? "before" : "after");
+        Object type = row == null ? null : field(row, "owner_type");
+        Object id = row == null ? null : field(row, "owner_id");
+        if (type == null || id == null || !ownerTypes.containsValue(type.toString())) {
+            LOG.warn(
+                    "change of {} at lsn {} names no captured owner (owner_type {}); skipped",
+                    policiesTable,
+                    field(source, "lsn"),
+                    type);
+            return Optional.empty();
+        }
+        Source origin = new Source(policiesTable, asLong(field(source, "lsn")), asLong(field(source, "ts_ms")));
+        return Optional.of(ProvisionRequest.of(new OwnerRef(type.toString(), id.toString()), Op.UPSERT, origin, now));
     }
 
     /** As Debezium's {@code Envelope.isEnvelopeSchema}: the value schema's name ends with {@code .Envelope}. */

@@ -4,6 +4,7 @@ import io.provisioner.core.config.ProvisionerConfig;
 import io.provisioner.core.config.Settings;
 import io.provisioner.core.events.ProvisionRequest;
 import io.provisioner.core.events.RequestCodec;
+import io.provisioner.core.ports.KeyPolicy;
 import io.provisioner.core.topics.Topics;
 import java.time.Clock;
 import java.util.List;
@@ -28,8 +29,10 @@ import org.apache.kafka.connect.transforms.Transformation;
  * {@code key.converter=org.apache.kafka.connect.storage.StringConverter} and
  * {@code value.converter=org.apache.kafka.connect.converters.ByteArrayConverter}.
  *
- * <p>Settings: {@code tables} (as {@code CDC_TABLES}, default {@code public.organizations,public.teachers})
- * and {@code topic.prefix} (as {@code PROVISIONER_TOPIC_PREFIX}, default {@code provisioning}).
+ * <p>Settings: {@code tables} (as {@code CDC_TABLES}, default {@code public.organizations,public.teachers}),
+ * {@code topic.prefix} (as {@code PROVISIONER_TOPIC_PREFIX}, default {@code provisioning}) and
+ * {@code policies.table} (default {@code ai_key_policies} in the schema of the captured tables: a change of a
+ * policy row becomes an upsert request for the owner it names).
  *
  * <p>{@code requested_at} is the time the record passes through the transform. Thread-safe once configured.
  *
@@ -39,6 +42,7 @@ public final class ProvisioningRequestTransform<R extends ConnectRecord<R>> impl
 
     public static final String TABLES = "tables";
     public static final String TOPIC_PREFIX = "topic.prefix";
+    public static final String POLICIES_TABLE = "policies.table";
 
     static final ConfigDef CONFIG = new ConfigDef()
             .define(
@@ -52,7 +56,14 @@ public final class ProvisioningRequestTransform<R extends ConnectRecord<R>> impl
                     ConfigDef.Type.STRING,
                     Settings.PROVISIONER_TOPIC_PREFIX.defaultValue(),
                     ConfigDef.Importance.HIGH,
-                    "prefix of the requests topic <prefix>.requests (as PROVISIONER_TOPIC_PREFIX)");
+                    "prefix of the requests topic <prefix>.requests (as PROVISIONER_TOPIC_PREFIX)")
+            .define(
+                    POLICIES_TABLE,
+                    ConfigDef.Type.STRING,
+                    "",
+                    ConfigDef.Importance.MEDIUM,
+                    "schema-qualified ai_key_policies, whose changes re-request the owner a row names; empty: "
+                            + KeyPolicy.TABLE + " in the schema of the captured tables");
 
     private final Clock clock;
     private ChangeRecordMapper mapper;
@@ -75,7 +86,10 @@ public final class ProvisioningRequestTransform<R extends ConnectRecord<R>> impl
         List<String> tables = config.getList(TABLES);
         String prefix = config.getString(TOPIC_PREFIX);
         try {
-            this.mapper = new ChangeRecordMapper(ProvisionerConfig.Cdc.ownerTypes(tables, TABLES));
+            Map<String, String> owners = ProvisionerConfig.Cdc.ownerTypes(tables, TABLES);
+            String policies = config.getString(POLICIES_TABLE);
+            this.mapper = new ChangeRecordMapper(
+                    owners, policies.isBlank() ? ProvisionerConfig.Cdc.policiesTable(owners) : policies);
             this.topic = new Topics(prefix, 1).requestsRaw().name();
         } catch (io.provisioner.core.config.ConfigException e) {
             throw new ConfigException(e.getMessage());

@@ -114,6 +114,55 @@ class ChangeRecordMapperTest {
         return new Struct(ROW).put("id", id).put("name", name);
     }
 
+    private static final Schema POLICY_ROW = SchemaBuilder.struct()
+            .name("x.public.ai_key_policies.Value")
+            .optional()
+            .field("owner_type", Schema.OPTIONAL_STRING_SCHEMA)
+            .field("owner_id", Schema.OPTIONAL_STRING_SCHEMA)
+            .field("guardrail_id", Schema.OPTIONAL_STRING_SCHEMA)
+            .build();
+    private static final Envelope POLICY = Envelope.defineSchema()
+            .withName("x.public.ai_key_policies.Envelope")
+            .withRecord(POLICY_ROW)
+            .withSource(SOURCE)
+            .build();
+
+    private final ChangeRecordMapper withPolicies = new ChangeRecordMapper(
+            Map.of("public.organizations", "organization", "public.teachers", "teacher"), "public.ai_key_policies");
+
+    @Test
+    void everyPolicyChangeLooksAtTheOwnerItNames() {
+        Struct inserted = POLICY.create(policy("teacher", "t-1"), source("public", "ai_key_policies", 11L), COMMITTED);
+        Struct deleted = POLICY.delete(policy("teacher", "t-1"), source("public", "ai_key_policies", 12L), COMMITTED);
+
+        ProvisionRequest request = withPolicies.map(record(inserted), NOW).orElseThrow();
+
+        assertThat(request.owner().key()).isEqualTo("teacher:t-1");
+        assertThat(request.op()).isEqualTo(Op.UPSERT);
+        assertThat(request.source().table()).isEqualTo("public.ai_key_policies");
+        assertThat(withPolicies.map(record(deleted), NOW))
+                .as("a deleted policy brings the owner back to its type's defaults: an upsert, not a revoke")
+                .map(ProvisionRequest::op)
+                .contains(Op.UPSERT);
+    }
+
+    @Test
+    void policyOfAnOwnerTypeNotCapturedIsSkipped() {
+        Struct value = POLICY.create(policy("student", "s-1"), source("public", "ai_key_policies", 13L), COMMITTED);
+
+        assertThat(withPolicies.map(record(value), NOW)).isEmpty();
+        assertThat(mapper.map(record(value), NOW))
+                .as("not captured without the policies table")
+                .isEmpty();
+    }
+
+    private static Struct policy(String type, String id) {
+        return new Struct(POLICY_ROW)
+                .put("owner_type", type)
+                .put("owner_id", id)
+                .put("guardrail_id", "g");
+    }
+
     static Struct source(String schema, String table, Long lsn) {
         return new Struct(SOURCE)
                 .put("schema", schema)

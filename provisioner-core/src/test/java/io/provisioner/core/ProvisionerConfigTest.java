@@ -137,6 +137,20 @@ class ProvisionerConfigTest {
         assertThatThrownBy(() -> load(Map.of("OR_ORG_LIMIT", "-5"))).hasMessageStartingWith("OR_ORG_LIMIT");
     }
 
+    @Test
+    void guardrailIdsAreUnsetByDefaultAndReadPerOwnerType() {
+        assertThat(load(Map.of()).limits().guardrailSettings()).isEmpty();
+        String id = "550e8400-e29b-41d4-a716-446655440000";
+
+        ProvisionerConfig config = load(Map.of("OR_TEACHER_GUARDRAIL_ID", id));
+
+        assertThat(config.limits().guardrailFor("teacher")).hasValue(id);
+        assertThat(config.limits().guardrailFor("organization")).isEmpty();
+        assertThatThrownBy(() -> load(Map.of("OR_ORG_GUARDRAIL_ID", "school-guardrail")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("OR_ORG_GUARDRAIL_ID");
+    }
+
     /** Two tables of one owner type: owners of one would look deleted to the other, so it stops start-up. */
     @Test
     void twoTablesForOneOwnerTypeAreRefusedNamingCdcTables() {

@@ -213,6 +213,12 @@ public final class JdbcKeyStore implements KeyStore {
     }
 
     @Override
+    public void saveGuardrail(OwnerRef owner, String hash, String guardrailIdOrNull) {
+        Tx.inTransaction(
+                ds, "save guardrail for " + owner.key(), c -> keys.updateGuardrail(c, owner, hash, guardrailIdOrNull));
+    }
+
+    @Override
     public void markRevoked(OwnerRef owner, String hashOrNull, int attempts, Instant token) {
         Tx.inTransaction(ds, "mark revoked " + owner.key(), c -> {
             requireCurrent(c, owner, token, "mark its key revoked");

@@ -270,7 +270,8 @@ public final class ProvisioningQueries {
                 alias + ".key_name",
                 alias + ".key_limit",
                 alias + ".limit_reset",
-                alias + ".created_at");
+                alias + ".created_at",
+                alias + ".guardrail_id");
     }
 
     /** Sets a statement's parameters. */

@@ -13,11 +13,11 @@ alter table "${schema}".ai_provider_keys add column if not exists delete_pending
 create index if not exists ai_provider_keys_delete_pending
     on "${schema}".ai_provider_keys (id) where delete_pending;
 
--- every column except encrypted_key: the new ones appended, so that "create or replace" keeps the view
+-- every column except encrypted_key: the new ones appended after V6's guardrail_id, so that "create or replace" keeps the view
 -- (and the privileges that V3, V4 and every migrate's lock-down left on it)
 create or replace view "${schema}".v_ai_provider_keys_public as
 select id, provider, owner_type, owner_id, key_hash, key_name, key_label,
-       key_limit, limit_reset, created_at, revoked_at,
+       key_limit, limit_reset, created_at, revoked_at, guardrail_id,
        usage_total, usage_daily, usage_weekly, usage_monthly, usage_synced_at, delete_pending
 from "${schema}".ai_provider_keys;
 

@@ -70,7 +70,7 @@ class LegacyMigrationIT {
     void renameLegacyKeepsTheirRowsAndCreatesTheContractObjects() throws SQLException {
         MigrationResult result = Migrator.migrate(schema.ds, schema.name, true);
 
-        assertThat(result.currentVersion()).isEqualTo("5");
+        assertThat(result.currentVersion()).isEqualTo("7");
         assertThat(result.renamed())
                 .contains(
                         "table ai_key_provision_jobs -> ai_key_provision_jobs_legacy",

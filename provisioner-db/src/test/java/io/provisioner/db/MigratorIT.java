@@ -45,7 +45,7 @@ class MigratorIT {
 
         MigrationResult second = Migrator.migrate(schema.ds, schema.name);
 
-        assertThat(first.applied()).isEqualTo(6);
+        assertThat(first.applied()).isEqualTo(7);
         assertThat(second.applied()).isZero();
         assertThat(second.currentVersion()).isEqualTo(first.currentVersion()).isEqualTo("7");
         assertThat(objects()).isEqualTo(objectsAfterFirst);

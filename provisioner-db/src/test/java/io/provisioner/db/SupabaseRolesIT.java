@@ -28,8 +28,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class SupabaseRolesIT {
 
     private static final List<String> GUARDED =
-            List.of("ai_key_provision_jobs", "ai_provider_keys", "v_ai_provider_keys_public");
+            List.of("ai_key_provision_jobs", "ai_provider_keys", "v_ai_provider_keys_public", "ai_key_policies");
     private static final List<String> LOCKED = List.of(
+            "ai_key_policies",
             "ai_key_provision_jobs",
             "ai_provider_keys",
             "v_ai_provider_keys_public",
@@ -109,11 +110,16 @@ class SupabaseRolesIT {
         assertThat(privileges())
                 .as("what PUBLIC, anon, authenticated and service_role may do with the provisioner's objects")
                 .containsExactly(
+                        "ai_key_policies service_role DELETE",
+                        "ai_key_policies service_role INSERT",
+                        "ai_key_policies service_role SELECT",
+                        "ai_key_policies service_role UPDATE",
                         "ai_key_provision_jobs service_role SELECT",
                         "ai_provider_keys service_role SELECT",
                         "v_ai_provider_keys_public service_role SELECT");
         assertThat(rowSecurity())
                 .containsExactly(
+                        "ai_key_policies",
                         "ai_key_provision_jobs",
                         "ai_provider_keys",
                         "provisioner_rate_limit",
@@ -122,6 +128,31 @@ class SupabaseRolesIT {
             assertThat(countAs(schema.ds, "service_role", object))
                     .as("service_role reads %s", object)
                     .isEqualTo(1);
+        }
+    }
+
+    /** The platform backend (service_role) writes the per-owner policies; anon and authenticated cannot. */
+    @Test
+    void serviceRoleWritesPoliciesAnonCannot() throws SQLException {
+        Migrator.migrate(schema.ds, schema.name);
+        String insert = "insert into " + schema.name + ".ai_key_policies (owner_type, owner_id, guardrail_id)"
+                + " values ('organization', 'o1', 'g')";
+
+        assertThatThrownBy(() -> execAs("anon", insert)).hasMessageContaining("permission denied for");
+        execAs("service_role", insert);
+
+        assertThat(countAs(schema.ds, "service_role", "ai_key_policies")).isEqualTo(1);
+    }
+
+    private void execAs(String role, String sql) throws SQLException {
+        try (Connection c = schema.ds.getConnection();
+                Statement st = c.createStatement()) {
+            st.execute("set role " + role);
+            try {
+                st.execute(sql);
+            } finally {
+                st.execute("reset role");
+            }
         }
     }
 
@@ -195,6 +226,8 @@ class SupabaseRolesIT {
                 + ".ai_key_provision_jobs (owner_type, owner_id) values ('teacher', 't1')");
         schema.exec("insert into " + schema.name + ".ai_provider_keys (owner_type, owner_id, key_hash, encrypted_key)"
                 + " values ('teacher', 't1', 'h1', 'v1:x')");
+        schema.exec("insert into " + schema.name + ".ai_key_policies (owner_type, owner_id, limit_usd)"
+                + " values ('teacher', 't1', 5)");
     }
 
     /** Table and column privileges of PUBLIC and Supabase's roles on the provisioner's objects and sequences. */

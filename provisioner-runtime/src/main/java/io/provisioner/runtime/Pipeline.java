@@ -18,6 +18,7 @@ import io.provisioner.db.Database;
 import io.provisioner.db.IntentFence;
 import io.provisioner.db.JdbcKeyStore;
 import io.provisioner.db.Migrator;
+import io.provisioner.db.PolicyDrift;
 import io.provisioner.db.ProvisioningQueries;
 import io.provisioner.db.SweepPasses;
 import io.provisioner.db.UsageQueries;
@@ -28,6 +29,7 @@ import io.provisioner.runtime.connect.ConnectClient;
 import io.provisioner.runtime.connect.ConnectWatch;
 import io.provisioner.runtime.slot.SlotWatch;
 import io.provisioner.runtime.sweep.OrphanSweep;
+import io.provisioner.runtime.sweep.PolicySweep;
 import io.provisioner.runtime.sweep.RateLimitedKeysApi;
 import io.provisioner.runtime.sweep.RequestPublisher;
 import io.provisioner.runtime.sweep.SweepLeader;
@@ -65,6 +67,9 @@ public final class Pipeline implements AutoCloseable {
     public static final double SWEEP_SHARE = 0.1;
     /** Part of the configured rate the usage sync's listings may take, beside the sweep's. */
     public static final double USAGE_SHARE = 0.1;
+
+    /** When the first policy sweep runs after start (or the interval, when shorter). */
+    static final Duration POLICY_SWEEP_FIRST = Duration.ofSeconds(5);
 
     private final ProvisionerConfig config;
     private final Set<Components> components;
@@ -124,6 +129,17 @@ public final class Pipeline implements AutoCloseable {
         closeables.add(dataSource);
         Migrator.migrate(dataSource, schema());
         CapturedTables.requireCapturable(dataSource, config.cdc().tables());
+        if (components.contains(Components.PROVISIONER)
+                && !config.limits().guardrailSettings().isEmpty()) {
+            // before anything starts: an unknown guardrail is a configuration error (exit 2)
+            try (OpenRouterClient api =
+                    OpenRouterClient.create(config.openRouter(), new MicrometerCallListener(registry), clock)) {
+                GuardrailCheck.requireKnown(
+                        new RateLimitedKeysApi(
+                                api, rateLimiter(), config.throttle().ratePerSecond(), 1.0),
+                        config.limits());
+            }
+        }
         database = DatabaseProbe.start(dataSource);
         closeables.add(database);
         TopicCreator.ensure(
@@ -230,6 +246,18 @@ public final class Pipeline implements AutoCloseable {
                 Duration.ofMinutes(10),
                 registry);
         schedule("sweep", every, sweeper::sweep);
+        PolicyDrift drift = new PolicyDrift(dataSource, schema());
+        PolicySweep policies = new PolicySweep(
+                n -> drift.outOfStep(config.limits(), n),
+                publisher(producer),
+                PolicySweep.perPass(every, config.throttle().ratePerSecond(), SWEEP_SHARE),
+                registry);
+        // soon after start, so that a settings change made with a restart is rolled out within one interval
+        schedule(
+                "policy-sweep",
+                POLICY_SWEEP_FIRST.compareTo(every) < 0 ? POLICY_SWEEP_FIRST : every,
+                every,
+                policies::sweep);
         if (orphans != null) {
             schedule("sweep-full", every, orphans::fullIfDue);
         }
@@ -256,6 +284,11 @@ public final class Pipeline implements AutoCloseable {
 
     /** Runs {@code task} every {@code every} on a daemon thread of its own, while this process leads the sweep. */
     private void schedule(String name, Duration every, Callable<?> task) {
+        schedule(name, every, every, task);
+    }
+
+    /** As {@link #schedule(String, Duration, Callable)}, the first time after {@code first}. */
+    private void schedule(String name, Duration first, Duration every, Callable<?> task) {
         ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, name);
             t.setDaemon(true);
@@ -275,7 +308,7 @@ public final class Pipeline implements AutoCloseable {
                         LOG.warn("{} failed; next in {}", name, every, e);
                     }
                 },
-                every.toMillis(),
+                first.toMillis(),
                 every.toMillis(),
                 TimeUnit.MILLISECONDS);
     }

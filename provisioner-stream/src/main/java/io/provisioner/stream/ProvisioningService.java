@@ -13,6 +13,7 @@ import io.provisioner.core.errors.RetryableException;
 import io.provisioner.core.events.OwnerRef;
 import io.provisioner.core.events.ProvisionRequest;
 import io.provisioner.core.ports.CreatedKey;
+import io.provisioner.core.ports.DesiredKey;
 import io.provisioner.core.ports.JobState;
 import io.provisioner.core.ports.JobStatus;
 import io.provisioner.core.ports.KeyLimits;
@@ -25,6 +26,7 @@ import io.provisioner.stream.internals.LeftoverKeys;
 import io.provisioner.stream.internals.ThrottledCalls;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -115,10 +117,11 @@ public final class ProvisioningService {
         if (!state.ownerExists()) {
             return revoke(owner, state, inFlightSince, attempt);
         }
+        DesiredKey desired = limits.desired(owner.ownerType(), state.policy());
         if (state.activeKey().isPresent()) {
-            return keep(owner, state.activeKey().get(), state.job(), attempt);
+            return keep(owner, state.activeKey().get(), state.job(), desired, attempt);
         }
-        return create(owner, inFlightSince, attempt);
+        return create(owner, inFlightSince, desired, attempt);
     }
 
     /**
@@ -228,7 +231,7 @@ public final class ProvisioningService {
      * create may have left are deleted, and the stored key is read back: a revoke whose DELETE went through
      * before the row came back leaves a stored key that OpenRouter no longer has, and it is replaced.
      */
-    private Outcome keep(OwnerRef owner, StoredKey key, Optional<JobState> job, int attempt) {
+    private Outcome keep(OwnerRef owner, StoredKey key, Optional<JobState> job, DesiredKey desired, int attempt) {
         Instant inFlightSince = job.map(JobState::attemptInFlightSince).orElse(null);
         boolean inFlight = inFlightSince != null;
         int removed = 0;
@@ -238,15 +241,21 @@ public final class ProvisioningService {
             if (!exists(key.hash())) {
                 LOG.warn("stored key {} of {} no longer exists on OpenRouter; replacing it", key.hash(), owner);
                 store.markLost(owner, key.hash(), attempt);
-                return createFenced(owner, token, attempt);
+                return createFenced(owner, token, desired, attempt);
             }
             store.markSucceeded(owner, attempt, token);
         }
-        KeyLimits desired = limits.forOwnerType(owner.ownerType());
-        if (!desired.sameAs(key.limits())) {
-            calls.call("PATCH /keys/{hash}", () -> api.updateLimits(key.hash(), desired));
-            store.saveLimits(owner, key.hash(), desired, attempt);
-            return new Outcome.Updated(key.hash(), desired);
+        boolean reassigned = assignIfChanged(owner, key, desired.guardrail());
+        if (!desired.limits().sameAs(key.limits())) {
+            calls.call("PATCH /keys/{hash}", () -> api.updateLimits(key.hash(), desired.limits()));
+            store.saveLimits(owner, key.hash(), desired.limits(), attempt);
+            return new Outcome.Updated(key.hash(), desired.limits());
+        }
+        if (reassigned) {
+            if (!inFlight && job.isPresent() && job.get().status() != JobStatus.SUCCEEDED) {
+                store.markSucceeded(owner, attempt, null);
+            }
+            return new Outcome.Updated(key.hash(), desired.limits());
         }
         if (!inFlight && job.isPresent() && job.get().status() != JobStatus.SUCCEEDED) {
             store.markSucceeded(owner, attempt, null);
@@ -254,7 +263,46 @@ public final class ProvisioningService {
         return removed > 0 ? new Outcome.DuplicatesRemoved(key.hash(), removed) : new Outcome.Unchanged(key.hash());
     }
 
-    private Outcome create(OwnerRef owner, Instant inFlightSince, int attempt) {
+    /**
+     * Assigns the stored key to the guardrail it should hold, or takes it out of the one it holds, when that
+     * differs from what the key was last set to; records the new state. Idempotent on OpenRouter.
+     *
+     * @return true when it changed something
+     */
+    private boolean assignIfChanged(OwnerRef owner, StoredKey key, Optional<String> guardrail) {
+        if (guardrail.equals(Optional.ofNullable(key.guardrailId()))) {
+            return false;
+        }
+        if (guardrail.isPresent()) {
+            assign(owner, key.hash(), guardrail.get(), () -> {});
+        } else {
+            calls.call(
+                    "POST /guardrails/{id}/assignments/keys/remove",
+                    () -> api.unassignGuardrail(key.guardrailId(), List.of(key.hash())));
+        }
+        store.saveGuardrail(owner, key.hash(), guardrail.orElse(null));
+        return true;
+    }
+
+    /**
+     * Assigns key {@code hash} to {@code guardrail}, after {@code fence} (which throws when the attempt was
+     * superseded). A guardrail OpenRouter does not have (404) is fatal, with a reason naming it.
+     */
+    private void assign(OwnerRef owner, String hash, String guardrail, Runnable fence) {
+        try {
+            calls.call("POST /guardrails/{id}/assignments/keys", () -> {
+                fence.run();
+                return api.assignGuardrail(guardrail, List.of(hash));
+            });
+        } catch (FatalException e) {
+            throw new FatalException(
+                    "key " + hash + " of " + owner + " cannot be assigned to guardrail " + guardrail
+                            + " (from ai_key_policies or the owner type's setting): " + e.getMessage(),
+                    e);
+        }
+    }
+
+    private Outcome create(OwnerRef owner, Instant inFlightSince, DesiredKey desired, int attempt) {
         // the unknown attempt's intent is taken over before its leftovers are deleted, so a worker still
         // finishing it can no longer store the key this clean-up may be deleting; each delete is fenced by
         // the new token, and the intent of the create replaces it (compare-and-set) right before the POST
@@ -263,16 +311,25 @@ public final class ProvisioningService {
             expected = store.takeOverAttempt(owner, attempt, inFlightSince);
             leftovers.delete(owner, expected, null);
         }
-        return createFenced(owner, expected, attempt);
+        return createFenced(owner, expected, desired, attempt);
     }
 
     /** Creates and stores a key under a new intent, which replaces {@code expected} (compare-and-set). */
-    private Outcome createFenced(OwnerRef owner, Instant expected, int attempt) {
+    private Outcome createFenced(OwnerRef owner, Instant expected, DesiredKey desired, int attempt) {
         Instant token = store.beginAttempt(owner, attempt, expected);
-        KeyLimits desired = limits.forOwnerType(owner.ownerType());
-        CreatedKey created = send(owner, desired, token);
+        CreatedKey created = send(owner, desired.limits(), token);
+        String hash = created.data().hash();
+        if (desired.guardrail().isPresent()) {
+            // before the key is stored: the application never reads a key that is not under its guardrail
+            try {
+                assign(owner, hash, desired.guardrail().get(), () -> store.confirmAttempt(owner, token));
+            } catch (RuntimeException notAssigned) {
+                discard(owner, hash, notAssigned, attempt);
+                throw notAssigned;
+            }
+        }
         try {
-            store.saveCreated(owner, created.data(), created.key(), desired, attempt, token);
+            store.saveCreated(owner, created.data(), created.key(), desired.limits(), attempt, token);
         } catch (KeyConflictException conflict) {
             settleConflict(owner, conflict, attempt);
             discard(owner, created.data().hash(), conflict, attempt);
@@ -284,6 +341,10 @@ public final class ProvisioningService {
         // any other failure may have happened after the commit (a connection lost while committing): the
         // key may be stored, so it is not deleted; the intent, still set unless the commit happened, makes
         // the next attempt delete every key with this name before it creates one
+        if (desired.guardrail().isPresent()) {
+            // a crash before this line leaves the column empty: the policy sweep then assigns it again
+            store.saveGuardrail(owner, hash, desired.guardrail().get());
+        }
         keysCreated.increment();
         LOG.debug("created key {} for {} (attempt {})", created.data().hash(), owner, attempt);
         return new Outcome.Created(created.data().hash());

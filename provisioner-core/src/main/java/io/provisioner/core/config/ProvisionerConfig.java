@@ -2,7 +2,9 @@ package io.provisioner.core.config;
 
 import io.provisioner.core.crypto.KeyCipher;
 import io.provisioner.core.events.OwnerRef;
+import io.provisioner.core.ports.DesiredKey;
 import io.provisioner.core.ports.KeyLimits;
+import io.provisioner.core.ports.KeyPolicy;
 import io.provisioner.core.ports.LimitReset;
 import io.provisioner.core.retry.RetryPolicy;
 import io.provisioner.core.secret.Secret;
@@ -84,10 +86,51 @@ public record ProvisionerConfig(
     /** The provisioner's pace: calls per second, shared or local bucket, records per poll. */
     public record Throttle(double ratePerSecond, RateLimiterKind limiter, int batchSize) {}
 
-    /** The spending cap each owner type's key gets. */
-    public record Limits(KeyLimits organization, KeyLimits teacher) {
+    /**
+     * The spending cap each owner type's key gets, and the OpenRouter guardrail it is assigned to
+     * ({@code OR_ORG_GUARDRAIL_ID} / {@code OR_TEACHER_GUARDRAIL_ID}; empty for none).
+     */
+    public record Limits(
+            KeyLimits organization,
+            KeyLimits teacher,
+            Optional<String> organizationGuardrail,
+            Optional<String> teacherGuardrail) {
+
+        public Limits {
+            java.util.Objects.requireNonNull(organizationGuardrail, "organizationGuardrail");
+            java.util.Objects.requireNonNull(teacherGuardrail, "teacherGuardrail");
+        }
+
+        /** Limits without guardrails. */
+        public Limits(KeyLimits organization, KeyLimits teacher) {
+            this(organization, teacher, Optional.empty(), Optional.empty());
+        }
+
         public KeyLimits forOwnerType(String ownerType) {
             return OwnerRef.TEACHER.equals(ownerType) ? teacher : organization;
+        }
+
+        /** The guardrail of the owner type's keys; empty for none. */
+        public Optional<String> guardrailFor(String ownerType) {
+            return OwnerRef.TEACHER.equals(ownerType) ? teacherGuardrail : organizationGuardrail;
+        }
+
+        /** The owner type's settings, overridden by each non-null value of the owner's {@code policy}. */
+        public DesiredKey desired(String ownerType, KeyPolicy policy) {
+            KeyLimits defaults = forOwnerType(ownerType);
+            KeyLimits limits = new KeyLimits(
+                    policy.limitUsd() == null ? defaults.limit() : policy.limitUsd(),
+                    policy.limitReset() == null ? defaults.reset() : policy.limitReset());
+            return new DesiredKey(
+                    limits, policy.guardrailId() == null ? guardrailFor(ownerType) : Optional.of(policy.guardrailId()));
+        }
+
+        /** Each configured guardrail id with the setting that names it, for the start-up check. */
+        public Map<Setting, String> guardrailSettings() {
+            Map<Setting, String> out = new LinkedHashMap<>();
+            organizationGuardrail.ifPresent(id -> out.put(Settings.OR_ORG_GUARDRAIL_ID, id));
+            teacherGuardrail.ifPresent(id -> out.put(Settings.OR_TEACHER_GUARDRAIL_ID, id));
+            return out;
         }
     }
 
@@ -107,6 +150,23 @@ public record ProvisionerConfig(
 
         /** The schema of the source tables, where the provisioner's own objects live too (CONTRACT section 4). */
         public String schema() {
+            return schemaOf(tables);
+        }
+
+        /**
+         * The schema-qualified {@code ai_key_policies}, captured beside {@code CDC_TABLES}: a change of an
+         * owner's policy is a request for that owner.
+         */
+        public String policiesTable() {
+            return policiesTable(tables);
+        }
+
+        /** {@link #policiesTable()} for a {@link #ownerTypes} map, as the Kafka Connect transform reads it. */
+        public static String policiesTable(Map<String, String> tables) {
+            return schemaOf(tables) + "." + KeyPolicy.TABLE;
+        }
+
+        private static String schemaOf(Map<String, String> tables) {
             String first = tables.keySet().stream().sorted().findFirst().orElse("public.organizations");
             return first.substring(0, first.indexOf('.'));
         }
@@ -193,7 +253,9 @@ public record ProvisionerConfig(
                 new RetryPolicy(maxAttempts, initial, multiplier, max, p.duration(Settings.OR_MAX_RETRY_AFTER)),
                 new Limits(
                         new KeyLimits(p.decimal(Settings.OR_ORG_LIMIT).orElseThrow(), reset),
-                        new KeyLimits(p.decimal(Settings.OR_TEACHER_LIMIT).orElseThrow(), reset)),
+                        new KeyLimits(p.decimal(Settings.OR_TEACHER_LIMIT).orElseThrow(), reset),
+                        p.string(Settings.OR_ORG_GUARDRAIL_ID),
+                        p.string(Settings.OR_TEACHER_GUARDRAIL_ID)),
                 cdc(p),
                 new Http(p.required(Settings.PROVISIONER_HTTP_BIND), p.integer(Settings.PROVISIONER_HTTP_PORT)),
                 p.duration(Settings.PROVISIONER_SWEEP_INTERVAL),

@@ -167,6 +167,25 @@ public final class Settings {
             Validator.oneOf(LimitReset.class),
             MEDIUM,
             "when the spending cap resets");
+    /** An OpenRouter guardrail id: a UUID, as {@code GET /guardrails} lists it. */
+    private static final Validator GUARDRAIL_ID = Validator.matching(
+            "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}",
+            "an OpenRouter guardrail id (a UUID)");
+
+    public static final Setting OR_ORG_GUARDRAIL_ID = define(
+            "OR_ORG_GUARDRAIL_ID",
+            STRING,
+            null,
+            GUARDRAIL_ID,
+            MEDIUM,
+            "OpenRouter guardrail every organization's key is assigned to (unset: none); checked at start");
+    public static final Setting OR_TEACHER_GUARDRAIL_ID = define(
+            "OR_TEACHER_GUARDRAIL_ID",
+            STRING,
+            null,
+            GUARDRAIL_ID,
+            MEDIUM,
+            "OpenRouter guardrail every teacher's key is assigned to (unset: none); checked at start");
     public static final Setting CDC_TABLES = define(
             "CDC_TABLES",
             LIST,
@@ -242,7 +261,7 @@ public final class Settings {
             Validator.between(Duration.ofMillis(100), Duration.ofDays(7)).orZero(),
             MEDIUM,
             "how often each key's usage is read back into ai_provider_keys (GET /keys, every page, within a tenth"
-                    + " of the rate; run by the instance that leads CDC); 0 turns it off");
+                    + " of the rate; run by the instance that leads the sweep); 0 turns it off");
     public static final Setting PROVISIONER_ORPHAN_GRACE = define(
             "PROVISIONER_ORPHAN_GRACE",
             DURATION,
@@ -311,6 +330,8 @@ public final class Settings {
             OR_ORG_LIMIT,
             OR_TEACHER_LIMIT,
             OR_LIMIT_RESET,
+            OR_ORG_GUARDRAIL_ID,
+            OR_TEACHER_GUARDRAIL_ID,
             CDC_TABLES,
             CDC_SLOT_NAME,
             CDC_PUBLICATION,

@@ -96,6 +96,15 @@ public interface KeyStore {
     void saveLimits(OwnerRef owner, String hash, KeyLimits limits, int attempts);
 
     /**
+     * Records the OpenRouter guardrail the owner's active key {@code hash} was just assigned to (null: it was
+     * taken out of its guardrail). Nothing changes when that key is no longer active.
+     */
+    default void saveGuardrail(OwnerRef owner, String hash, String guardrailIdOrNull) {
+        throw new UnsupportedOperationException(
+                "guardrails are not supported by " + getClass().getSimpleName());
+    }
+
+    /**
      * Marks the key revoked (if a hash is given) and the job {@code revoked}, clearing the intent, but only
      * while the intent is still {@code token} (null: none).
      *

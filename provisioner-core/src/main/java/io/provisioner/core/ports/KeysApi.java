@@ -49,6 +49,38 @@ public interface KeysApi {
                 "rename is not supported by " + getClass().getSimpleName());
     }
 
+    /**
+     * {@code GET /guardrails/{id}}: false when OpenRouter answers 404 (no such guardrail). Implementations
+     * without guardrails throw {@link UnsupportedOperationException}.
+     */
+    default boolean guardrailExists(String guardrailId) {
+        throw new UnsupportedOperationException(
+                "guardrails are not supported by " + getClass().getSimpleName());
+    }
+
+    /**
+     * {@code POST /guardrails/{id}/assignments/keys}: assigns the keys to the guardrail, replacing any
+     * guardrail they held (a key holds at most one). Idempotent. A 404 (unknown guardrail or key) is a
+     * {@link io.provisioner.core.errors.FatalException}.
+     *
+     * @return how many keys OpenRouter reports assigned
+     */
+    default int assignGuardrail(String guardrailId, List<String> keyHashes) {
+        throw new UnsupportedOperationException(
+                "guardrails are not supported by " + getClass().getSimpleName());
+    }
+
+    /**
+     * {@code POST /guardrails/{id}/assignments/keys/remove}: the keys no longer hold that guardrail.
+     * Idempotent; a key assigned to another guardrail keeps it.
+     *
+     * @return how many assignments OpenRouter reports removed
+     */
+    default int unassignGuardrail(String guardrailId, List<String> keyHashes) {
+        throw new UnsupportedOperationException(
+                "guardrails are not supported by " + getClass().getSimpleName());
+    }
+
     /** {@code DELETE /keys/{hash}}; false when the key was already gone (404). */
     boolean delete(String hash);
 

@@ -9,8 +9,18 @@ import java.util.Optional;
  * @param owner the owner in the database's own spelling of its id ({@code id::text}: a request for
  *     {@code teacher:007} finds {@code teacher:7}); null when the store does not canonicalize, meaning the
  *     requested spelling. The job, the key row and the key name use this spelling.
+ * @param policy the owner's row of {@code ai_key_policies}; {@link KeyPolicy#DEFAULTS} when it has none
  */
-public record OwnerState(boolean ownerExists, Optional<StoredKey> activeKey, Optional<JobState> job, OwnerRef owner) {
+public record OwnerState(
+        boolean ownerExists, Optional<StoredKey> activeKey, Optional<JobState> job, OwnerRef owner, KeyPolicy policy) {
+
+    public OwnerState {
+        policy = policy == null ? KeyPolicy.DEFAULTS : policy;
+    }
+
+    public OwnerState(boolean ownerExists, Optional<StoredKey> activeKey, Optional<JobState> job, OwnerRef owner) {
+        this(ownerExists, activeKey, job, owner, KeyPolicy.DEFAULTS);
+    }
 
     public OwnerState(boolean ownerExists, Optional<StoredKey> activeKey, Optional<JobState> job) {
         this(ownerExists, activeKey, job, null);

@@ -43,14 +43,19 @@ public final class ContractShapes {
             .filter(c -> !c.equals("encrypted_key"))
             .toList();
 
-    /** The columns V7 appends to the keys table and, in this order, to the public view. */
-    public static final List<String> V7_COLUMNS =
-            List.of("usage_total", "usage_daily", "usage_weekly", "usage_monthly", "usage_synced_at", "delete_pending");
-
-    /** The public view as V7 leaves it: {@link #VIEW_COLUMNS}, then {@link #V7_COLUMNS}. */
-    public static final List<String> VIEW_COLUMNS_V7 = java.util.stream.Stream.concat(
-                    VIEW_COLUMNS.stream(), V7_COLUMNS.stream())
-            .toList();
+    /**
+     * Key columns later migrations add to the table and, after the contract's and in this order, to the public
+     * view: V6 the guardrail the key was last assigned to, V7 the spend read back and rotation's pending delete.
+     * A view that ends with some of them is still the provisioner's.
+     */
+    public static final List<String> ADDED_VIEW_COLUMNS = List.of(
+            "guardrail_id",
+            "usage_total",
+            "usage_daily",
+            "usage_weekly",
+            "usage_monthly",
+            "usage_synced_at",
+            "delete_pending");
 
     private ContractShapes() {}
 

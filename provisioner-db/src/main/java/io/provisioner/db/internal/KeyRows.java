@@ -18,7 +18,8 @@ public final class KeyRows {
     public record NewKey(
             String hash, String name, String label, String encryptedKey, KeyLimits limits, Instant createdAt) {}
 
-    static final String COLUMNS = "owner_type, owner_id, key_hash, key_name, key_limit, limit_reset, created_at";
+    static final String COLUMNS =
+            "owner_type, owner_id, key_hash, key_name, key_limit, limit_reset, created_at, guardrail_id";
 
     private final String table;
 
@@ -71,6 +72,19 @@ public final class KeyRows {
         }
     }
 
+    /** Records the guardrail of the owner's active key with this hash (null: none); false when there is none. */
+    public boolean updateGuardrail(Connection c, OwnerRef owner, String hash, String guardrailId) throws SQLException {
+        String sql = "update " + table + " set guardrail_id = ?"
+                + " where owner_type = ? and owner_id = ? and key_hash = ? and revoked_at is null";
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, guardrailId);
+            ps.setString(2, owner.ownerType());
+            ps.setString(3, owner.ownerId());
+            ps.setString(4, hash);
+            return ps.executeUpdate() == 1;
+        }
+    }
+
     /** Sets {@code revoked_at} on the owner's active key with this hash, if there is one. */
     public void revoke(Connection c, OwnerRef owner, String hash, Instant now) throws SQLException {
         String sql = "update " + table + " set revoked_at = ?"
@@ -90,6 +104,7 @@ public final class KeyRows {
                 rs.getString("key_hash"),
                 rs.getString("key_name"),
                 Columns.limits(rs, "key_limit", "limit_reset"),
-                Columns.instant(rs, "created_at"));
+                Columns.instant(rs, "created_at"),
+                rs.getString("guardrail_id"));
     }
 }

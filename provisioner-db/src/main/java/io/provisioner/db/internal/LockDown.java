@@ -54,6 +54,7 @@ public final class LockDown {
                 Tables.KEYS_PUBLIC_VIEW,
                 Tables.RATE_LIMIT,
                 Tables.SWEEP_PASSES,
+                Tables.POLICIES,
                 historyTable)) {
             boolean rowSecurity = !name.equals(Tables.KEYS_PUBLIC_VIEW) && !name.equals(historyTable);
             revoke(c, schema, name, grantees, rowSecurity);
@@ -63,6 +64,13 @@ public final class LockDown {
                 if (ShapeInspector.relation(c, schema, name).isPresent()) {
                     exec(c, "grant select on table " + SqlNames.qualify(schema, name) + " to " + SERVICE_ROLE);
                 }
+            }
+            // the platform backend writes the per-owner policies
+            if (ShapeInspector.relation(c, schema, Tables.POLICIES).isPresent()) {
+                exec(
+                        c,
+                        "grant select, insert, update, delete on table " + SqlNames.qualify(schema, Tables.POLICIES)
+                                + " to " + SERVICE_ROLE);
             }
         }
     }

@@ -3,6 +3,8 @@ package io.provisioner.db.internal;
 import io.provisioner.core.events.OwnerRef;
 import io.provisioner.core.ports.JobState;
 import io.provisioner.core.ports.JobStatus;
+import io.provisioner.core.ports.KeyPolicy;
+import io.provisioner.core.ports.LimitReset;
 import io.provisioner.core.ports.OwnerState;
 import io.provisioner.core.ports.StoredKey;
 import io.provisioner.db.schema.Tables;
@@ -24,12 +26,14 @@ public final class OwnerStateRead {
     private final JobRows jobs;
     private final String keysTable;
     private final String jobsTable;
+    private final String policiesTable;
 
     public OwnerStateRead(String schema, OwnerTables owners, JobRows jobs) {
         this.owners = owners;
         this.jobs = jobs;
         this.keysTable = Tables.qualified(schema, Tables.KEYS);
         this.jobsTable = Tables.qualified(schema, Tables.JOBS);
+        this.policiesTable = Tables.qualified(schema, Tables.POLICIES);
     }
 
     /**
@@ -44,18 +48,21 @@ public final class OwnerStateRead {
         String exists = canonical.isPresent() ? owners.existsExpression(c, o.ownerType()) : "false";
         String sql = "select " + exists + " as owner_exists, k." + KeyRows.COLUMNS.replace(", ", ", k.")
                 + ", j.status, j.attempts, j.attempt_started_at, k.owner_id is not null as has_key,"
-                + " j.owner_id is not null as has_job from (values (1)) one"
+                + " j.owner_id is not null as has_job, p.limit_usd as policy_limit, p.limit_reset as policy_reset,"
+                + " p.guardrail_id as policy_guardrail from (values (1)) one"
                 + " left join " + keysTable + " k on k.owner_type = ? and k.owner_id = ? and k.revoked_at is null"
-                + " left join " + jobsTable + " j on j.owner_type = ? and j.owner_id = ?";
+                + " left join " + jobsTable + " j on j.owner_type = ? and j.owner_id = ?"
+                + " left join " + policiesTable + " p on p.owner_type = ? and p.owner_id = ?";
         boolean ownerExists;
         Optional<StoredKey> key;
         Optional<JobState> job;
+        KeyPolicy policy;
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             int i = 1;
             if (canonical.isPresent()) {
                 ps.setString(i++, o.ownerId());
             }
-            for (int join = 0; join < 2; join++) {
+            for (int join = 0; join < 3; join++) {
                 ps.setString(i++, o.ownerType());
                 ps.setString(i++, o.ownerId());
             }
@@ -69,6 +76,7 @@ public final class OwnerStateRead {
                         ? Optional.empty()
                         : Optional.of(
                                 new JobState(status, rs.getInt("attempts"), Columns.instant(rs, "attempt_started_at")));
+                policy = policy(rs);
             }
         }
         if (ownerExists && job.isEmpty()) {
@@ -76,6 +84,15 @@ public final class OwnerStateRead {
                     ? Optional.of(new JobState(JobStatus.PENDING, 0, null))
                     : jobs.find(c, o);
         }
-        return new OwnerState(ownerExists, key, job, o);
+        return new OwnerState(ownerExists, key, job, o, policy);
+    }
+
+    /** The owner's {@code ai_key_policies} columns; {@link KeyPolicy#DEFAULTS} without a row. */
+    private static KeyPolicy policy(ResultSet rs) throws SQLException {
+        String reset = rs.getString("policy_reset");
+        return new KeyPolicy(
+                rs.getBigDecimal("policy_limit"),
+                reset == null ? null : LimitReset.fromWire(reset),
+                rs.getString("policy_guardrail"));
     }
 }

@@ -16,6 +16,9 @@ public final class Tables {
     /** Every column of {@link #KEYS} except {@code encrypted_key} (CONTRACT section 4). */
     public static final String KEYS_PUBLIC_VIEW = "v_ai_provider_keys_public";
 
+    /** Per-owner key policy: limit, reset, guardrail; null columns mean the type's default (CONTRACT section 4). */
+    public static final String POLICIES = io.provisioner.core.ports.KeyPolicy.TABLE;
+
     /** The shared rate limiter's Bucket4j bucket and adaptive rate. */
     public static final String RATE_LIMIT = "provisioner_rate_limit";
 

@@ -83,6 +83,22 @@ public final class RateLimitedKeysApi implements KeysApi {
         return call("DELETE /keys/{hash}", () -> api.delete(hash));
     }
 
+    @Override
+    public boolean guardrailExists(String guardrailId) {
+        return call("GET /guardrails/{id}", () -> api.guardrailExists(guardrailId));
+    }
+
+    @Override
+    public int assignGuardrail(String guardrailId, List<String> keyHashes) {
+        return call("POST /guardrails/{id}/assignments/keys", () -> api.assignGuardrail(guardrailId, keyHashes));
+    }
+
+    @Override
+    public int unassignGuardrail(String guardrailId, List<String> keyHashes) {
+        return call(
+                "POST /guardrails/{id}/assignments/keys/remove", () -> api.unassignGuardrail(guardrailId, keyHashes));
+    }
+
     private synchronized <T> T call(String operation, Supplier<T> call) {
         long wait = nextCallNanos - System.nanoTime();
         while (wait > 0) {

@@ -36,6 +36,8 @@ public final class FakeKeysApi implements KeysApi {
     private final Map<String, ApiKey> keys = new LinkedHashMap<>();
     private final Map<Op, Deque<Supplier<RuntimeException>>> scripted = new EnumMap<>(Op.class);
     private final List<String> calls = new ArrayList<>();
+    private final java.util.Set<String> guardrails = new java.util.HashSet<>();
+    private final Map<String, String> assigned = new java.util.HashMap<>();
     private volatile Supplier<RuntimeException> rejectAll;
     private int createsThatTimeOutAfterCommit;
     private final Deque<Supplier<RuntimeException>> deletesThatFailAfterActing = new ArrayDeque<>();
@@ -120,6 +122,43 @@ public final class FakeKeysApi implements KeysApi {
         }
         return new CreatedKey(
                 k, new Secret("sk-or-v1-" + UUID.randomUUID().toString().replace("-", "")));
+    }
+
+    /** A guardrail OpenRouter has, to which keys may be assigned. */
+    public synchronized FakeKeysApi addGuardrail(String id) {
+        guardrails.add(id);
+        return this;
+    }
+
+    /** The guardrail the key is assigned to; empty for none. */
+    public synchronized Optional<String> guardrailOf(String hash) {
+        return Optional.ofNullable(assigned.get(hash));
+    }
+
+    @Override
+    public synchronized boolean guardrailExists(String guardrailId) {
+        calls.add("GET /guardrails/" + guardrailId);
+        return guardrails.contains(guardrailId);
+    }
+
+    @Override
+    public synchronized int assignGuardrail(String guardrailId, List<String> keyHashes) {
+        calls.add("POST /guardrails/" + guardrailId + "/assignments/keys");
+        if (!guardrails.contains(guardrailId) || !keys.keySet().containsAll(keyHashes)) {
+            throw ErrorClassifier.http("POST /guardrails/{id}/assignments/keys", 404, "Guardrail not found", null);
+        }
+        keyHashes.forEach(h -> assigned.put(h, guardrailId));
+        return keyHashes.size();
+    }
+
+    @Override
+    public synchronized int unassignGuardrail(String guardrailId, List<String> keyHashes) {
+        calls.add("POST /guardrails/" + guardrailId + "/assignments/keys/remove");
+        int n = 0;
+        for (String h : keyHashes) {
+            n += assigned.remove(h, guardrailId) ? 1 : 0;
+        }
+        return n;
     }
 
     @Override

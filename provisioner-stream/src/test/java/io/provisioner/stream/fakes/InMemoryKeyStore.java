@@ -212,9 +212,17 @@ public final class InMemoryKeyStore implements KeyStore {
     }
 
     @Override
+    public synchronized void saveGuardrail(OwnerRef owner, String hash, String guardrailIdOrNull) {
+        StoredKey k = active.get(owner);
+        if (k != null && k.hash().equals(hash)) {
+            active.put(owner, new StoredKey(hash, k.name(), k.limits(), k.createdAt(), guardrailIdOrNull));
+        }
+    }
+
+    @Override
     public synchronized void saveLimits(OwnerRef owner, String hash, KeyLimits limits, int attempts) {
         StoredKey k = active.get(owner);
-        active.put(owner, new StoredKey(hash, k.name(), limits, k.createdAt()));
+        active.put(owner, new StoredKey(hash, k.name(), limits, k.createdAt(), k.guardrailId()));
         Job j = jobs.get(owner);
         jobs.put(owner, new Job("succeeded", attempts, j == null ? null : j.inFlightSince(), null, null));
     }
