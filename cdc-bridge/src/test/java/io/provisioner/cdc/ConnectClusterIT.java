@@ -5,8 +5,8 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.provisioner.cdc.EngineProperties.JdbcTarget;
 import io.provisioner.core.events.RequestCodec;
+import io.provisioner.testing.ConnectWorker;
 import io.provisioner.testing.Infra;
 import io.provisioner.testing.SharedInfra;
 import io.provisioner.testing.TestNames;
@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.regex.Pattern;
@@ -85,13 +86,7 @@ class ConnectClusterIT {
         fx.start("no_data");
         fx.awaitStreaming();
         ConnectWorker.Setup setup = ConnectWorker.Setup.prepare(dir);
-        JdbcTarget db = JdbcTarget.parse(fx.infra.jdbcUrl());
-        Map<String, String> env = Map.of(
-                "PGHOST", db.host(),
-                "PGPORT", Integer.toString(db.port()),
-                "PGDATABASE", db.database(),
-                "PGUSER", fx.infra.dbUser(),
-                "PGPASSWORD", fx.infra.dbPassword());
+        Map<String, String> env = ConnectWorker.databaseEnvironment(fx.infra);
         String group = connectPrefix + ".connect";
         for (String name : List.of("worker-1", "worker-2")) {
             workers.add(ConnectWorker.start(setup, dir, name, fx.infra.bootstrapServers(), group, env));
@@ -112,14 +107,17 @@ class ConnectClusterIT {
         assertSameRequests(read(connectPrefix), read(fx.prefix));
 
         // when the worker that runs the task is killed and rows change meanwhile
-        ConnectWorker running = workerOfTask();
+        await().atMost(WAIT)
+                .until(() -> ConnectWorker.runningTask(workers, CONNECTOR).isPresent());
+        ConnectWorker running = ConnectWorker.runningTask(workers, CONNECTOR).orElseThrow();
         running.kill();
         keys.addAll(changeRows(10));
 
         // then the other worker takes the task and nothing is lost
         ConnectWorker survivor =
                 workers.stream().filter(w -> w != running).findFirst().orElseThrow();
-        await().atMost(WAIT).until(() -> taskRunsOn(survivor));
+        await().atMost(WAIT)
+                .until(() -> ConnectWorker.runningTask(workers, CONNECTOR).equals(Optional.of(survivor)));
         await().atMost(WAIT).until(() -> keysOf(read(connectPrefix)).containsAll(keys));
         await().atMost(WAIT).until(() -> read(fx.prefix).size() >= 60);
         assertSameRequests(read(connectPrefix), read(fx.prefix));
@@ -173,8 +171,7 @@ class ConnectClusterIT {
     }
 
     private String connectorConfig() throws Exception {
-        JsonNode root = ConnectWorker.JSON.readTree(
-                Files.readString(ConnectDeploymentTest.DEPLOY.resolve("provisioner-cdc.json")));
+        JsonNode root = ConnectWorker.JSON.readTree(Files.readString(ConnectWorker.DEPLOYED_CONNECTOR));
         ObjectNode config = (ObjectNode) root.path("config");
         // the test's own database objects and topic; everything else as deployed
         String tables = fx.schema + ".organizations," + fx.schema + ".teachers";
@@ -189,33 +186,6 @@ class ConnectClusterIT {
         config.put("transforms.provisioning.topic.prefix", connectPrefix);
         config.put("topic.prefix", "provisioner_cdc_" + connectSlot);
         return ConnectWorker.JSON.writeValueAsString(config);
-    }
-
-    private ConnectWorker workerOfTask() throws Exception {
-        await().atMost(WAIT).until(() -> taskWorker() != null);
-        String id = taskWorker();
-        return workers.stream().filter(w -> w.id().equals(id)).findFirst().orElseThrow();
-    }
-
-    private boolean taskRunsOn(ConnectWorker worker) throws Exception {
-        JsonNode status = worker.status(CONNECTOR);
-        JsonNode task = status == null ? null : status.path("tasks").path(0);
-        return task != null
-                && "RUNNING".equals(task.path("state").asText())
-                && worker.id().equals(task.path("worker_id").asText());
-    }
-
-    private String taskWorker() throws Exception {
-        for (ConnectWorker w : workers) {
-            if (w.isAlive()) {
-                JsonNode status = w.status(CONNECTOR);
-                JsonNode task = status == null ? null : status.path("tasks").path(0);
-                if (task != null && "RUNNING".equals(task.path("state").asText())) {
-                    return task.path("worker_id").asText();
-                }
-            }
-        }
-        return null;
     }
 
     private List<ConsumerRecord<String, byte[]>> read(String prefix) {

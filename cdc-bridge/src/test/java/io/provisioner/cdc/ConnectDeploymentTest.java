@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
  */
 class ConnectDeploymentTest {
 
-    static final Path DEPLOY = Path.of(System.getProperty("deploy.dir", "../deploy/connect"));
+    private static final Path DEPLOY = Path.of("..", "deploy", "connect");
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 

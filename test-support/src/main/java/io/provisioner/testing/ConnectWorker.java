@@ -1,6 +1,4 @@
-package io.provisioner.cdc;
-
-import static org.assertj.core.api.Assertions.assertThat;
+package io.provisioner.testing;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -17,39 +15,55 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 
 /**
  * One Kafka Connect worker in distributed mode, a JVM of its own started from Maven Central's jars
  * ({@code org.apache.kafka.connect.cli.ConnectDistributed}): the class path is connect-runtime and its
- * dependencies as Maven resolved them for this module (without our modules), the plugin path holds
- * Debezium's PostgreSQL connector and {@code provisioner-connect/target/provisioner-connect-plugin/}.
+ * dependencies as Maven resolved them for the test's module (its test class path without our modules), the
+ * plugin path holds Debezium's PostgreSQL connector and {@code provisioner-connect/target/provisioner-connect-plugin/}.
  */
-final class ConnectWorker implements AutoCloseable {
+public final class ConnectWorker implements AutoCloseable {
 
     private static final HttpClient HTTP =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    static final ObjectMapper JSON = new ObjectMapper();
+    public static final ObjectMapper JSON = new ObjectMapper();
 
-    /** Where the build put the worker's class path and the provisioner's plugin folder (see the POM). */
-    record Setup(List<Path> classPath, Path pluginPath) {
+    /** The connector configuration of {@code deploy/connect/}, from a module's directory (Failsafe's working one). */
+    public static final Path DEPLOYED_CONNECTOR = Path.of("..", "deploy", "connect", "provisioner-cdc.json");
 
-        static Setup prepare(Path dir) throws IOException {
-            Path classPathFile =
-                    Path.of(System.getProperty("connect.worker.classpath", "target/connect-worker.classpath"));
-            Path provisionerPlugin = Path.of(System.getProperty(
-                    "connect.plugin.dir", "../provisioner-connect/target/provisioner-connect-plugin"));
-            assertThat(classPathFile)
-                    .as("the build writes the worker's class path: run the Maven build, not the test alone")
-                    .isRegularFile();
-            assertThat(provisionerPlugin.resolve("provisioner-core-0.1.0-SNAPSHOT.jar"))
-                    .as("the plugin folder is built by provisioner-connect's package phase: build with -am")
-                    .isRegularFile();
+    /** The workers' class path and plugin path, shared by the workers of a test. */
+    public record Setup(List<Path> classPath, Path pluginPath) {
+
+        /**
+         * Links the plugins into {@code dir/plugins}. The class path is the test's (Failsafe's
+         * {@code surefire.test.class.path}) without our modules and without jackson-datatype-jsr310, which a
+         * Connect worker does not ship: the transform can only come from its plugin folder.
+         */
+        public static Setup prepare(Path dir) throws IOException {
+            String testClassPath = System.getProperty("surefire.test.class.path");
+            Path provisionerPlugin = Path.of("..", "provisioner-connect", "target", "provisioner-connect-plugin");
+            if (testClassPath == null) {
+                throw new IllegalStateException("run the test by Failsafe, which names the test class path");
+            }
+            if (!Files.isDirectory(provisionerPlugin)) {
+                throw new IllegalStateException(provisionerPlugin.toAbsolutePath()
+                        + " is missing: provisioner-connect's package phase builds it (build with -am)");
+            }
             Path plugins = Files.createDirectories(dir.resolve("plugins"));
             Path debezium = Files.createDirectories(plugins.resolve("debezium-connector-postgres"));
+            // a module's working directory is in the repository: its modules are read from there
+            Path repository = Path.of("..").toAbsolutePath().normalize();
             List<Path> classPath = new ArrayList<>();
-            for (String entry : Files.readString(classPathFile).trim().split(java.io.File.pathSeparator)) {
+            for (String entry : testClassPath.split(java.io.File.pathSeparator)) {
                 Path jar = Path.of(entry);
+                if (!entry.endsWith(".jar")
+                        || jar.toAbsolutePath().normalize().startsWith(repository)
+                        || entry.contains("/io/provisioner/")
+                        || entry.contains("jackson-datatype-jsr310")) {
+                    continue; // our modules (target/classes, target/test-classes, their jars) and jsr310
+                }
                 if (isDebeziumPluginJar(entry)) {
                     // as Debezium's plugin archive: the connector, its Debezium libraries, the JDBC driver
                     Files.createSymbolicLink(debezium.resolve(jar.getFileName()), jar.toAbsolutePath());
@@ -68,10 +82,10 @@ final class ConnectWorker implements AutoCloseable {
         }
     }
 
-    final String name;
-    final int port;
+    public final String name;
+    public final int port;
     private final Process process;
-    final Path log;
+    public final Path log;
 
     private ConnectWorker(String name, int port, Process process, Path log) {
         this.name = name;
@@ -81,7 +95,7 @@ final class ConnectWorker implements AutoCloseable {
     }
 
     /** Starts a worker of the group {@code groupId}; its REST API answers on {@link #url}. */
-    static ConnectWorker start(
+    public static ConnectWorker start(
             Setup setup, Path dir, String name, String bootstrapServers, String groupId, Map<String, String> env)
             throws IOException {
         int port = freePort();
@@ -149,20 +163,20 @@ final class ConnectWorker implements AutoCloseable {
     }
 
     /** {@code 127.0.0.1:<port>}, as Connect names the worker in a task's status. */
-    String id() {
+    public String id() {
         return "127.0.0.1:" + port;
     }
 
-    String url() {
+    public String url() {
         return "http://127.0.0.1:" + port;
     }
 
-    boolean isAlive() {
+    public boolean isAlive() {
         return process.isAlive();
     }
 
     /** The REST API answers (the worker has joined its group's storage and started its server). */
-    boolean isUp() {
+    public boolean isUp() {
         try {
             return get("/").statusCode() == 200;
         } catch (IOException e) {
@@ -170,18 +184,18 @@ final class ConnectWorker implements AutoCloseable {
         }
     }
 
-    HttpResponse<String> get(String path) throws IOException {
+    public HttpResponse<String> get(String path) throws IOException {
         return send(HttpRequest.newBuilder(URI.create(url() + path)).GET());
     }
 
-    HttpResponse<String> put(String path, String json) throws IOException {
+    public HttpResponse<String> put(String path, String json) throws IOException {
         return send(HttpRequest.newBuilder(URI.create(url() + path))
                 .header("Content-Type", "application/json")
                 .PUT(HttpRequest.BodyPublishers.ofString(json)));
     }
 
     /** The connector's status, or null while it has none. */
-    JsonNode status(String connector) throws IOException {
+    public JsonNode status(String connector) throws IOException {
         HttpResponse<String> r = get("/connectors/" + connector + "/status");
         return r.statusCode() == 200 ? JSON.readTree(r.body()) : null;
     }
@@ -195,8 +209,38 @@ final class ConnectWorker implements AutoCloseable {
         }
     }
 
+    /** The live worker that runs task 0 of {@code connector}, as the workers report it; empty while none does. */
+    public static Optional<ConnectWorker> runningTask(List<ConnectWorker> workers, String connector)
+            throws IOException {
+        for (ConnectWorker w : workers) {
+            JsonNode status = w.isAlive() ? w.status(connector) : null;
+            JsonNode task = status == null ? null : status.path("tasks").path(0);
+            if (task != null && "RUNNING".equals(task.path("state").asText())) {
+                String id = task.path("worker_id").asText();
+                return workers.stream()
+                        .filter(x -> x.id().equals(id) && x.isAlive())
+                        .findFirst();
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * The environment that deploy/connect/provisioner-cdc.json reads the database from ({@code PGHOST},
+     * {@code PGPORT}, {@code PGDATABASE}, {@code PGUSER}, {@code PGPASSWORD}) for the test's Postgres.
+     */
+    public static Map<String, String> databaseEnvironment(Infra infra) {
+        URI uri = URI.create(infra.jdbcUrl().substring("jdbc:".length()));
+        return Map.of(
+                "PGHOST", uri.getHost(),
+                "PGPORT", Integer.toString(uri.getPort()),
+                "PGDATABASE", uri.getPath().substring(1),
+                "PGUSER", infra.dbUser(),
+                "PGPASSWORD", infra.dbPassword());
+    }
+
     /** SIGKILL: the worker ends at once, without leaving its group or committing anything. */
-    void kill() throws InterruptedException {
+    public void kill() throws InterruptedException {
         process.destroyForcibly();
         process.waitFor();
     }
