@@ -114,14 +114,14 @@ class ChangeRecordMapperTest {
         return new Struct(ROW).put("id", id).put("name", name);
     }
 
-    private static final Schema POLICY_ROW = SchemaBuilder.struct()
+    static final Schema POLICY_ROW = SchemaBuilder.struct()
             .name("x.public.ai_key_policies.Value")
             .optional()
             .field("owner_type", Schema.OPTIONAL_STRING_SCHEMA)
             .field("owner_id", Schema.OPTIONAL_STRING_SCHEMA)
             .field("guardrail_id", Schema.OPTIONAL_STRING_SCHEMA)
             .build();
-    private static final Envelope POLICY = Envelope.defineSchema()
+    static final Envelope POLICY = Envelope.defineSchema()
             .withName("x.public.ai_key_policies.Envelope")
             .withRecord(POLICY_ROW)
             .withSource(SOURCE)
@@ -156,7 +156,7 @@ class ChangeRecordMapperTest {
                 .isEmpty();
     }
 
-    private static Struct policy(String type, String id) {
+    static Struct policy(String type, String id) {
         return new Struct(POLICY_ROW)
                 .put("owner_type", type)
                 .put("owner_id", id)

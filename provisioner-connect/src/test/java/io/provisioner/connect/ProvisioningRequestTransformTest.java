@@ -3,6 +3,8 @@ package io.provisioner.connect;
 import static io.provisioner.connect.ChangeRecordMapperTest.COMMITTED;
 import static io.provisioner.connect.ChangeRecordMapperTest.ENVELOPE;
 import static io.provisioner.connect.ChangeRecordMapperTest.ORG_ID;
+import static io.provisioner.connect.ChangeRecordMapperTest.POLICY;
+import static io.provisioner.connect.ChangeRecordMapperTest.policy;
 import static io.provisioner.connect.ChangeRecordMapperTest.record;
 import static io.provisioner.connect.ChangeRecordMapperTest.row;
 import static io.provisioner.connect.ChangeRecordMapperTest.source;
@@ -113,6 +115,23 @@ class ProvisioningRequestTransformTest {
     void declaresItsSettingsForConnectsValidation() {
         assertThat(transform.config().names())
                 .containsExactlyInAnyOrder(
-                        ProvisioningRequestTransform.TABLES, ProvisioningRequestTransform.TOPIC_PREFIX);
+                        ProvisioningRequestTransform.TABLES,
+                        ProvisioningRequestTransform.TOPIC_PREFIX,
+                        ProvisioningRequestTransform.POLICIES_TABLE);
+    }
+
+    @Test
+    void aPolicyRowOfTheCapturedTablesSchemaRequestsItsOwnerByDefault() {
+        transform.configure(Map.of(ProvisioningRequestTransform.TABLES, "app.teachers"));
+
+        SourceRecord out = transform.apply(
+                record(POLICY.delete(policy("teacher", "t-9"), source("app", "ai_key_policies", 5L), COMMITTED)));
+
+        assertThat(out.key()).isEqualTo("teacher:t-9");
+        assertThat(RequestCodec.decode((byte[]) out.value()).op()).isEqualTo(ProvisionRequest.Op.UPSERT);
+        assertThat(transform.apply(record(
+                        POLICY.create(policy("teacher", "t-9"), source("public", "ai_key_policies", 6L), COMMITTED))))
+                .as("another schema's policies table is not ours")
+                .isNull();
     }
 }
