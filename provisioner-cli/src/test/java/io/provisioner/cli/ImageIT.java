@@ -162,6 +162,14 @@ class ImageIT {
             String all = logs(first) + logs(second) + migrate.out();
             assertThat(all)
                     .doesNotContain(f.env.get("OPENROUTER_PROVISIONING_KEY"), f.env.get("PROVISIONER_ENCRYPTION_KEY"));
+
+            docker(GRACE.plusMinutes(1), "stop", "--time", Long.toString(GRACE.toSeconds()), second);
+            assertThat(inspect(second, "{{.State.ExitCode}}")).as(logs(second)).isEqualTo("143");
+            // its walsender ends a moment after the container: then the fixture may drop the slot
+            await().atMost(Duration.ofMinutes(1))
+                    .until(() -> f.count("select count(*) from pg_replication_slots where active and slot_name = '"
+                                    + f.env.get("CDC_SLOT_NAME") + "'")
+                            == 0);
         }
     }
 
