@@ -12,4 +12,4 @@ if ! command -v kubectl >/dev/null 2>&1; then
   apt-get update -q && apt-get install -y -q kubectl
 fi
 kubectl version --client
-exec ./mvnw -B verify -Pkubernetes -pl kubernetes-manifests "$@"
+exec ./mvnw -B verify -f kubernetes-manifests/pom.xml "$@"

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@code deploy/kubernetes} agrees with the rest of the repository. (Its rendering and strict parsing need
- * kubectl: {@code ./mvnw -B verify -Pkubernetes -pl kubernetes-manifests}.)
+ * kubectl: {@code ./mvnw -B verify -f kubernetes-manifests/pom.xml}.)
  */
 class KubernetesFilesTest {
 

@@ -95,6 +95,7 @@ class RollingRestartIT {
             boolean rolling = System.getProperty("rolling.instances") != null;
             for (ChaosProcess p : rolling ? processes : processes.subList(instances - 1, instances)) {
                 Thread.sleep(3_000); // steady creates before the restart
+                Set<String> before = memberIds(admin, p.name());
                 terms.add(Instant.now());
                 p.close(); // SIGTERM, and wait for the process to end
                 membersAfter.put(p.name(), clients(admin));
@@ -103,9 +104,11 @@ class RollingRestartIT {
                     break;
                 }
                 p.start();
+                // joined again, and the ended lifetime's members are gone (left, or their session expired)
                 await().ignoreExceptions()
                         .atMost(WAIT)
-                        .until(() -> clients(admin).size() == instances);
+                        .until(() -> clients(admin).size() == instances
+                                && memberIds(admin, p.name()).stream().noneMatch(before::contains));
             }
             Thread.sleep(3_000);
             load.shutdown();
@@ -158,7 +161,7 @@ class RollingRestartIT {
                 .findFirst()
                 .orElse(-1);
         LOG.info(
-                "rolling restart of {} instances, {} owners: longest insert-to-create wait after each SIGTERM {}; median {} ms",
+                "{} SIGTERM(s), {} owners: longest insert-to-create wait after each SIGTERM {}; median {} ms",
                 terms.size(),
                 inserted.size(),
                 gaps,
@@ -170,6 +173,14 @@ class RollingRestartIT {
         return describe(admin).members().stream()
                 .map(MemberDescription::clientId)
                 .map(id -> id.replaceAll("-StreamThread-\\d+-consumer$", ""))
+                .collect(Collectors.toSet());
+    }
+
+    /** The member ids of one process's stream threads. */
+    private static Set<String> memberIds(Admin admin, String clientId) throws Exception {
+        return describe(admin).members().stream()
+                .filter(m -> m.clientId().startsWith(clientId + "-"))
+                .map(MemberDescription::consumerId)
                 .collect(Collectors.toSet());
     }
 
