@@ -5,7 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.provisioner.runtime.Components;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -31,5 +37,25 @@ class KubernetesFilesTest {
                 .as(
                         "deploy/kubernetes/base/prometheusrule.yaml is stale: run deploy/kubernetes/generate-prometheusrule.sh")
                 .isEqualTo(alerts.get("groups"));
+    }
+
+    /** Every component runs in some Deployment: a sweep nobody runs settles no unknown create, no policy. */
+    @Test
+    void theDeploymentsTogetherRunEveryComponent() throws Exception {
+        List<String> run = new ArrayList<>();
+        try (Stream<Path> files = Files.list(Path.of("..", "deploy", "kubernetes", "base"))) {
+            for (Path f : files.filter(p -> p.getFileName().toString().startsWith("deployment-")).toList()) {
+                JsonNode args = YAML.readTree(f.toFile()).at("/spec/template/spec/containers/0/args");
+                for (int i = 0; i + 1 < args.size(); i++) {
+                    if (args.get(i).asText().equals("--components")) {
+                        run.addAll(Arrays.asList(args.get(i + 1).asText().split(",")));
+                    }
+                }
+            }
+        }
+        assertThat(run)
+                .containsExactlyInAnyOrderElementsOf(Arrays.stream(Components.values())
+                        .map(c -> c.name().toLowerCase(java.util.Locale.ROOT))
+                        .toList());
     }
 }
