@@ -134,6 +134,41 @@ class ReplicationSlotIT {
         }
     }
 
+    /** PostgreSQL invalidates a slot nobody reads once it holds more than max_slot_wal_keep_size. */
+    @Test
+    void aSlotPostgresInvalidatedIsReportedLostWithTheRecoverySteps(Infra infra) throws Exception {
+        try (PipelineFixture f = new PipelineFixture(infra)) {
+            f.env.put("CDC_CONNECT_URL", "http://127.0.0.1:1"); // nothing streams: the connector is unreachable
+            f.watchEvery = Duration.ofMillis(500);
+            assertThat(f.cli("migrate").exit()).isZero();
+            f.exec("select pg_create_logical_replication_slot('" + f.schema + "', 'pgoutput')");
+            Pipeline pipeline = f.start(EnumSet.of(Components.SWEEP));
+            try {
+                f.exec("alter system set max_slot_wal_keep_size = '1MB'; select pg_reload_conf()");
+                await().atMost(Duration.ofSeconds(60)).until(() -> {
+                    f.exec("create table if not exists " + f.schema + ".filler(pad text);"
+                            + " insert into " + f.schema + ".filler select repeat('x', 1000)"
+                            + " from generate_series(1, 2000); select pg_switch_wal(); checkpoint");
+                    return f.count("select count(*) from pg_replication_slots where slot_name = '" + f.schema
+                                    + "' and wal_status = 'lost'")
+                            == 1;
+                });
+            } finally {
+                f.exec("alter system reset max_slot_wal_keep_size; select pg_reload_conf()");
+            }
+
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                Pipeline.Health slot = pipeline.health().get("slot");
+                assertThat(slot.up()).isFalse();
+                assertThat(slot.detail()).contains("is lost", "pg_drop_replication_slot('" + f.schema + "')");
+            });
+            PipelineFixture.CliRun status = f.cli("status", "--json");
+            assertThat(status.exit()).as(status.err()).isZero();
+            assertThat(status.out()).contains("\"status\":\"lost\"");
+            assertThat(f.cli("status").out()).contains("replication slot " + f.schema + ": LOST");
+        }
+    }
+
     @Test
     void cdcWithConnectUrlIsRefusedNamingTheSetting(Infra infra) throws Exception {
         try (PipelineFixture f = new PipelineFixture(infra)) {
