@@ -2,7 +2,7 @@
 #   docker build -t provisioner .          # Maven builds the jars inside eclipse-temurin:17-jdk, then the image
 #   docker run --read-only --tmpfs /tmp -v provisioner-state:/app/state --env-file provisioner.env \
 #       -p 8080:8080 provisioner                                                  # run, all components
-#   docker run ... provisioner run --components cdc                               # or one per container
+#   docker run ... provisioner run --components cdc,sweep                         # or one per container
 #   docker run ... provisioner migrate                                            # any other command
 # Build arguments:
 #   BASE_IMAGE   the JRE image it runs on (default eclipse-temurin:17-jre); it needs java, bash and useradd

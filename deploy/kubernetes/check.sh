@@ -9,7 +9,9 @@ if ! command -v kubectl >/dev/null 2>&1; then
     echo "kubectl is missing and installing it needs root: apt-get install kubectl" >&2
     exit 1
   fi
-  apt-get update -q && apt-get install -y -q kubectl
+  apt-get update -q
+  # kubectl where a Kubernetes package source is configured, else Debian's own kubernetes-client
+  apt-get install -y -q kubectl || apt-get install -y -q kubernetes-client
 fi
 kubectl version --client
 exec ./mvnw -B verify -f kubernetes-manifests/pom.xml "$@"
