@@ -89,7 +89,7 @@ final class RotateKeysCommand implements Callable<Integer> {
                     RateLimiters.configured(config, ds, clock),
                     config.throttle().ratePerSecond(),
                     SHARE);
-            KeyRotator rotator = new KeyRotator(api, rotations, config.keyNames(), config.limits()::forOwnerType);
+            KeyRotator rotator = new KeyRotator(api, rotations, config.keyNames(), config.limits()::desired);
             boolean fine = true;
             if (dryRun) {
                 List<PendingDelete> pending = rotator.pendingDeletes();
