@@ -199,6 +199,19 @@ class RotateKeysIT {
     }
 
     @Test
+    void aLocalRateLimiterIsRefusedNamingTheSetting(Infra infra) throws Exception {
+        try (PipelineFixture f = new PipelineFixture(infra)) {
+            f.env.put("OR_RATE_LIMITER", "local");
+
+            PipelineFixture.CliRun run = f.cli("rotate-keys", "--owner", "teacher:1");
+
+            assertThat(run.exit()).as(run.out() + run.err()).isEqualTo(ProvisionerCli.USAGE);
+            assertThat(run.err()).contains("OR_RATE_LIMITER", "postgres");
+            assertThat(f.simulator.requests()).isEmpty();
+        }
+    }
+
+    @Test
     void badOptionsExitTwoNamingTheOption(Infra infra) throws Exception {
         try (PipelineFixture f = new PipelineFixture(infra)) {
             PipelineFixture.CliRun neither = f.cli("rotate-keys");
