@@ -7,6 +7,8 @@ import io.provisioner.cli.ops.KeyRotator.Outcome;
 import io.provisioner.cli.ops.KeyRotator.Result;
 import io.provisioner.core.config.Durations;
 import io.provisioner.core.config.ProvisionerConfig;
+import io.provisioner.core.config.ProvisionerConfig.RateLimiterKind;
+import io.provisioner.core.config.Settings;
 import io.provisioner.core.events.OwnerRef;
 import io.provisioner.core.ports.KeysApi;
 import io.provisioner.db.Database;
@@ -35,7 +37,8 @@ import picocli.CommandLine.Spec;
  * revoking the old one only after the new one is stored ({@link KeyRotator}). First deletes the old keys
  * an interrupted run left. Exit code 0 when every owner was rotated (or skipped because the pipeline
  * changed its key meanwhile), 1 when some rotation or old key's delete failed (run it again), 2 for a
- * bad option.
+ * bad option or {@code OR_RATE_LIMITER=local} (its share of the rate must come from the bucket the pipeline
+ * shares).
  */
 @Command(
         name = "rotate-keys",
@@ -74,6 +77,15 @@ final class RotateKeysCommand implements Callable<Integer> {
         OwnerRef owner = owner();
         Duration age = which.olderThan == null ? null : Durations.parse("--older-than", which.olderThan);
         ProvisionerConfig config = options.load();
+        if (config.throttle().limiter() == RateLimiterKind.LOCAL) {
+            // a bucket of its own would come on top of every pipeline process's full rate
+            String setting = Settings.OR_RATE_LIMITER.env();
+            throw new UsageException(
+                    "rotate-keys takes its share of the rate from the bucket the pipeline shares; with "
+                            + setting
+                            + "=local it would get a bucket of its own on top of every pipeline process's full"
+                            + " rate. Set " + setting + "=postgres (for the pipeline too)");
+        }
         PrintWriter out = spec.commandLine().getOut();
         Clock clock = Clock.systemUTC();
         try (HikariDataSource ds = Database.open(config.requireDatabase(), "rotate-keys", 2);
@@ -89,7 +101,7 @@ final class RotateKeysCommand implements Callable<Integer> {
                     RateLimiters.configured(config, ds, clock),
                     config.throttle().ratePerSecond(),
                     SHARE);
-            KeyRotator rotator = new KeyRotator(api, rotations, config.keyNames(), config.limits()::forOwnerType);
+            KeyRotator rotator = new KeyRotator(api, rotations, config.keyNames(), config.limits()::desired);
             boolean fine = true;
             if (dryRun) {
                 List<PendingDelete> pending = rotator.pendingDeletes();

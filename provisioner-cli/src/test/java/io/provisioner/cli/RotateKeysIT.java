@@ -51,42 +51,18 @@ class RotateKeysIT {
                     ds, f.schema, f.config().requireCipher(), f.config().cdc().ownerTables(), Clock.systemUTC());
             for (int i = 0; i < 3; i++) {
                 OwnerRef owner = OwnerRef.parseKey(f.insertTeacher());
-                SimKey key = f.simulator.addKey(owner.key(), TEACHER.limit(), "daily");
                 // stored two days ago, as if provisioned then
-                ApiKey data = new ApiKey(
-                        key.hash(),
-                        key.name(),
-                        key.label(),
-                        false,
-                        TEACHER.limit(),
-                        TEACHER.reset(),
-                        Instant.now().minus(Duration.ofDays(2)));
-                store.saveCreated(owner, data, new Secret(key.secret()), TEACHER, 1, null);
+                oldHashes.add(storeKey(f, store, owner, Instant.now().minus(Duration.ofDays(2))));
                 owners.add(owner);
-                oldHashes.add(key.hash());
             }
             OwnerRef younger = OwnerRef.parseKey(f.insertTeacher());
-            SimKey youngKey = f.simulator.addKey(younger.key(), TEACHER.limit(), "daily");
-            store.saveCreated(
-                    younger,
-                    new ApiKey(
-                            youngKey.hash(),
-                            youngKey.name(),
-                            youngKey.label(),
-                            false,
-                            TEACHER.limit(),
-                            TEACHER.reset(),
-                            Instant.now()),
-                    new Secret(youngKey.secret()),
-                    TEACHER,
-                    1,
-                    null);
+            String youngHash = storeKey(f, store, younger, Instant.now());
 
             PipelineFixture.CliRun dry = f.cli("rotate-keys", "--older-than", "1d", "--dry-run");
             assertThat(dry.exit()).as(dry.err()).isZero();
             assertThat(dry.out())
                     .contains("would_rotate", oldHashes.get(0), oldHashes.get(2))
-                    .doesNotContain(youngKey.hash());
+                    .doesNotContain(youngHash);
             assertThat(f.simulator.count("POST", "/api/v1/keys")).isZero();
 
             // owner 1: the server creates the new key and hangs up; owner 2: its old key's DELETE fails
@@ -117,7 +93,7 @@ class RotateKeysIT {
                         .as("keys named like " + owners.get(i))
                         .hasSize(1);
             }
-            assertThat(f.simulator.key(youngKey.hash()))
+            assertThat(f.simulator.key(youngHash))
                     .as("a key younger than --older-than")
                     .isPresent();
             assertThat(f.count("select count(*) from " + f.schema + ".ai_provider_keys where delete_pending"))
@@ -129,8 +105,109 @@ class RotateKeysIT {
 
             PipelineFixture.CliRun one = f.cli("rotate-keys", "--owner", younger.key());
             assertThat(one.exit()).as(one.out() + one.err()).isZero();
-            assertThat(f.simulator.key(youngKey.hash())).isEmpty();
+            assertThat(f.simulator.key(youngHash)).isEmpty();
             everyOwnerReadsOneWorkingKey(f, ds, List.of(younger));
+        }
+    }
+
+    @Test
+    void rotatedKeysAreStoredInTheOwnersGuardrailWithItsPolicyAndKeepTheJobStatus(Infra infra) throws Exception {
+        try (PipelineFixture f = new PipelineFixture(infra);
+                HikariDataSource ds = Database.open(f.config().requireDatabase(), "rotate-it", 2)) {
+            String school = f.simulator.addGuardrail("school", new BigDecimal("100"), List.of());
+            f.env.put("OR_TEACHER_GUARDRAIL_ID", school);
+            assertThat(f.cli("migrate").exit()).isZero();
+            JdbcKeyStore store = new JdbcKeyStore(
+                    ds, f.schema, f.config().requireCipher(), f.config().cdc().ownerTables(), Clock.systemUTC());
+            // a per-owner limit of 7; a dead-lettered owner; a retrying owner whose create is refused; an
+            // owner whose policy names a guardrail OpenRouter does not have
+            OwnerRef limited = OwnerRef.parseKey(f.insertTeacher());
+            OwnerRef dead = OwnerRef.parseKey(f.insertTeacher());
+            OwnerRef retrying = OwnerRef.parseKey(f.insertTeacher());
+            OwnerRef unknownGuardrail = OwnerRef.parseKey(f.insertTeacher());
+            Map<OwnerRef, String> oldHash = new java.util.HashMap<>();
+            for (OwnerRef owner : List.of(limited, dead, retrying, unknownGuardrail)) {
+                oldHash.put(owner, storeKey(f, store, owner, Instant.now()));
+            }
+            String unknown = java.util.UUID.randomUUID().toString();
+            f.exec("insert into " + f.schema + ".ai_key_policies (owner_type, owner_id, limit_usd, guardrail_id)"
+                    + " values ('teacher', '" + limited.ownerId() + "', 7, null), ('teacher', '"
+                    + unknownGuardrail.ownerId() + "', null, '" + unknown + "')");
+            f.exec("update " + f.schema + ".ai_key_provision_jobs set status = 'dead', attempts = 5"
+                    + " where owner_id = '" + dead.ownerId() + "'");
+            f.exec("update " + f.schema + ".ai_key_provision_jobs set status = 'retrying', attempts = 3"
+                    + " where owner_id = '" + retrying.ownerId() + "'");
+            f.simulator.enqueueCreateFaultsFor(retrying.key(), Fault.status(400));
+
+            List<PipelineFixture.CliRun> runs = new ArrayList<>();
+            for (OwnerRef owner : List.of(limited, dead, retrying, unknownGuardrail)) {
+                runs.add(f.cli("rotate-keys", "--owner", owner.key()));
+            }
+
+            assertThat(runs.get(0).exit())
+                    .as(runs.get(0).out() + runs.get(0).err())
+                    .isZero();
+            assertThat(runs.get(1).exit())
+                    .as(runs.get(1).out() + runs.get(1).err())
+                    .isZero();
+            for (OwnerRef owner : List.of(limited, dead)) {
+                String hash = activeHash(f, owner);
+                assertThat(hash).as("rotated key of " + owner).isNotEqualTo(oldHash.get(owner));
+                assertThat(f.simulator.guardrailOfKey(hash))
+                        .as("the rotated key of " + owner + " on OpenRouter")
+                        .hasValue(school);
+                assertThat(storedColumn(f, owner, "guardrail_id"))
+                        .as("guardrail_id stored with the key")
+                        .isEqualTo(school);
+            }
+            assertThat(f.simulator.key(activeHash(f, limited)).orElseThrow().limit())
+                    .as("the policy's limit on OpenRouter")
+                    .isEqualByComparingTo("7");
+            assertThat(new BigDecimal(storedColumn(f, limited, "key_limit"))).isEqualByComparingTo("7");
+            assertThat(f.simulator.key(activeHash(f, dead)).orElseThrow().limit())
+                    .as("the setting's limit without a policy")
+                    .isEqualByComparingTo("50");
+
+            assertThat(jobOf(f, limited)).isEqualTo("succeeded 1 null");
+            assertThat(jobOf(f, dead)).as("a dead-lettered owner stays dead").isEqualTo("dead 5 null");
+            assertThat(runs.get(2).exit()).isEqualTo(ProvisionerCli.FAILURE);
+            assertThat(activeHash(f, retrying)).isEqualTo(oldHash.get(retrying));
+            assertThat(jobOf(f, retrying))
+                    .as("a refused create leaves the job as it was, not processing")
+                    .isEqualTo("retrying 3 null");
+            PipelineFixture.CliRun status = f.cli("status");
+            assertThat(status.exit()).as(status.err()).isZero();
+            assertThat(status.out())
+                    .containsPattern("(?m)^ +processing +0$")
+                    .containsPattern("(?m)^ +retrying +1$")
+                    .containsPattern("(?m)^ +dead +1$");
+
+            // the assignment comes before the store: a key that cannot be assigned is never stored
+            PipelineFixture.CliRun notAssigned = runs.get(3);
+            assertThat(notAssigned.exit()).isEqualTo(ProvisionerCli.FAILURE);
+            assertThat(notAssigned.out()).contains(unknown);
+            assertThat(activeHash(f, unknownGuardrail)).isEqualTo(oldHash.get(unknownGuardrail));
+            assertThat(f.simulator.liveKeysNamed(unknownGuardrail.key()))
+                    .as("the fresh key is deleted again")
+                    .extracting(SimKey::hash)
+                    .containsExactly(oldHash.get(unknownGuardrail));
+            assertThat(f.count("select count(*) from " + f.schema
+                            + ".ai_key_provision_jobs where attempt_started_at is not null"))
+                    .isZero();
+            everyOwnerReadsOneWorkingKey(f, ds, List.of(limited, dead, retrying, unknownGuardrail));
+        }
+    }
+
+    @Test
+    void aLocalRateLimiterIsRefusedNamingTheSetting(Infra infra) throws Exception {
+        try (PipelineFixture f = new PipelineFixture(infra)) {
+            f.env.put("OR_RATE_LIMITER", "local");
+
+            PipelineFixture.CliRun run = f.cli("rotate-keys", "--owner", "teacher:1");
+
+            assertThat(run.exit()).as(run.out() + run.err()).isEqualTo(ProvisionerCli.USAGE);
+            assertThat(run.err()).contains("OR_RATE_LIMITER", "postgres");
+            assertThat(f.simulator.requests()).isEmpty();
         }
     }
 
@@ -174,14 +251,45 @@ class RotateKeysIT {
         }
     }
 
+    /** Stores a new simulator key for {@code owner} with the teacher's limits, as if provisioned then. */
+    private static String storeKey(PipelineFixture f, JdbcKeyStore store, OwnerRef owner, Instant createdAt) {
+        SimKey key = f.simulator.addKey(owner.key(), TEACHER.limit(), "daily");
+        ApiKey data =
+                new ApiKey(key.hash(), key.name(), key.label(), false, TEACHER.limit(), TEACHER.reset(), createdAt);
+        store.saveCreated(owner, data, new Secret(key.secret()), TEACHER, 1, null);
+        return key.hash();
+    }
+
+    /** A column of the owner's active key row, as text. */
+    private static String storedColumn(PipelineFixture f, OwnerRef owner, String column) throws Exception {
+        return ofOwner(
+                f,
+                owner,
+                "select " + column + "::text from " + f.schema
+                        + ".ai_provider_keys where owner_type = ? and owner_id = ? and revoked_at is null");
+    }
+
+    /** The owner's job as {@code "status attempts attempt_started_at"}. */
+    private static String jobOf(PipelineFixture f, OwnerRef owner) throws Exception {
+        return ofOwner(
+                f,
+                owner,
+                "select status || ' ' || attempts || ' ' || coalesce(attempt_started_at::text," + " 'null') from "
+                        + f.schema + ".ai_key_provision_jobs where owner_type = ? and owner_id = ?");
+    }
+
     private static String activeHash(PipelineFixture f, OwnerRef owner) throws Exception {
+        return storedColumn(f, owner, "key_hash");
+    }
+
+    /** The first column of the one row {@code select} finds, its two parameters the owner's type and id. */
+    private static String ofOwner(PipelineFixture f, OwnerRef owner, String select) throws Exception {
         try (Connection c = f.infra.connect();
-                PreparedStatement ps = c.prepareStatement("select key_hash from " + f.schema
-                        + ".ai_provider_keys where owner_type = ? and owner_id = ? and revoked_at is null")) {
+                PreparedStatement ps = c.prepareStatement(select)) {
             ps.setString(1, owner.ownerType());
             ps.setString(2, owner.ownerId());
             try (ResultSet rs = ps.executeQuery()) {
-                assertThat(rs.next()).isTrue();
+                assertThat(rs.next()).as(select).isTrue();
                 return rs.getString(1);
             }
         }

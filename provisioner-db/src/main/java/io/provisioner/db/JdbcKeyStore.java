@@ -166,7 +166,8 @@ public final class JdbcKeyStore implements KeyStore {
                 key.label(),
                 cipher.encrypt(secret.reveal(), owner.key()),
                 limits,
-                key.createdAt() == null ? clock.instant() : key.createdAt());
+                key.createdAt() == null ? clock.instant() : key.createdAt(),
+                null);
         Tx.inTransaction(ds, "save created key for " + owner.key(), c -> {
             if (attemptToken != null) {
                 refuseIfSuperseded(c, owner, key.hash(), attemptToken);

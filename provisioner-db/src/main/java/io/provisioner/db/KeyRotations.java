@@ -5,15 +5,14 @@ import io.provisioner.core.errors.AttemptSupersededException;
 import io.provisioner.core.errors.FatalException;
 import io.provisioner.core.events.OwnerRef;
 import io.provisioner.core.ports.ApiKey;
-import io.provisioner.core.ports.JobStatus;
 import io.provisioner.core.ports.KeyLimits;
+import io.provisioner.core.ports.KeyPolicy;
 import io.provisioner.core.secret.Secret;
 import io.provisioner.db.internal.Columns;
 import io.provisioner.db.internal.IntentLock;
 import io.provisioner.db.internal.JobRows;
-import io.provisioner.db.internal.JobRows.Intent;
-import io.provisioner.db.internal.JobRows.Update;
 import io.provisioner.db.internal.KeyRows;
+import io.provisioner.db.internal.OwnerStateRead;
 import io.provisioner.db.internal.OwnerTables;
 import io.provisioner.db.internal.Tx;
 import io.provisioner.db.schema.Tables;
@@ -44,17 +43,19 @@ public final class KeyRotations {
     /**
      * An owner's active key.
      *
+     * @param policy the owner's row of {@code ai_key_policies}; {@link KeyPolicy#DEFAULTS} when it has none
      * @param intent the owner's write-ahead intent when one is set (an earlier create or rotation whose
      *     outcome is unknown), else null
      */
-    public record ActiveKey(OwnerRef owner, String hash, KeyLimits limits, Instant createdAt, Instant intent) {}
+    public record ActiveKey(OwnerRef owner, String hash, KeyPolicy policy, Instant createdAt, Instant intent) {}
 
     /** A key that a rotation revoked and whose DELETE on OpenRouter is not confirmed yet. */
     public record PendingDelete(OwnerRef owner, String hash) {}
 
-    private static final String ACTIVE = "select k.owner_type, k.owner_id, k.key_hash, k.key_limit, k.limit_reset,"
-            + " k.created_at, j.attempt_started_at from %s k left join %s j"
-            + " on j.owner_type = k.owner_type and j.owner_id = k.owner_id where k.revoked_at is null and ";
+    private static final String ACTIVE = "select k.owner_type, k.owner_id, k.key_hash, k.created_at,"
+            + " j.attempt_started_at, " + OwnerStateRead.POLICY_COLUMNS + " from %s k left join %s j"
+            + " on j.owner_type = k.owner_type and j.owner_id = k.owner_id left join %s p"
+            + " on p.owner_type = k.owner_type and p.owner_id = k.owner_id where k.revoked_at is null and ";
 
     private final DataSource ds;
     private final KeyCipher cipher;
@@ -62,6 +63,7 @@ public final class KeyRotations {
     private final Clock clock;
     private final String keysTable;
     private final String jobsTable;
+    private final String policiesTable;
     private final JobRows jobs;
     private final KeyRows keys;
 
@@ -72,6 +74,7 @@ public final class KeyRotations {
         this.clock = clock;
         this.keysTable = Tables.qualified(schema, Tables.KEYS);
         this.jobsTable = Tables.qualified(schema, Tables.JOBS);
+        this.policiesTable = Tables.qualified(schema, Tables.POLICIES);
         this.jobs = new JobRows(schema);
         this.keys = new KeyRows(schema);
     }
@@ -79,8 +82,8 @@ public final class KeyRotations {
     /** The active keys created before {@code before}, oldest first. */
     public List<ActiveKey> olderThan(Instant before) {
         return Tx.autoCommit(ds, "list keys to rotate", c -> {
-            try (PreparedStatement ps = c.prepareStatement(
-                    String.format(ACTIVE, keysTable, jobsTable) + "k.created_at < ? order by k.created_at, k.id")) {
+            try (PreparedStatement ps = c.prepareStatement(String.format(ACTIVE, keysTable, jobsTable, policiesTable)
+                    + "k.created_at < ? order by k.created_at, k.id")) {
                 Columns.setInstant(ps, 1, before);
                 return read(ps);
             }
@@ -91,8 +94,8 @@ public final class KeyRotations {
     public Optional<ActiveKey> of(OwnerRef owner) {
         return Tx.inTransaction(ds, "find key of " + owner.key(), c -> {
             OwnerRef canonical = owners.canonicalOrSame(c, owner);
-            try (PreparedStatement ps = c.prepareStatement(
-                    String.format(ACTIVE, keysTable, jobsTable) + "k.owner_type = ? and k.owner_id = ?")) {
+            try (PreparedStatement ps = c.prepareStatement(String.format(ACTIVE, keysTable, jobsTable, policiesTable)
+                    + "k.owner_type = ? and k.owner_id = ?")) {
                 ps.setString(1, canonical.ownerType());
                 ps.setString(2, canonical.ownerId());
                 return read(ps).stream().findFirst();
@@ -108,9 +111,9 @@ public final class KeyRotations {
                 out.add(new ActiveKey(
                         owner,
                         rs.getString(3),
-                        Columns.limits(rs, "key_limit", "limit_reset"),
-                        Columns.instant(rs, 6),
-                        Columns.instant(rs, 7)));
+                        OwnerStateRead.policy(rs),
+                        Columns.instant(rs, 4),
+                        Columns.instant(rs, 5)));
             }
         }
         return out;
@@ -138,7 +141,8 @@ public final class KeyRotations {
             if (!owners.exists(c, owner)) {
                 throw new AttemptSupersededException(owner.key() + " no longer exists; not rotated", null);
             }
-            jobs.upsert(c, owner, new Update(JobStatus.PROCESSING, 0, null, null, Intent.SET), token);
+            // the intent alone fences: the job's status and attempts (dead, retrying, ...) stay as they are
+            jobs.setIntent(c, owner, token, clock.instant());
             return token;
         });
     }
@@ -155,7 +159,10 @@ public final class KeyRotations {
                 ds, "confirm rotation " + owner.key(), c -> IntentLock.require(c, jobs, keys, owner, token, "rotate"));
     }
 
-    /** Clears the intent if it is still {@code token}: the create certainly did not take effect. */
+    /**
+     * Clears the intent if it is still {@code token}: the create certainly did not take effect, or its key
+     * was deleted again. The job's status stays what it was before {@link #begin}.
+     */
     public boolean clear(OwnerRef owner, Instant token) {
         return Tx.inTransaction(
                 ds, "clear rotation " + owner.key(), c -> jobs.clearIntent(c, owner, token, clock.instant()));
@@ -164,14 +171,22 @@ public final class KeyRotations {
     /**
      * Stores {@code key} as the owner's active key and marks {@code oldHash} revoked with {@code
      * delete_pending}, in one transaction, while {@code token} is still the owner's intent; clears the
-     * intent and marks the job succeeded.
+     * intent and marks a pending or processing job succeeded (a dead or retrying one stays so).
+     *
+     * @param guardrailId the guardrail {@code key} is assigned to on OpenRouter already; null for none
      *
      * @throws AttemptSupersededException (nothing stored) when another worker took the intent over or the
      *     owner's active key is no longer {@code oldHash}
      * @throws FatalException (nothing stored) when the new hash is stored already
      */
     public void saveRotated(
-            OwnerRef owner, String oldHash, ApiKey key, Secret secret, KeyLimits limits, Instant token) {
+            OwnerRef owner,
+            String oldHash,
+            ApiKey key,
+            Secret secret,
+            KeyLimits limits,
+            String guardrailId,
+            Instant token) {
         Instant now = clock.instant();
         KeyRows.NewKey row = new KeyRows.NewKey(
                 key.hash(),
@@ -179,7 +194,8 @@ public final class KeyRotations {
                 key.label(),
                 cipher.encrypt(secret.reveal(), owner.key()),
                 limits,
-                key.createdAt() == null ? now : key.createdAt());
+                key.createdAt() == null ? now : key.createdAt(),
+                guardrailId);
         Tx.inTransaction(ds, "save rotated key for " + owner.key(), c -> {
             Optional<String> active = IntentLock.require(c, jobs, keys, owner, token, "store the rotated key");
             if (!active.equals(Optional.of(oldHash))) {
@@ -198,7 +214,7 @@ public final class KeyRotations {
             if (!keys.insert(c, owner, row)) {
                 throw new FatalException("key " + key.hash() + " is stored already; not stored for " + owner.key());
             }
-            jobs.upsert(c, owner, new Update(JobStatus.SUCCEEDED, 0, null, null, Intent.CLEAR), now);
+            jobs.clearIntentKeyStored(c, owner, now);
             return null;
         });
     }

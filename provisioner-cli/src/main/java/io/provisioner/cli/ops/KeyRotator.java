@@ -8,16 +8,18 @@ import io.provisioner.core.errors.RetryableException;
 import io.provisioner.core.events.OwnerRef;
 import io.provisioner.core.ports.ApiKey;
 import io.provisioner.core.ports.CreatedKey;
+import io.provisioner.core.ports.DesiredKey;
 import io.provisioner.core.ports.KeyLimits;
 import io.provisioner.core.ports.KeyListing;
+import io.provisioner.core.ports.KeyPolicy;
 import io.provisioner.core.ports.KeysApi;
 import io.provisioner.db.KeyRotations;
 import io.provisioner.db.KeyRotations.ActiveKey;
 import io.provisioner.db.KeyRotations.PendingDelete;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BiFunction;
 import java.util.function.Consumer;
-import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,7 +27,9 @@ import org.slf4j.LoggerFactory;
  * Gives owners a new key, with no moment at which the application reads a key that does not work: the new
  * key is created under the owner's write-ahead intent (fenced like the provisioner's creates), stored in
  * the transaction that marks the old key's row revoked ({@link KeyRotations#saveRotated}), and only then is
- * the old key deleted on OpenRouter. An interruption leaves one of two states, both finished by running
+ * the old key deleted on OpenRouter. The new key gets the limits and guardrail the owner should have now
+ * (the owner type's settings overridden by its {@code ai_key_policies} row, as for the provisioner's
+ * creates), and is assigned to that guardrail before it is stored, with its {@code guardrail_id}. An interruption leaves one of two states, both finished by running
  * it again: an intent with a key perhaps created but not stored (the next run, or the orphan sweep after
  * {@code PROVISIONER_ORPHAN_GRACE}, deletes every key of the owner's name created since the intent that is
  * not its stored key, then rotates), or a stored new key and an old key whose DELETE is pending (every run
@@ -73,17 +77,19 @@ public final class KeyRotator {
     private final KeysApi api;
     private final KeyRotations rotations;
     private final KeyNames names;
-    private final Function<String, KeyLimits> defaultLimits;
+    private final BiFunction<String, KeyPolicy, DesiredKey> desired;
 
     /**
      * @param api OpenRouter, rate-limited
-     * @param defaultLimits the owner type's limits, for a stored key that has none recorded
+     * @param desired what an owner's key should be, from its type and its {@code ai_key_policies} row (the
+     *     provisioner's own rule: {@code ProvisionerConfig.Limits#desired})
      */
-    public KeyRotator(KeysApi api, KeyRotations rotations, KeyNames names, Function<String, KeyLimits> defaultLimits) {
+    public KeyRotator(
+            KeysApi api, KeyRotations rotations, KeyNames names, BiFunction<String, KeyPolicy, DesiredKey> desired) {
         this.api = api;
         this.rotations = rotations;
         this.names = names;
-        this.defaultLimits = defaultLimits;
+        this.desired = desired;
     }
 
     /** Deletes on OpenRouter the old keys that earlier rotations revoked but could not delete. */
@@ -143,7 +149,9 @@ public final class KeyRotator {
         if (key.intent() != null) {
             deleteLeftovers(key, token);
         }
-        KeyLimits limits = key.limits() == null ? defaultLimits.apply(owner.ownerType()) : key.limits();
+        // the key the owner should have now (settings and policy), not a copy of the stored one's limits
+        DesiredKey want = desired.apply(owner.ownerType(), key.policy());
+        KeyLimits limits = want.limits();
         rotations.confirm(owner, token);
         CreatedKey created;
         try {
@@ -165,6 +173,28 @@ public final class KeyRotator {
             return result(key, Outcome.FAILED, null, "create failed: " + e.getMessage());
         }
         String fresh = created.data().hash();
+        String guardrail = want.guardrail().orElse(null);
+        if (guardrail != null) {
+            // before the key is stored: the application never reads a key that is not under its guardrail
+            try {
+                rotations.confirm(owner, token);
+                api.assignGuardrail(guardrail, List.of(fresh));
+            } catch (ProvisioningException notAssigned) {
+                if (discard(owner, fresh)) {
+                    rotations.clear(owner, token);
+                }
+                if (notAssigned instanceof AttemptSupersededException) {
+                    throw notAssigned;
+                }
+                return result(
+                        key,
+                        Outcome.FAILED,
+                        null,
+                        "assigning the new key " + fresh + " to guardrail " + guardrail
+                                + " (from ai_key_policies or the owner type's setting) failed ("
+                                + notAssigned.getMessage() + "); the new key is deleted, the old one kept");
+            }
+        }
         ApiKey named = new ApiKey(
                 fresh,
                 names.nameOf(owner),
@@ -174,7 +204,7 @@ public final class KeyRotator {
                 limits.reset(),
                 created.data().createdAt());
         try {
-            rotations.saveRotated(owner, key.hash(), named, created.key(), limits, token);
+            rotations.saveRotated(owner, key.hash(), named, created.key(), limits, guardrail, token);
         } catch (AttemptSupersededException | FatalException notStored) {
             discard(owner, fresh);
             throw notStored;
@@ -214,12 +244,18 @@ public final class KeyRotator {
         }
     }
 
-    /** Deletes a fresh key that was certainly not stored; if that fails the orphan sweep deletes it. */
-    private void discard(OwnerRef owner, String hash) {
+    /**
+     * Deletes a fresh key that was certainly not stored; if that fails the orphan sweep (or the next run,
+     * under the intent still set) deletes it.
+     *
+     * @return true once the key is gone
+     */
+    private boolean discard(OwnerRef owner, String hash) {
         try {
-            api.deleteSettled(hash);
+            return api.deleteSettled(hash);
         } catch (ProvisioningException e) {
             LOG.warn("could not delete fresh key {} of {}, which was not stored; the orphan sweep will", hash, owner);
+            return false;
         }
     }
 

@@ -112,7 +112,7 @@ public final class Settings {
             "postgres",
             Validator.oneOf(RateLimiterKind.class),
             MEDIUM,
-            "postgres: one bucket shared by every instance (Bucket4j PostgreSQL); local: per process");
+            "postgres: one bucket shared by every instance (Bucket4j PostgreSQL); local: per process (rotate-keys refuses it)");
     public static final Setting OR_BATCH_SIZE = define(
             "OR_BATCH_SIZE",
             INT,

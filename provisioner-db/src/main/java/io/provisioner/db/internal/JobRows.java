@@ -92,6 +92,45 @@ public final class JobRows {
         }
     }
 
+    /**
+     * Sets the intent to {@code token}, leaving status and attempts as they are (the intent alone fences);
+     * inserts a {@code pending} row when there is none. The caller holds the row's lock and checked the
+     * intent it replaces.
+     */
+    public void setIntent(Connection c, OwnerRef owner, Instant token, Instant now) throws SQLException {
+        String sql = "insert into " + table + " as j (owner_type, owner_id, status, attempts, attempt_started_at,"
+                + " created_at, updated_at) values (?, ?, ?, 0, ?, ?, ?) on conflict (owner_type, owner_id)"
+                + " do update set attempt_started_at = excluded.attempt_started_at, updated_at = excluded.updated_at";
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, owner.ownerType());
+            ps.setString(2, owner.ownerId());
+            ps.setString(3, JobStatus.PENDING.dbName());
+            Columns.setInstant(ps, 4, token);
+            Columns.setInstant(ps, 5, now);
+            Columns.setInstant(ps, 6, now);
+            ps.executeUpdate();
+        }
+    }
+
+    /**
+     * Clears the intent after the owner's key was replaced: a {@code pending} or {@code processing} job
+     * (the owner has a stored key now) becomes {@code succeeded}; any other status ({@code dead},
+     * {@code retrying}, ...) and the attempts stay as they were.
+     */
+    public void clearIntentKeyStored(Connection c, OwnerRef owner, Instant now) throws SQLException {
+        String sql = "update " + table + " set attempt_started_at = null, updated_at = ?, status = case when status"
+                + " in (?, ?) then ? else status end where owner_type = ? and owner_id = ?";
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            Columns.setInstant(ps, 1, now);
+            ps.setString(2, JobStatus.PENDING.dbName());
+            ps.setString(3, JobStatus.PROCESSING.dbName());
+            ps.setString(4, JobStatus.SUCCEEDED.dbName());
+            ps.setString(5, owner.ownerType());
+            ps.setString(6, owner.ownerId());
+            ps.executeUpdate();
+        }
+    }
+
     /** Sets the intent to {@code now} unless one is set; inserts a {@code processing} row when there is none. */
     public void reopenIntent(Connection c, OwnerRef owner, int attempts, Instant now) throws SQLException {
         String sql = "insert into " + table + " as j (owner_type, owner_id, status, attempts, attempt_started_at,"

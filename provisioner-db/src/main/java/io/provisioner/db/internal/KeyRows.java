@@ -14,9 +14,19 @@ import java.util.Optional;
 /** Reads and writes rows of {@code ai_provider_keys}. Stateless apart from the table name. */
 public final class KeyRows {
 
-    /** A row to insert; {@code encryptedKey} is already encrypted. */
+    /**
+     * A row to insert; {@code encryptedKey} is already encrypted.
+     *
+     * @param guardrailId the guardrail the key is assigned to on OpenRouter already; null for none
+     */
     public record NewKey(
-            String hash, String name, String label, String encryptedKey, KeyLimits limits, Instant createdAt) {}
+            String hash,
+            String name,
+            String label,
+            String encryptedKey,
+            KeyLimits limits,
+            Instant createdAt,
+            String guardrailId) {}
 
     static final String COLUMNS =
             "owner_type, owner_id, key_hash, key_name, key_limit, limit_reset, created_at, guardrail_id";
@@ -30,8 +40,8 @@ public final class KeyRows {
     /** Inserts the key; false (and nothing written) when the owner has an active key or the hash is stored. */
     public boolean insert(Connection c, OwnerRef owner, NewKey k) throws SQLException {
         String sql = "insert into " + table + " (provider, owner_type, owner_id, key_hash, key_name, key_label,"
-                + " encrypted_key, key_limit, limit_reset, created_at)"
-                + " values ('openrouter', ?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict do nothing";
+                + " encrypted_key, key_limit, limit_reset, created_at, guardrail_id)"
+                + " values ('openrouter', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict do nothing";
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setString(1, owner.ownerType());
             ps.setString(2, owner.ownerId());
@@ -42,6 +52,7 @@ public final class KeyRows {
             ps.setBigDecimal(7, k.limits().limit());
             ps.setString(8, k.limits().reset().wire());
             Columns.setInstant(ps, 9, k.createdAt());
+            ps.setString(10, k.guardrailId());
             return ps.executeUpdate() == 1;
         }
     }

@@ -22,6 +22,10 @@ import java.util.Optional;
  */
 public final class OwnerStateRead {
 
+    /** The columns {@link #policy} reads, from the owner's {@code ai_key_policies} row joined as {@code p}. */
+    public static final String POLICY_COLUMNS =
+            "p.limit_usd as policy_limit, p.limit_reset as policy_reset, p.guardrail_id as policy_guardrail";
+
     private final OwnerTables owners;
     private final JobRows jobs;
     private final String keysTable;
@@ -48,8 +52,7 @@ public final class OwnerStateRead {
         String exists = canonical.isPresent() ? owners.existsExpression(c, o.ownerType()) : "false";
         String sql = "select " + exists + " as owner_exists, k." + KeyRows.COLUMNS.replace(", ", ", k.")
                 + ", j.status, j.attempts, j.attempt_started_at, k.owner_id is not null as has_key,"
-                + " j.owner_id is not null as has_job, p.limit_usd as policy_limit, p.limit_reset as policy_reset,"
-                + " p.guardrail_id as policy_guardrail from (values (1)) one"
+                + " j.owner_id is not null as has_job, " + POLICY_COLUMNS + " from (values (1)) one"
                 + " left join " + keysTable + " k on k.owner_type = ? and k.owner_id = ? and k.revoked_at is null"
                 + " left join " + jobsTable + " j on j.owner_type = ? and j.owner_id = ?"
                 + " left join " + policiesTable + " p on p.owner_type = ? and p.owner_id = ?";
@@ -87,8 +90,11 @@ public final class OwnerStateRead {
         return new OwnerState(ownerExists, key, job, o, policy);
     }
 
-    /** The owner's {@code ai_key_policies} columns; {@link KeyPolicy#DEFAULTS} without a row. */
-    private static KeyPolicy policy(ResultSet rs) throws SQLException {
+    /**
+     * The owner's {@code ai_key_policies} columns, selected as {@code policy_limit}, {@code policy_reset} and
+     * {@code policy_guardrail}; {@link KeyPolicy#DEFAULTS} without a row.
+     */
+    public static KeyPolicy policy(ResultSet rs) throws SQLException {
         String reset = rs.getString("policy_reset");
         return new KeyPolicy(
                 rs.getBigDecimal("policy_limit"),
