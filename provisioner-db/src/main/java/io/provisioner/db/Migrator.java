@@ -85,7 +85,7 @@ public final class Migrator {
         MigrateResult result = flyway.migrate();
         Tx.inTransaction(ds, "lock down schema " + schema, c -> {
             LockDown.contractObjects(c, schema, Tables.SCHEMA_HISTORY);
-            for (String name : List.of(Tables.JOBS, Tables.KEYS, Tables.KEYS_PUBLIC_VIEW)) {
+            for (String name : List.of(Tables.JOBS, Tables.KEYS, Tables.KEYS_PUBLIC_VIEW, Tables.POLICIES)) {
                 LockDown.legacyObject(c, schema, Tables.legacy(name));
             }
             return null;

@@ -73,7 +73,9 @@ public final class PolicyDrift {
         return " left join " + policies + " p on p.owner_type = k.owner_type and p.owner_id = k.owner_id"
                 + " left join " + jobs + " j on j.owner_type = k.owner_type and j.owner_id = k.owner_id"
                 + " where k.revoked_at is null and ("
-                + "k.key_limit is distinct from coalesce(p.limit_usd,"
+                // a row without a limit reads as a cap of 0 in the service (Columns.limits): the same here, or
+                // with a setting of 0 the owner is asked for on every pass and the service changes nothing
+                + "coalesce(k.key_limit, 0) is distinct from coalesce(p.limit_usd,"
                 + " case k.owner_type when 'teacher' then ?::numeric else ?::numeric end)"
                 + " or coalesce(k.limit_reset, 'none') is distinct from coalesce(p.limit_reset,"
                 + " case k.owner_type when 'teacher' then ? else ? end)"

@@ -1,6 +1,7 @@
 package io.provisioner.db;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.provisioner.testing.Infra;
 import io.provisioner.testing.SharedInfra;
@@ -58,6 +59,31 @@ class MigratorIT {
                         "provisioner_sweep_passes",
                         "provisioner_schema_history",
                         "ai_provider_keys_one_active_per_owner");
+    }
+
+    /**
+     * An application's own ai_key_policies of another shape is not kept (and locked down) by V6's create
+     * table if not exists: migrate stops naming it, and --rename-legacy moves it aside.
+     */
+    @Test
+    void anApplicationsAiKeyPoliciesOfAnotherShapeStopsMigrateOrIsRenamed() throws SQLException {
+        schema.exec(
+                "create table " + schema.name + ".ai_key_policies (owner_id uuid primary key, cap numeric not null)");
+
+        assertThatThrownBy(() -> Migrator.migrate(schema.ds, schema.name))
+                .isInstanceOf(LegacySchemaException.class)
+                .hasMessageContaining(schema.name + ".ai_key_policies has another shape")
+                .hasMessageContaining("missing column owner_type (text)")
+                .hasMessageContaining("column owner_id is uuid, expected text")
+                .hasMessageContaining("extra column cap is NOT NULL without a default")
+                .hasMessageContaining("no unique constraint on (owner_type, owner_id)")
+                .hasMessageContaining("--rename-legacy");
+
+        MigrationResult renamed = Migrator.migrate(schema.ds, schema.name, true);
+
+        assertThat(renamed.renamed()).contains("table ai_key_policies -> ai_key_policies_legacy");
+        schema.exec("insert into " + schema.name + ".ai_key_policies (owner_type, owner_id, limit_usd)"
+                + " values ('teacher', 't-1', 5)");
     }
 
     @Test

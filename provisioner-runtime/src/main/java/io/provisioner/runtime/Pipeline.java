@@ -13,6 +13,7 @@ import io.provisioner.core.ports.KeysApi;
 import io.provisioner.core.ports.RateLimiter;
 import io.provisioner.core.time.Ticker;
 import io.provisioner.core.topics.TopicCreator;
+import io.provisioner.db.CapturedPublication;
 import io.provisioner.db.CapturedTables;
 import io.provisioner.db.Database;
 import io.provisioner.db.IntentFence;
@@ -129,6 +130,12 @@ public final class Pipeline implements AutoCloseable {
         closeables.add(dataSource);
         Migrator.migrate(dataSource, schema());
         CapturedTables.requireCapturable(dataSource, config.cdc().tables());
+        if (components.contains(Components.CDC)) {
+            // Debezium would fail on a permission error when it must add a table to a publication of another role
+            List<String> captured = new ArrayList<>(config.cdc().tables().keySet());
+            captured.add(config.cdc().policiesTable());
+            CapturedPublication.requireCapturing(dataSource, config.cdc().publication(), captured);
+        }
         if (components.contains(Components.PROVISIONER)
                 && !config.limits().guardrailSettings().isEmpty()) {
             // before anything starts: an unknown guardrail is a configuration error (exit 2)

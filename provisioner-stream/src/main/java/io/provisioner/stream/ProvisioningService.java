@@ -245,9 +245,19 @@ public final class ProvisioningService {
             }
             store.markSucceeded(owner, attempt, token);
         }
-        boolean reassigned = assignIfChanged(owner, key, desired.guardrail());
+        boolean reassigned;
+        try {
+            reassigned = assignIfChanged(owner, key, desired.guardrail());
+            if (!desired.limits().sameAs(key.limits())) {
+                calls.call("PATCH /keys/{hash}", () -> api.updateLimits(key.hash(), desired.limits()));
+            }
+        } catch (FatalException e) {
+            if (e.notFound()) {
+                settleNotFound(owner, key.hash(), attempt, e);
+            }
+            throw e;
+        }
         if (!desired.limits().sameAs(key.limits())) {
-            calls.call("PATCH /keys/{hash}", () -> api.updateLimits(key.hash(), desired.limits()));
             store.saveLimits(owner, key.hash(), desired.limits(), attempt);
             return new Outcome.Updated(key.hash(), desired.limits());
         }
@@ -264,6 +274,33 @@ public final class ProvisioningService {
     }
 
     /**
+     * A PATCH or guardrail assignment of the stored key {@code hash} answered 404. The key this worker loaded
+     * may be gone because it was replaced meanwhile ({@code rotate-keys} stores a new key, then deletes the
+     * old one): that is no reason to dead-letter the owner, whose new key would then never get its policy.
+     * When the owner's stored key is now another one, the attempt is retried and the next one converges that
+     * key; when it is still {@code hash} and OpenRouter no longer has it, it is marked lost and the next
+     * attempt gives the owner a new key. Returns (and the 404 stays fatal) only when the key is still there:
+     * then the 404 was about the guardrail.
+     */
+    private void settleNotFound(OwnerRef owner, String hash, int attempt, FatalException notFound) {
+        Optional<String> stored = store.load(owner).activeKey().map(StoredKey::hash);
+        if (!stored.equals(Optional.of(hash))) {
+            throw new RetryableException(
+                    "key " + hash + " of " + owner + " was replaced while it was being updated ("
+                            + notFound.getMessage() + "); the next attempt updates the stored key",
+                    notFound);
+        }
+        if (!exists(hash)) {
+            LOG.warn("stored key {} of {} no longer exists on OpenRouter; replacing it", hash, owner);
+            store.markLost(owner, hash, attempt);
+            throw new RetryableException(
+                    "stored key " + hash + " of " + owner + " no longer exists on OpenRouter (" + notFound.getMessage()
+                            + "); the next attempt gives it a new key",
+                    notFound);
+        }
+    }
+
+    /**
      * Assigns the stored key to the guardrail it should hold, or takes it out of the one it holds, when that
      * differs from what the key was last set to; records the new state. Idempotent on OpenRouter.
      *
@@ -276,9 +313,21 @@ public final class ProvisioningService {
         if (guardrail.isPresent()) {
             assign(owner, key.hash(), guardrail.get(), () -> {});
         } else {
-            calls.call(
-                    "POST /guardrails/{id}/assignments/keys/remove",
-                    () -> api.unassignGuardrail(key.guardrailId(), List.of(key.hash())));
+            try {
+                calls.call(
+                        "POST /guardrails/{id}/assignments/keys/remove",
+                        () -> api.unassignGuardrail(key.guardrailId(), List.of(key.hash())));
+            } catch (FatalException e) {
+                if (!e.notFound()) {
+                    throw e;
+                }
+                // a deleted guardrail takes its assignments with it: the key holds it no more, as wanted
+                LOG.info(
+                        "guardrail {} of key {} of {} is gone; nothing to unassign",
+                        key.guardrailId(),
+                        key.hash(),
+                        owner);
+            }
         }
         store.saveGuardrail(owner, key.hash(), guardrail.orElse(null));
         return true;
@@ -286,11 +335,13 @@ public final class ProvisioningService {
 
     /**
      * Assigns key {@code hash} to {@code guardrail}, after {@code fence} (which throws when the attempt was
-     * superseded). A guardrail OpenRouter does not have (404) is fatal, with a reason naming it.
+     * superseded). A guardrail OpenRouter does not have (404) is fatal, with a reason naming it; an answer
+     * whose {@code assigned_count} is not 1 (the one hash sent) is retryable.
      */
     private void assign(OwnerRef owner, String hash, String guardrail, Runnable fence) {
+        int assigned;
         try {
-            calls.call("POST /guardrails/{id}/assignments/keys", () -> {
+            assigned = calls.call("POST /guardrails/{id}/assignments/keys", () -> {
                 fence.run();
                 return api.assignGuardrail(guardrail, List.of(hash));
             });
@@ -299,6 +350,11 @@ public final class ProvisioningService {
                     "key " + hash + " of " + owner + " cannot be assigned to guardrail " + guardrail
                             + " (from ai_key_policies or the owner type's setting): " + e.getMessage(),
                     e);
+        }
+        if (assigned != 1) {
+            // a 200 that assigned nothing must not be recorded as the key's guardrail
+            throw new RetryableException("POST /guardrails/" + guardrail + "/assignments/keys answered 200 but"
+                    + " assigned_count " + assigned + " for key " + hash + " of " + owner + " (expected 1)");
         }
     }
 

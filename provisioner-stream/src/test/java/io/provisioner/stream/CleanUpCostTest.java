@@ -3,28 +3,22 @@ package io.provisioner.stream;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.provisioner.core.config.ConfigSource;
-import io.provisioner.core.config.KeyNames;
-import io.provisioner.core.config.ProvisionerConfig;
 import io.provisioner.core.errors.RetryableException;
 import io.provisioner.core.events.OwnerRef;
 import io.provisioner.core.events.ProvisionRequest;
-import io.provisioner.core.retry.RetryPolicy;
 import io.provisioner.core.secret.Secret;
 import io.provisioner.openrouter.CallListener;
 import io.provisioner.openrouter.OpenRouterClient;
 import io.provisioner.simulator.Fault;
 import io.provisioner.simulator.OpenRouterSimulator;
 import io.provisioner.stream.fakes.InMemoryKeyStore;
-import io.provisioner.stream.fakes.NoWaitRateLimiter;
+import io.provisioner.stream.fakes.TestServices;
 import io.provisioner.stream.internals.LeftoverKeys;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
-import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -101,15 +95,6 @@ class CleanUpCostTest {
     }
 
     private ProvisioningService service() {
-        ProvisionerConfig config = ProvisionerConfig.from(ConfigSource.load(Map.of(), Optional.empty()));
-        return new ProvisioningService(
-                client,
-                store,
-                new NoWaitRateLimiter(),
-                config.limits(),
-                KeyNames.UNPREFIXED,
-                new SimpleMeterRegistry(),
-                Duration.ZERO,
-                RetryPolicy.DEFAULT_MAX_RETRY_AFTER);
+        return TestServices.service(client, store, Map.of());
     }
 }

@@ -3,18 +3,12 @@ package io.provisioner.stream;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.provisioner.core.config.ConfigSource;
-import io.provisioner.core.config.KeyNames;
-import io.provisioner.core.config.ProvisionerConfig;
 import io.provisioner.core.errors.FatalException;
 import io.provisioner.core.events.OwnerRef;
 import io.provisioner.core.events.ProvisionRequest;
-import io.provisioner.core.retry.RetryPolicy;
 import io.provisioner.stream.fakes.FakeKeysApi;
 import io.provisioner.stream.fakes.InMemoryKeyStore;
-import io.provisioner.stream.fakes.NoWaitRateLimiter;
-import java.time.Duration;
+import io.provisioner.stream.fakes.TestServices;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
@@ -76,15 +70,6 @@ class GuardrailAssignmentTest {
     }
 
     private ProvisioningService service(Map<String, String> env) {
-        ProvisionerConfig config = ProvisionerConfig.from(ConfigSource.load(env, Optional.empty()));
-        return new ProvisioningService(
-                api,
-                store,
-                new NoWaitRateLimiter(),
-                config.limits(),
-                KeyNames.UNPREFIXED,
-                new SimpleMeterRegistry(),
-                Duration.ZERO,
-                RetryPolicy.DEFAULT_MAX_RETRY_AFTER);
+        return TestServices.service(api, store, env);
     }
 }

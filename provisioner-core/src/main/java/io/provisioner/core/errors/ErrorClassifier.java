@@ -47,7 +47,7 @@ public final class ErrorClassifier {
             return new RetryableException(text, null, retryAfter, status == 408 || status >= 500);
         }
         if (FATAL_ON_CREATE.contains(status) || (status >= 400 && status < 500)) {
-            return new FatalException(text);
+            return new FatalException(text, null, status);
         }
         return new RetryableException(text, null, retryAfter, false);
     }

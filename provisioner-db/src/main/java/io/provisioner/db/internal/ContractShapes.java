@@ -38,6 +38,18 @@ public final class ContractShapes {
             "created_at timestamptz",
             "revoked_at timestamptz");
 
+    /**
+     * The per-owner policies (V6), which the application writes: an older table of that name of another shape
+     * would be kept by V6's {@code create table if not exists}, then every read of an owner would fail.
+     */
+    public static final Map<String, String> POLICY_COLUMNS = columns(
+            "owner_type text",
+            "owner_id text",
+            "limit_usd numeric",
+            "limit_reset text",
+            "guardrail_id text",
+            "updated_at timestamptz");
+
     /** The public view: every key column except {@code encrypted_key}, in the same order. */
     public static final List<String> VIEW_COLUMNS = KEY_COLUMNS.keySet().stream()
             .filter(c -> !c.equals("encrypted_key"))

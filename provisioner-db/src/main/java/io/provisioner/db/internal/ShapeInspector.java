@@ -77,12 +77,13 @@ public final class ShapeInspector {
         }
     }
 
-    /** The objects that differ, jobs, keys, view in this order; empty when all fit or are absent. */
+    /** The objects that differ, jobs, keys, view, policies in this order; empty when all fit or are absent. */
     public static List<ShapeMismatch> mismatches(Connection c, String schema) throws SQLException {
         List<ShapeMismatch> out = new ArrayList<>();
         table(c, schema, Tables.JOBS, ContractShapes.JOB_COLUMNS).ifPresent(out::add);
         table(c, schema, Tables.KEYS, ContractShapes.KEY_COLUMNS).ifPresent(out::add);
         view(c, schema).ifPresent(out::add);
+        table(c, schema, Tables.POLICIES, ContractShapes.POLICY_COLUMNS).ifPresent(out::add);
         return out;
     }
 
@@ -110,7 +111,7 @@ public final class ShapeInspector {
                 diffs.add("extra column " + column + " is NOT NULL without a default");
             }
         });
-        if (name.equals(Tables.JOBS)
+        if ((name.equals(Tables.JOBS) || name.equals(Tables.POLICIES))
                 && have.containsKey("owner_id")
                 && !ownerUnique(c, rel.get().getKey())) {
             diffs.add("no unique constraint on (owner_type, owner_id)");

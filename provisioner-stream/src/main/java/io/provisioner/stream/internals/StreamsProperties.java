@@ -22,11 +22,24 @@ import org.apache.kafka.streams.StreamsConfig;
 public final class StreamsProperties {
 
     /**
-     * Calls one request may make at worst: the pages of the leftover search after an unknown outcome
-     * ({@link LeftoverKeys#MAX_PAGES}), a leftover's delete, the read-back of the kept key, the create, the
-     * read of a conflicting worker's key and the delete of the fresh one.
+     * A new key: the create, its guardrail assignment (before it is stored), the read of a conflicting
+     * worker's key and the delete of the fresh one.
      */
-    static final int CALLS_PER_RECORD = LeftoverKeys.MAX_PAGES + 5;
+    static final int CREATE_CALLS = 4;
+
+    /**
+     * A kept key's policy: its guardrail assignment or unassignment, the PATCH of its limit, and the
+     * read-back of the key after either answered 404.
+     */
+    static final int KEEP_CALLS = 3;
+
+    /**
+     * Calls one request may make at worst, so that a throttled batch stays inside max.poll.interval.ms:
+     * the pages of the leftover search after an unknown outcome ({@link LeftoverKeys#MAX_PAGES}), a
+     * leftover's delete and the read-back of the kept key, then the longer of the two ways on: a new key
+     * when the kept one is gone ({@link #CREATE_CALLS}) or the kept key's policy ({@link #KEEP_CALLS}).
+     */
+    static final int CALLS_PER_RECORD = LeftoverKeys.MAX_PAGES + 2 + Math.max(CREATE_CALLS, KEEP_CALLS);
 
     /**
      * Stream threads per instance at most: each makes its records' round trips (owner row, intent,

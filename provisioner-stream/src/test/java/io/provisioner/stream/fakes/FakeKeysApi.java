@@ -40,6 +40,8 @@ public final class FakeKeysApi implements KeysApi {
     private final Map<String, String> assigned = new java.util.HashMap<>();
     private volatile Supplier<RuntimeException> rejectAll;
     private int createsThatTimeOutAfterCommit;
+    private int assignsThatAssignNothing;
+    private Runnable beforeNextUpdate;
     private final Deque<Supplier<RuntimeException>> deletesThatFailAfterActing = new ArrayDeque<>();
 
     /** The next call of {@code op} fails with {@code failure}; queued per operation. */
@@ -68,6 +70,12 @@ public final class FakeKeysApi implements KeysApi {
     /** The next DELETE removes the key, then fails with {@code failure}: the answer was lost or a 5xx. */
     public synchronized FakeKeysApi deleteThenFailNext(Supplier<RuntimeException> failure) {
         deletesThatFailAfterActing.add(failure);
+        return this;
+    }
+
+    /** Runs {@code action} when the next PATCH arrives, before it is carried out: another worker's change. */
+    public synchronized FakeKeysApi beforeNextUpdate(Runnable action) {
+        beforeNextUpdate = action;
         return this;
     }
 
@@ -130,6 +138,19 @@ public final class FakeKeysApi implements KeysApi {
         return this;
     }
 
+    /** Deletes a guardrail on the server, and with it its assignments (as OpenRouter does). */
+    public synchronized FakeKeysApi removeGuardrail(String id) {
+        guardrails.remove(id);
+        assigned.values().removeIf(id::equals);
+        return this;
+    }
+
+    /** The next assignment answers 200 with {@code assigned_count} 0 and assigns nothing. */
+    public synchronized FakeKeysApi assignNothingNext() {
+        assignsThatAssignNothing++;
+        return this;
+    }
+
     /** The guardrail the key is assigned to; empty for none. */
     public synchronized Optional<String> guardrailOf(String hash) {
         return Optional.ofNullable(assigned.get(hash));
@@ -147,6 +168,10 @@ public final class FakeKeysApi implements KeysApi {
         if (!guardrails.contains(guardrailId) || !keys.keySet().containsAll(keyHashes)) {
             throw ErrorClassifier.http("POST /guardrails/{id}/assignments/keys", 404, "Guardrail not found", null);
         }
+        if (assignsThatAssignNothing > 0) {
+            assignsThatAssignNothing--;
+            return 0;
+        }
         keyHashes.forEach(h -> assigned.put(h, guardrailId));
         return keyHashes.size();
     }
@@ -154,6 +179,10 @@ public final class FakeKeysApi implements KeysApi {
     @Override
     public synchronized int unassignGuardrail(String guardrailId, List<String> keyHashes) {
         calls.add("POST /guardrails/" + guardrailId + "/assignments/keys/remove");
+        if (!guardrails.contains(guardrailId)) {
+            throw ErrorClassifier.http(
+                    "POST /guardrails/{id}/assignments/keys/remove", 404, "Guardrail not found", null);
+        }
         int n = 0;
         for (String h : keyHashes) {
             n += assigned.remove(h, guardrailId) ? 1 : 0;
@@ -179,6 +208,11 @@ public final class FakeKeysApi implements KeysApi {
     @Override
     public synchronized ApiKey updateLimits(String hash, KeyLimits limits) {
         enter(Op.UPDATE, "PATCH /keys/" + hash);
+        Runnable meanwhile = beforeNextUpdate;
+        beforeNextUpdate = null;
+        if (meanwhile != null) {
+            meanwhile.run();
+        }
         ApiKey old = keys.get(hash);
         if (old == null) {
             throw ErrorClassifier.http("PATCH /keys/" + hash, 404, "not found", null);

@@ -46,11 +46,11 @@ class StreamsPropertiesTest {
         // a second between commits, not exactly-once's default 100 ms: a commit costs four broker round trips
         assertThat(p).containsEntry(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 1000);
         assertThat(p).containsEntry(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 20);
-        // 20 records x (15 calls (10 pages of a leftover search, a delete, a read-back, a create, a read, a
-        // delete) x (2 x 10 s permit + 3 x 30 s call: the call and its two re-sends after 429s) + 3 failing
-        // database calls x (10 s for a connection + 20 s socket timeout)), plus a quarter:
-        // 20 x (1,650 s + 90 s) x 1.25
-        assertThat((Integer) p.get(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG)).isEqualTo(43_500_000);
+        // 20 records x (16 calls (10 pages of a leftover search, a delete, a read-back, a create, its
+        // guardrail assignment, a read, a delete) x (2 x 10 s permit + 3 x 30 s call: the call and its two
+        // re-sends after 429s) + 3 failing database calls x (10 s for a connection + 20 s socket timeout)),
+        // plus a quarter: 20 x (1,760 s + 90 s) x 1.25
+        assertThat((Integer) p.get(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG)).isEqualTo(46_250_000);
         assertThat(p).containsEntry(DeadLetterExceptionHandler.DLT_TOPIC_CONFIG, "provisioning.dlt");
         assertThat(p).containsEntry(DeadLetterExceptionHandler.CLOCK_CONFIG, CLOCK);
     }
