@@ -44,7 +44,8 @@ class KubernetesFilesTest {
     void theDeploymentsTogetherRunEveryComponent() throws Exception {
         List<String> run = new ArrayList<>();
         try (Stream<Path> files = Files.list(Path.of("..", "deploy", "kubernetes", "base"))) {
-            for (Path f : files.filter(p -> p.getFileName().toString().startsWith("deployment-")).toList()) {
+            for (Path f : files.filter(p -> p.getFileName().toString().startsWith("deployment-"))
+                    .toList()) {
                 JsonNode args = YAML.readTree(f.toFile()).at("/spec/template/spec/containers/0/args");
                 for (int i = 0; i + 1 < args.size(); i++) {
                     if (args.get(i).asText().equals("--components")) {

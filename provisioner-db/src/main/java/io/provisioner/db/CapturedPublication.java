@@ -26,8 +26,10 @@ import javax.sql.DataSource;
 public final class CapturedPublication {
 
     private static final String STATE = "select p.puballtables, pg_has_role(p.pubowner, 'USAGE'),"
+            // by name: to_regclass over pg_publication_tables' rows fails for a role without USAGE on a schema
+            // another publication lists ("permission denied for schema ...")
             + " exists (select 1 from pg_publication_tables pt where pt.pubname = p.pubname"
-            + " and to_regclass(format('%I.%I', pt.schemaname, pt.tablename)) = to_regclass(?)),"
+            + " and pt.schemaname = ? and pt.tablename = ?),"
             + " coalesce(pg_has_role((select c.relowner from pg_class c where c.oid = to_regclass(?)), 'USAGE'),"
             + " false), pg_get_userbyid(p.pubowner)"
             + " from pg_publication p where p.pubname = ? and to_regclass(?) is not null";
@@ -55,10 +57,12 @@ public final class CapturedPublication {
     private static Optional<String> problem(Connection c, String publication, String table) throws SQLException {
         String quoted = SqlNames.quoteQualified(table);
         try (PreparedStatement ps = c.prepareStatement(STATE)) {
-            ps.setString(1, quoted);
-            ps.setString(2, quoted);
-            ps.setString(3, publication);
-            ps.setString(4, quoted);
+            int dot = table.indexOf('.');
+            ps.setString(1, table.substring(0, dot));
+            ps.setString(2, table.substring(dot + 1));
+            ps.setString(3, quoted);
+            ps.setString(4, publication);
+            ps.setString(5, quoted);
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) {
                     return Optional.empty();

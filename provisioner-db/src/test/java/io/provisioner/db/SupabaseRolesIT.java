@@ -217,7 +217,7 @@ class SupabaseRolesIT {
     }
 
     /** The URL's own user and password would win over the ones given apart. */
-    private static String withoutCredentials(String jdbcUrl) {
+    static String withoutCredentials(String jdbcUrl) {
         return jdbcUrl.replaceAll("(?<=[?&])(user|password)=[^&]*&?", "").replaceAll("[?&]$", "");
     }
 
