@@ -88,12 +88,11 @@ class SweepIT {
                     Statement s = c.createStatement()) {
                 s.execute("alter publication " + f.schema + "_pub drop table " + f.schema + ".teachers");
             }
-            String retrying = f.insertTeacher();
-            String dead = f.insertTeacher();
-            String deadLettered = f.insertTeacher();
-            setJob(infra, f, retrying, "retrying", "now() - interval '1 hour'");
-            setJob(infra, f, dead, "dead", "null");
-            setJob(infra, f, deadLettered, "dead", "null");
+            // each owner row with its job row in one transaction: the sweep (every second) must never see the
+            // owner without its job, which would request it as an owner without a key
+            String retrying = insertTeacherWithJob(infra, f, "retrying", "now() - interval '1 hour'");
+            String dead = insertTeacherWithJob(infra, f, "dead", "null");
+            String deadLettered = insertTeacherWithJob(infra, f, "dead", "null");
             deadLetter(infra, f, deadLettered);
 
             await().atMost(WAIT)
@@ -239,14 +238,18 @@ class SweepIT {
         }
     }
 
-    /** A job row as a retry or dead letter leaves it, updated an hour ago. */
-    private static void setJob(Infra infra, PipelineFixture f, String owner, String status, String nextAttemptAt)
+    /** A new teacher with a job row as a retry or dead letter leaves it, written in one transaction. */
+    private static String insertTeacherWithJob(Infra infra, PipelineFixture f, String status, String nextAttemptAt)
             throws Exception {
-        String id = owner.substring(owner.indexOf(':') + 1);
+        String id = java.util.UUID.randomUUID().toString();
         try (Connection c = infra.connect();
                 Statement s = c.createStatement()) {
+            c.setAutoCommit(false);
+            s.execute("insert into " + f.schema + ".teachers values ('" + id + "', 'teacher " + id + "', null)");
             insertJob(s, f, id, status, nextAttemptAt, "null");
+            c.commit();
         }
+        return "teacher:" + id;
     }
 
     private static void insertJob(
