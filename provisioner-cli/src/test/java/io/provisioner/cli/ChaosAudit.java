@@ -6,6 +6,7 @@ import io.provisioner.core.crypto.KeyCipher;
 import io.provisioner.simulator.OpenRouterSimulator;
 import io.provisioner.simulator.SimKey;
 import io.provisioner.testing.Infra;
+import java.math.BigDecimal;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -26,8 +27,10 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * What a user would check after the storm: the owner rows, the active stored keys and the keys live on
- * the simulator, compared. {@link #problems()} is empty exactly when every owner has one stored key
- * that decrypts to the secret of its one live key, and nothing else exists.
+ * the simulator, compared. {@link #problems(Collection)} is empty exactly when every owner has one stored
+ * key that decrypts to the secret of its one live key, nothing else exists (no key revoked by a rotation
+ * or a delete is still live), and the stored and the live key's limit are the owner's
+ * {@code ai_key_policies.limit_usd}, or its owner type's default when it has no row or a null one.
  */
 final class ChaosAudit {
 
@@ -37,15 +40,24 @@ final class ChaosAudit {
     private final String schema;
     private final OpenRouterSimulator simulator;
     private final KeyCipher cipher;
+    private final Map<String, BigDecimal> defaultLimits;
 
-    ChaosAudit(Infra infra, String schema, OpenRouterSimulator simulator, KeyCipher cipher) {
+    /** @param defaultLimits owner type to the limit of its keys without a policy (OR_ORG_LIMIT, OR_TEACHER_LIMIT) */
+    ChaosAudit(
+            Infra infra,
+            String schema,
+            OpenRouterSimulator simulator,
+            KeyCipher cipher,
+            Map<String, BigDecimal> defaultLimits) {
         this.infra = infra;
         this.schema = schema;
         this.simulator = simulator;
         this.cipher = cipher;
+        this.defaultLimits = Map.copyOf(defaultLimits);
     }
 
-    private record Stored(String hash, String encrypted) {}
+    /** An active key row; {@code policyLimit} is the limit it should have (the policy's or the default). */
+    private record Stored(String hash, String encrypted, BigDecimal keyLimit, BigDecimal policyLimit) {}
 
     /** Every violation found, each with its count and a few examples; empty when all is in step. */
     List<String> problems(Collection<String> expectedOwners) throws SQLException {
@@ -84,7 +96,24 @@ final class ChaosAudit {
         report(problems, "live keys not stored (orphans)", minus(liveHashes, storedHashes));
         report(problems, "stored keys not live", minus(storedHashes, liveHashes));
         report(problems, "stored keys that do not decrypt to the live secret", wrongSecrets(stored));
+        report(problems, "revoked keys still live", revokedLive(liveHashes));
+        report(
+                problems,
+                "stored key_limit other than the policy's (stored/policy)",
+                stored.entrySet().stream()
+                        .filter(e -> !same(e.getValue().keyLimit(), e.getValue().policyLimit()))
+                        .map(e -> e.getKey() + " " + e.getValue().keyLimit() + "/"
+                                + e.getValue().policyLimit())
+                        .sorted()
+                        .toList());
+        report(problems, "live keys whose limit is not the policy's (live/policy)", wrongLiveLimits(stored));
         return problems;
+    }
+
+    /** The owners with an active stored key. */
+    Set<String> storedOwners() throws SQLException {
+        return keys(
+                "select owner_type || ':' || owner_id from " + schema + ".ai_provider_keys where revoked_at is null");
     }
 
     /** Live keys with these hashes that are not stored. */
@@ -103,7 +132,9 @@ final class ChaosAudit {
                 .size();
         long stored = keys("select id::text from " + schema + ".ai_provider_keys where revoked_at is null")
                 .size();
-        return owners + " owners, " + stored + " stored keys, "
+        long revoked = keys("select id::text from " + schema + ".ai_provider_keys where revoked_at is not null")
+                .size();
+        return owners + " owners, " + stored + " stored keys (" + revoked + " revoked), "
                 + simulator.liveKeys().size() + " live keys";
     }
 
@@ -133,6 +164,27 @@ final class ChaosAudit {
         return count.get();
     }
 
+    /** Owners whose stored key is live with another limit than its policy's, with both limits. */
+    private List<String> wrongLiveLimits(Map<String, Stored> stored) {
+        List<String> wrong = new ArrayList<>();
+        stored.forEach((owner, s) -> simulator.key(s.hash()).ifPresent(k -> {
+            if (!same(k.limit(), s.policyLimit())) {
+                wrong.add(owner + " " + k.limit() + "/" + s.policyLimit());
+            }
+        }));
+        return wrong.stream().sorted().toList();
+    }
+
+    /** Hashes of revoked key rows whose key is live. */
+    private List<String> revokedLive(Set<String> liveHashes) throws SQLException {
+        Set<String> revoked = keys("select key_hash from " + schema + ".ai_provider_keys where revoked_at is not null");
+        return revoked.stream().filter(liveHashes::contains).sorted().toList();
+    }
+
+    private static boolean same(BigDecimal a, BigDecimal b) {
+        return a == null ? b == null : b != null && a.compareTo(b) == 0;
+    }
+
     private List<String> wrongSecrets(Map<String, Stored> stored) {
         List<String> wrong = new ArrayList<>();
         stored.forEach((owner, s) -> {
@@ -160,10 +212,18 @@ final class ChaosAudit {
         Map<String, Stored> out = new HashMap<>();
         try (Connection c = infra.connect();
                 Statement s = c.createStatement();
-                ResultSet rs = s.executeQuery("select owner_type || ':' || owner_id, key_hash, encrypted_key from "
-                        + schema + ".ai_provider_keys where revoked_at is null")) {
+                ResultSet rs = s.executeQuery("select k.owner_type || ':' || k.owner_id, k.key_hash, k.encrypted_key,"
+                        + " k.key_limit, p.limit_usd, k.owner_type from " + schema + ".ai_provider_keys k"
+                        + " left join " + schema + ".ai_key_policies p"
+                        + " on p.owner_type = k.owner_type and p.owner_id = k.owner_id where k.revoked_at is null")) {
             while (rs.next()) {
-                if (out.put(rs.getString(1), new Stored(rs.getString(2), rs.getString(3))) != null) {
+                BigDecimal policy = rs.getBigDecimal(5);
+                Stored row = new Stored(
+                        rs.getString(2),
+                        rs.getString(3),
+                        rs.getBigDecimal(4),
+                        policy != null ? policy : defaultLimits.get(rs.getString(6)));
+                if (out.put(rs.getString(1), row) != null) {
                     duplicateRows.add(rs.getString(1));
                 }
             }

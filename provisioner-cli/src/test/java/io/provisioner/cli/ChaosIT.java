@@ -10,6 +10,7 @@ import io.provisioner.simulator.OpenRouterSimulator;
 import io.provisioner.testing.Infra;
 import io.provisioner.testing.SharedInfra;
 import io.provisioner.testing.TestNames;
+import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -34,7 +35,10 @@ import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -61,6 +65,16 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * keys (the simulator knows them) set aside, then runs {@code provisioner reconcile --fix --grace 0s}
  * and checks everything, strictly.
  *
+ * <p>An operator rotates keys meanwhile with {@code provisioner rotate-keys}, each run a process of the
+ * packaged jar: {@code --older-than 0s} twice, SIGKILLed once it has rotated some owners, and
+ * {@code --owner TYPE:ID} six times, every other run SIGKILLed at a random moment and run again afterwards.
+ * The application changes owners' limits in {@code ai_key_policies} (rows inserted, limits updated) while
+ * processes are down and while their owner is being rotated. Once the storm is over (and creates no longer
+ * fail), {@code rotate-keys --older-than 0s} runs to its end, finishing what the killed runs left (a new key
+ * created but not stored, an old key revoked but not deleted) as it rotates every owner once more. The
+ * audit then also demands that no revoked key is live and that each owner's stored {@code key_limit} and
+ * its live key's {@code limit} are its policy's limit (or the owner type's default).
+ *
  * <p>The seed is printed; {@code -Dchaos.seed=N} repeats a run's kill plan and insert shapes (not its
  * timing, which the machine decides). Child logs stay in {@code target/chaos/<schema>/}.
  */
@@ -71,6 +85,11 @@ class ChaosIT {
     private static final String RUNNING = "running [";
     private static final int MIN_FREEZE_MS = 11_000;
     private static final int MAX_FREEZE_MS = 13_000;
+    private static final BigDecimal TEACHER_LIMIT = new BigDecimal("50");
+    private static final BigDecimal ORG_LIMIT = new BigDecimal("200");
+    /** One owner's result line of rotate-keys. */
+    private static final Pattern ROTATE_RESULT =
+            Pattern.compile("(?m)^(organization|teacher):\\S+\\s+(rotated|skipped|failed|delete_pending)\\s");
 
     private final String schema = TestNames.unique("chaos");
     private final List<ChaosProcess> processes = new ArrayList<>();
@@ -81,6 +100,19 @@ class ChaosIT {
     private final ExecutorService operatorThread =
             Executors.newSingleThreadExecutor(r -> new Thread(r, "chaos-operator"));
     private final AtomicInteger reinserted = new AtomicInteger();
+    private final ExecutorService rotatorThread =
+            Executors.newSingleThreadExecutor(r -> new Thread(r, "chaos-rotate-keys"));
+    /** Exit codes of the rotate-keys runs of the storm that were not killed. */
+    private final List<Integer> rotateExits = new CopyOnWriteArrayList<>();
+
+    private final AtomicInteger rotationsKilledMidRun = new AtomicInteger();
+    private final AtomicInteger ownerRotationsKilled = new AtomicInteger();
+    /** Set once the operator's first rotate-keys run of the storm starts, and once its last one ended. */
+    private final AtomicBoolean rotationsBegun = new AtomicBoolean();
+
+    private final AtomicBoolean rotationsOver = new AtomicBoolean();
+    private volatile Process rotateRun;
+    private ChaosProcess rotator;
     private final ScheduledExecutorService monitor =
             Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "chaos-progress"));
     private Infra infra;
@@ -112,6 +144,8 @@ class ChaosIT {
         processes.add(new ChaosProcess(jar, "provisioner-1", "provisioner", env("provisioner-1"), logs));
         processes.add(new ChaosProcess(jar, "provisioner-2", "provisioner", env("provisioner-2"), logs));
         processes.add(new ChaosProcess(jar, "retry", "retry", env("retry"), logs));
+        // the operator's one-off rotate-keys runs
+        rotator = new ChaosProcess(jar, "rotate", "rotate-keys", env("rotate"), logs);
     }
 
     private Map<String, String> env(String process) {
@@ -129,6 +163,8 @@ class ChaosIT {
         env.put("PROVISIONER_STATE_DIR", stateRoot.resolve(process).toString());
         env.put("PROVISIONER_HTTP_PORT", "0");
         env.put("PROVISIONER_SWEEP_INTERVAL", "5s");
+        env.put("OR_TEACHER_LIMIT", TEACHER_LIMIT.toPlainString());
+        env.put("OR_ORG_LIMIT", ORG_LIMIT.toPlainString());
         env.put("CDC_TABLES", schema + ".organizations," + schema + ".teachers");
         env.put("CDC_SLOT_NAME", schema);
         env.put("CDC_PUBLICATION", schema + "_pub");
@@ -147,7 +183,8 @@ class ChaosIT {
         System.out.printf(
                 "ChaosIT seed %d (repeat with -Dchaos.seed=%d), logs in target/chaos/%s%n", seed, seed, schema);
         startedAt = System.nanoTime();
-        audit = new ChaosAudit(infra, schema, simulator, cipher());
+        audit = new ChaosAudit(
+                infra, schema, simulator, cipher(), Map.of("teacher", TEACHER_LIMIT, "organization", ORG_LIMIT));
         try {
             // given: the pipeline up as four processes, and OpenRouter failing a few creates
             for (ChaosProcess p : processes) {
@@ -169,10 +206,20 @@ class ChaosIT {
                 lockJobRowsWhileDeleting(owners, new Random(seed + 4));
                 return null;
             });
+            Future<?> rotations = rotatorThread.submit(() -> {
+                rotateWhileKilling(owners, new Random(seed + 5));
+                return null;
+            });
             insertOverTime(owners, new Random(seed + 2));
             chaos.get(5, TimeUnit.MINUTES);
             operator.get(2, TimeUnit.MINUTES);
-            event("chaos over; waiting for the pipeline to converge");
+            rotations.get(5, TimeUnit.MINUTES);
+
+            // creates stop failing, so that a full rotation can end without leaving anything itself
+            simulator.setRandomCreateFaults(new LinkedHashMap<>(), seed);
+            event("chaos over; creates no longer fail; rotate-keys --older-than 0s to its end");
+            int rotated = rotateEveryOwner();
+            event("waiting for the pipeline to converge");
 
             // then: in step, apart from keys created after their client gave up
             await().atMost(Duration.ofMinutes(4))
@@ -202,6 +249,19 @@ class ChaosIT {
             assertThat(owners.inserted()).hasSize(OWNERS).doesNotHaveDuplicates();
             assertThat(owners.gone()).as("owners deleted for good").hasSizeGreaterThanOrEqualTo(10);
             assertThat(reinserted.get()).as("owners deleted and inserted again").isGreaterThanOrEqualTo(10);
+            assertThat(rotated).as("owners rotated by the last rotate-keys").isPositive();
+            assertThat(rotationsKilledMidRun.get())
+                    .as("rotate-keys --older-than 0s SIGKILLed mid-run")
+                    .isEqualTo(2);
+            assertThat(ownerRotationsKilled.get())
+                    .as("rotate-keys --owner SIGKILLed")
+                    .isGreaterThanOrEqualTo(1);
+            assertThat(rotateExits)
+                    .as("exit codes of rotate-keys runs not killed (1: some owner to rotate again)")
+                    .isNotEmpty()
+                    .allSatisfy(code -> assertThat(code).isIn(0, 1));
+            assertThat(owners.policyInserts()).as("policy rows inserted").isGreaterThanOrEqualTo(10);
+            assertThat(owners.policyUpdates()).as("policy limits updated").isGreaterThanOrEqualTo(5);
             assertThat(simulator.liveKeys()).hasSize(owners.present().size());
             // about a third of these were carried out and answered 502
             assertThat(simulator.count("DELETE", "/api/v1/keys/")).as("DELETEs").isGreaterThanOrEqualTo(10);
@@ -215,6 +275,7 @@ class ChaosIT {
         } catch (Throwable t) {
             System.out.println(String.join("\n", events));
             processes.forEach(p -> System.out.println(p.tail(60)));
+            System.out.println(rotator.tail(60));
             throw t;
         }
     }
@@ -239,7 +300,8 @@ class ChaosIT {
     /**
      * Kills or freezes per the seeded plan, each after a random pause; a killed victim starts again
      * shortly after, a frozen one resumes after {@value #MIN_FREEZE_MS}-{@value #MAX_FREEZE_MS} ms
-     * (longer than the 10 s session timeout) while the plan goes on.
+     * (longer than the 10 s session timeout) while the plan goes on. Then, while the operator's rotate-keys
+     * runs go on, a SIGKILL of a random process every few seconds.
      */
     private void unleash(Random random, ChaosOwners owners) throws Exception {
         List<ScheduledFuture<?>> thaws = new ArrayList<>();
@@ -267,15 +329,136 @@ class ChaosIT {
                         TimeUnit.MILLISECONDS));
                 continue;
             }
-            victim.kill();
-            long down = 300 + random.nextInt(2_700);
-            event("SIGKILL " + victim.name() + "; restart in " + down + " ms");
-            TimeUnit.MILLISECONDS.sleep(down); // deliberate downtime, not a wait for a condition
-            victim.start();
+            killAndRestart(victim, random, owners);
+        }
+        // the storm goes on while the operator rotates keys (which waits for keys to exist first)
+        while (!rotationsOver.get()) {
+            pace(random, 2_000, 5_000);
+            if (rotationsBegun.get()) {
+                killAndRestart(processes.get(random.nextInt(processes.size())), random, owners);
+            }
         }
         for (ScheduledFuture<?> thaw : thaws) {
             thaw.get(1, TimeUnit.MINUTES);
         }
+    }
+
+    /**
+     * An operator rotating keys through the storm: {@code rotate-keys --older-than 0s} twice, each SIGKILLed
+     * once it has rotated some owners; {@code rotate-keys --owner} six times, every other run SIGKILLed at a
+     * random moment (perhaps before it began) and run again at the end; meanwhile policy limits change,
+     * among them the limit of the owner being rotated.
+     */
+    private void rotateWhileKilling(ChaosOwners owners, Random random) throws Exception {
+        try {
+            rotateThroughTheStorm(owners, random);
+        } finally {
+            rotationsOver.set(true);
+        }
+    }
+
+    private void rotateThroughTheStorm(ChaosOwners owners, Random random) throws Exception {
+        for (int i = 0; i < 2; i++) {
+            // more keys than a run rotates before its SIGKILL (keys come once the pipeline gets going)
+            await().atMost(Duration.ofMinutes(5))
+                    .pollInterval(Duration.ofSeconds(1))
+                    .until(() -> audit.storedOwners().size() >= 60);
+            pace(random, 500, 3_000);
+            rotationsBegun.set(true);
+            Process run = rotator.launch("rotate-keys", "--older-than", "0s");
+            rotateRun = run;
+            event("rotate-keys --older-than 0s started; policy limits " + owners.changePolicies(3));
+            await().atMost(Duration.ofSeconds(90))
+                    .pollInterval(Duration.ofMillis(200))
+                    .until(() -> !run.isAlive()
+                            || ROTATE_RESULT.matcher(rotator.sinceLastOneOff()).find());
+            pace(random, 50, 800);
+            if (!run.isAlive()) {
+                rotateExits.add(run.exitValue());
+                event("!! rotate-keys --older-than 0s ended before its SIGKILL: exit " + run.exitValue());
+                continue;
+            }
+            rotator.kill(run);
+            rotationsKilledMidRun.incrementAndGet();
+            event("SIGKILL rotate-keys --older-than 0s after " + results(rotator.sinceLastOneOff()) + " owners");
+        }
+        List<String> killed = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            pace(random, 500, 2_500);
+            List<String> candidates = new ArrayList<>(audit.storedOwners());
+            candidates.retainAll(owners.present());
+            if (candidates.isEmpty()) {
+                continue;
+            }
+            Collections.sort(candidates);
+            String owner = candidates.get(random.nextInt(candidates.size()));
+            Process run = rotator.launch("rotate-keys", "--owner", owner);
+            rotateRun = run;
+            String policy = owners.changePolicy(owner);
+            if (i % 2 == 0) {
+                pace(random, 500, 4_000);
+                if (run.isAlive()) {
+                    rotator.kill(run);
+                    killed.add(owner);
+                    ownerRotationsKilled.incrementAndGet();
+                    event("SIGKILL rotate-keys --owner " + owner + " (" + results(rotator.sinceLastOneOff())
+                            + " results); policy " + policy + " meanwhile");
+                    continue;
+                }
+            }
+            if (!run.waitFor(2, TimeUnit.MINUTES)) {
+                rotator.kill(run);
+                throw new IllegalStateException("rotate-keys --owner " + owner + " did not finish in 2 min");
+            }
+            rotateExits.add(run.exitValue());
+            event("rotate-keys --owner " + owner + ": exit " + run.exitValue() + "; policy " + policy + " meanwhile");
+        }
+        for (String owner : killed) {
+            int exit = rotator.runOnce("rotate-keys", "--owner", owner);
+            rotateExits.add(exit);
+            event("rotate-keys --owner " + owner + " again: exit " + exit);
+        }
+    }
+
+    /**
+     * {@code rotate-keys --older-than 0s} to its end, once more if it asks for it (exit 1); returns how many
+     * owners its last run rotated. It must end with exit 0: creates no longer fail, and old keys whose
+     * DELETE is answered 502 are settled.
+     */
+    private int rotateEveryOwner() throws Exception {
+        int exit = 1;
+        for (int run = 0; run < 2 && exit == 1; run++) {
+            exit = rotator.runOnce("rotate-keys", "--older-than", "0s");
+            event("rotate-keys --older-than 0s: exit " + exit + ", " + summary(rotator.sinceLastOneOff()));
+        }
+        assertThat(exit)
+                .as("rotate-keys --older-than 0s after the storm; its output:%n%s", rotator.tail(40))
+                .isZero();
+        Matcher rotated = Pattern.compile("(?m)^\\s+rotated\\s+(\\d+)\\s*$").matcher(rotator.sinceLastOneOff());
+        return rotated.find() ? Integer.parseInt(rotated.group(1)) : 0;
+    }
+
+    /** How many owners' result lines a rotate-keys output has. */
+    private static long results(String output) {
+        return ROTATE_RESULT.matcher(output).results().count();
+    }
+
+    /** The summary lines of a rotate-keys output, on one line. */
+    private static String summary(String output) {
+        int from = output.lastIndexOf("summary:");
+        return from < 0
+                ? "no summary"
+                : output.substring(from).replaceAll("\\s+", " ").trim();
+    }
+
+    /** SIGKILL, some policy limits changed while the victim is down, and a restart. */
+    private void killAndRestart(ChaosProcess victim, Random random, ChaosOwners owners) throws Exception {
+        victim.kill();
+        long down = 300 + random.nextInt(2_700);
+        event("SIGKILL " + victim.name() + "; restart in " + down + " ms; meanwhile policy limits "
+                + owners.changePolicies(2));
+        TimeUnit.MILLISECONDS.sleep(down); // deliberate downtime, not a wait for a condition
+        victim.start();
     }
 
     /** Deletes {@code n} owners, then inserts them again under the same ids, well within the backoff. */
@@ -443,7 +626,13 @@ class ChaosIT {
         chaosThread.shutdownNow();
         operatorThread.shutdownNow();
         thawer.shutdownNow();
+        rotatorThread.shutdownNow();
         chaosThread.awaitTermination(30, TimeUnit.SECONDS);
+        rotatorThread.awaitTermination(30, TimeUnit.SECONDS);
+        Process run = rotateRun;
+        if (run != null) {
+            run.destroyForcibly();
+        }
         for (ChaosProcess p : processes) {
             p.close();
         }

@@ -1,6 +1,7 @@
 package io.provisioner.cli;
 
 import io.provisioner.testing.Infra;
+import java.math.BigDecimal;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -17,7 +18,9 @@ import java.util.UUID;
  * multi-row {@code INSERT} (rows that share one commit LSN), and transactions that touch both tables;
  * deletes some again, and inserts some of those once more under the same id (an undo, a restore).
  * Remembers the record key ({@code <owner_type>:<owner_id>}) of every committed row, and which exist.
- * Thread-safe: the chaos thread deletes while the test thread inserts.
+ * Sets per-owner limits in {@code ai_key_policies} as the application does (a row inserted, or its
+ * {@code limit_usd} updated). Thread-safe: the chaos threads delete and set policies while the test
+ * thread inserts.
  */
 final class ChaosOwners {
 
@@ -27,6 +30,9 @@ final class ChaosOwners {
     private final List<String> inserted = new ArrayList<>();
     private final Set<String> present = new LinkedHashSet<>();
     private final Set<String> deleted = new LinkedHashSet<>();
+    private final Set<String> withPolicy = new LinkedHashSet<>();
+    private int policyInserts;
+    private int policyUpdates;
 
     ChaosOwners(Infra infra, String schema, Random random) {
         this.infra = infra;
@@ -96,6 +102,74 @@ final class ChaosOwners {
                 present.add(key);
             }
         }
+    }
+
+    /** Limits (US dollars) a policy row sets; none is an owner type's default. */
+    private static final List<BigDecimal> POLICY_LIMITS = List.of(
+            new BigDecimal("5"),
+            new BigDecimal("7.5"),
+            new BigDecimal("12"),
+            new BigDecimal("20"),
+            new BigDecimal("33.33"));
+
+    /**
+     * Sets a random {@code limit_usd} in the policy rows of {@code n} owners, each in its own transaction:
+     * about half of them owners that have a row already (an update), the rest owners that exist now (an
+     * insert, or an update if they have one). Returns what was set, e.g. {@code teacher:..=7.5}.
+     */
+    synchronized List<String> changePolicies(int n) throws SQLException {
+        List<String> done = new ArrayList<>();
+        try (Connection c = infra.connect()) {
+            for (int i = 0; i < n; i++) {
+                List<String> from =
+                        new ArrayList<>(random.nextBoolean() && !withPolicy.isEmpty() ? withPolicy : present);
+                if (from.isEmpty()) {
+                    break;
+                }
+                String owner = from.get(random.nextInt(from.size()));
+                BigDecimal limit = POLICY_LIMITS.get(random.nextInt(POLICY_LIMITS.size()));
+                setPolicy(c, owner, limit);
+                done.add(owner + "=" + limit.toPlainString());
+            }
+        }
+        return done;
+    }
+
+    /** Sets the owner's policy limit; returns what was set, e.g. {@code teacher:..=7.5}. */
+    synchronized String changePolicy(String owner) throws SQLException {
+        BigDecimal limit = POLICY_LIMITS.get(random.nextInt(POLICY_LIMITS.size()));
+        try (Connection c = infra.connect()) {
+            setPolicy(c, owner, limit);
+        }
+        return owner + "=" + limit.toPlainString();
+    }
+
+    private void setPolicy(Connection c, String owner, BigDecimal limit) throws SQLException {
+        String[] parts = owner.split(":", 2);
+        try (PreparedStatement ps = c.prepareStatement("insert into " + schema
+                + ".ai_key_policies (owner_type, owner_id, limit_usd) values (?, ?, ?)"
+                + " on conflict (owner_type, owner_id) do update set limit_usd = excluded.limit_usd,"
+                + " updated_at = now()")) {
+            ps.setString(1, parts[0]);
+            ps.setString(2, parts[1]);
+            ps.setBigDecimal(3, limit);
+            ps.executeUpdate();
+        }
+        if (withPolicy.add(owner)) {
+            policyInserts++;
+        } else {
+            policyUpdates++;
+        }
+    }
+
+    /** Policy rows inserted so far. */
+    synchronized int policyInserts() {
+        return policyInserts;
+    }
+
+    /** Policy rows whose limit was changed so far. */
+    synchronized int policyUpdates() {
+        return policyUpdates;
     }
 
     private static String tableOf(String ownerType) {

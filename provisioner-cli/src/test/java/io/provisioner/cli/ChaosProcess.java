@@ -12,7 +12,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One {@code provisioner run --components X} child process of the packaged jar, started again after
- * every kill. Its output (all lifetimes) goes to one log file, each lifetime headed by a marker line.
+ * every kill, or the one-off commands of one operator ({@link #launch}, {@link #runOnce}). Its output (all
+ * lifetimes) goes to one log file, each lifetime headed by a marker line.
  * Not thread-safe: one chaos thread drives it, the test thread only reads its state at the end.
  */
 final class ChaosProcess implements AutoCloseable {
@@ -111,6 +112,26 @@ final class ChaosProcess implements AutoCloseable {
      * log, and waits for it; returns its exit code.
      */
     int runOnce(String... args) throws IOException, InterruptedException {
+        Process once = launch(args);
+        boolean ended;
+        try {
+            ended = once.waitFor(2, TimeUnit.MINUTES);
+        } catch (InterruptedException e) {
+            once.destroyForcibly(); // the test is being torn down
+            throw e;
+        }
+        if (!ended) {
+            once.destroyForcibly();
+            throw new IllegalStateException("provisioner " + String.join(" ", args) + " did not finish in 2 min");
+        }
+        return once.exitValue();
+    }
+
+    /**
+     * Starts a one-off {@code provisioner <args>} with this process's settings, its output appended to this
+     * log, and returns at once; one one-off at a time, so that {@link #sinceLastOneOff()} reads its output.
+     */
+    Process launch(String... args) throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> command = new java.util.ArrayList<>(List.of(java, "-Xmx256m", "-jar", jar.toString()));
         command.addAll(List.of(args));
@@ -120,12 +141,22 @@ final class ChaosProcess implements AutoCloseable {
         pb.environment().keySet().removeIf(k -> INHERITED_PREFIXES.stream().anyMatch(k::startsWith));
         pb.environment().putAll(env);
         mark("one-off " + String.join(" ", args));
-        Process once = pb.start();
-        if (!once.waitFor(2, TimeUnit.MINUTES)) {
-            once.destroyForcibly();
-            throw new IllegalStateException("provisioner " + String.join(" ", args) + " did not finish in 2 min");
-        }
-        return once.exitValue();
+        return pb.start();
+    }
+
+    /** SIGKILL of a one-off started by {@link #launch}, whatever it is doing. */
+    void kill(Process oneOff) throws IOException, InterruptedException {
+        kills++;
+        mark("SIGKILL #" + kills + " of one-off pid " + oneOff.pid());
+        oneOff.destroyForcibly();
+        oneOff.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    /** The log from the start of the last one-off on: its output so far. */
+    String sinceLastOneOff() throws IOException {
+        String all = readLog();
+        int from = all.lastIndexOf("=== " + name + " one-off ");
+        return from < 0 ? "" : all.substring(from);
     }
 
     /** True while the current lifetime runs; false once it exited, whoever ended it. */
