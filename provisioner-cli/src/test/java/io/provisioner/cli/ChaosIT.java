@@ -67,7 +67,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  *
  * <p>An operator rotates keys meanwhile with {@code provisioner rotate-keys}, each run a process of the
  * packaged jar: {@code --older-than 0s} twice, SIGKILLed once it has rotated some owners, and
- * {@code --owner TYPE:ID} six times, every other run SIGKILLed at a random moment and run again afterwards.
+ * {@code --owner TYPE:ID} four times, every other run SIGKILLed at a random moment and run again afterwards.
  * The application changes owners' limits in {@code ai_key_policies} (rows inserted, limits updated) while
  * processes are down and while their owner is being rotated. Once the storm is over (and creates no longer
  * fail), {@code rotate-keys --older-than 0s} runs to its end, finishing what the killed runs left (a new key
@@ -345,7 +345,7 @@ class ChaosIT {
 
     /**
      * An operator rotating keys through the storm: {@code rotate-keys --older-than 0s} twice, each SIGKILLed
-     * once it has rotated some owners; {@code rotate-keys --owner} six times, every other run SIGKILLed at a
+     * once it has rotated some owners; {@code rotate-keys --owner} four times, every other run SIGKILLed at a
      * random moment (perhaps before it began) and run again at the end; meanwhile policy limits change,
      * among them the limit of the owner being rotated.
      */
@@ -362,7 +362,7 @@ class ChaosIT {
             // more keys than a run rotates before its SIGKILL (keys come once the pipeline gets going)
             await().atMost(Duration.ofMinutes(5))
                     .pollInterval(Duration.ofSeconds(1))
-                    .until(() -> audit.storedOwners().size() >= 60);
+                    .until(() -> audit.storedOwners().size() >= 40);
             pace(random, 500, 3_000);
             rotationsBegun.set(true);
             Process run = rotator.launch("rotate-keys", "--older-than", "0s");
@@ -383,7 +383,7 @@ class ChaosIT {
             event("SIGKILL rotate-keys --older-than 0s after " + results(rotator.sinceLastOneOff()) + " owners");
         }
         List<String> killed = new ArrayList<>();
-        for (int i = 0; i < 6; i++) {
+        for (int i = 0; i < 4; i++) {
             pace(random, 500, 2_500);
             List<String> candidates = new ArrayList<>(audit.storedOwners());
             candidates.retainAll(owners.present());
