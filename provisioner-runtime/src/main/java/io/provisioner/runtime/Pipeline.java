@@ -128,14 +128,17 @@ public final class Pipeline implements AutoCloseable {
         // every wait bounded: an operator's row lock or a dead connection costs one record a retry
         dataSource = Database.open(config.requireDatabase(), "provisioner", poolSize(), DatabaseWaits.PIPELINE);
         closeables.add(dataSource);
-        Migrator.migrate(dataSource, schema());
-        CapturedTables.requireCapturable(dataSource, config.cdc().tables());
-        if (components.contains(Components.CDC)) {
-            // Debezium would fail on a permission error when it must add a table to a publication of another role
-            List<String> captured = new ArrayList<>(config.cdc().tables().keySet());
-            captured.add(config.cdc().policiesTable());
-            CapturedPublication.requireCapturing(dataSource, config.cdc().publication(), captured);
-        }
+        StartupRetry.run("migrate and capture checks", () -> {
+            Migrator.migrate(dataSource, schema());
+            CapturedTables.requireCapturable(dataSource, config.cdc().tables());
+            if (components.contains(Components.CDC)) {
+                // Debezium would fail on a permission error when it must add a table to a publication of another
+                // role
+                List<String> captured = new ArrayList<>(config.cdc().tables().keySet());
+                captured.add(config.cdc().policiesTable());
+                CapturedPublication.requireCapturing(dataSource, config.cdc().publication(), captured);
+            }
+        });
         if (components.contains(Components.PROVISIONER)
                 && !config.limits().guardrailSettings().isEmpty()) {
             // before anything starts: an unknown guardrail is a configuration error (exit 2)
