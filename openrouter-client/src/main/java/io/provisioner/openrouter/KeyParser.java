@@ -74,13 +74,14 @@ final class KeyParser {
         }
         List<KeyUsage> out = new ArrayList<>(data.size());
         for (JsonNode item : data) {
-            String hash = apiKey(item).hash();
+            ApiKey key = apiKey(item);
             out.add(new KeyUsage(
-                    hash,
+                    key.hash(),
                     dollars(item.get("usage")),
                     dollars(item.get("usage_daily")),
                     dollars(item.get("usage_weekly")),
-                    dollars(item.get("usage_monthly"))));
+                    dollars(item.get("usage_monthly")),
+                    key.limits()));
         }
         return out;
     }

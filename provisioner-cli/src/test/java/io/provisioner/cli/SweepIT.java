@@ -3,6 +3,8 @@ package io.provisioner.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.provisioner.core.ports.KeyLimits;
+import io.provisioner.core.ports.LimitReset;
 import io.provisioner.openrouter.OpenRouterClient;
 import io.provisioner.simulator.SimKey;
 import io.provisioner.simulator.SimRequest;
@@ -217,6 +219,48 @@ class SweepIT {
                     .as("the lost key is revoked")
                     .isEqualTo(1);
             assertThat(f.activeKeys()).isEqualTo(1);
+        }
+    }
+
+    /**
+     * An update of a stored key whose outcome stayed unknown: the worker PATCHed another limit and was
+     * killed before recording it, leaving its intent. The sweep that settles the stale intent records the
+     * limit OpenRouter reports for the key, and the owner's next attempt sets the key back to its policy.
+     */
+    @Test
+    void staleIntentOfAnUpdateWhoseOutcomeIsUnknownSetsTheKeyBackToItsPolicy(Infra infra) throws Exception {
+        try (PipelineFixture f = new PipelineFixture(infra)) {
+            f.env.put("PROVISIONER_SWEEP_INTERVAL", "1s");
+            f.env.put("PROVISIONER_USAGE_SYNC_INTERVAL", "0");
+            f.env.put("OR_HTTP_TIMEOUT_MS", "1000");
+            f.env.put("PROVISIONER_ORPHAN_GRACE", "2s");
+            f.start();
+            String owner = f.insertTeacher();
+            await().atMost(WAIT).until(() -> f.activeKeys() == 1);
+            SimKey key = f.simulator.liveKeysNamed(owner).get(0);
+            String id = owner.substring(owner.indexOf(':') + 1);
+            deadLetter(infra, f, owner); // the sweep must not take the owner for a lost retry
+            f.exec("update " + f.schema + ".ai_key_provision_jobs set status = 'dead', attempt_started_at = now(),"
+                    + " updated_at = now() where owner_id = '" + id + "'");
+            try (OpenRouterClient api = OpenRouterClient.create(f.config().openRouter(), Clock.systemUTC())) {
+                api.updateLimits(key.hash(), new KeyLimits(new BigDecimal("1000"), LimitReset.NONE));
+            }
+
+            await().atMost(WAIT)
+                    .until(() ->
+                            f.simulator.key(key.hash()).orElseThrow().limit().compareTo(key.limit()) == 0
+                                    && f.count("select count(*) from " + f.schema
+                                                    + ".ai_key_provision_jobs where owner_id = '" + id
+                                                    + "' and attempt_started_at is null")
+                                            == 1);
+            assertThat(f.simulator.key(key.hash()).orElseThrow().limitReset()).isEqualTo(key.limitReset());
+            assertThat(f.simulator.liveKeysNamed(owner))
+                    .singleElement()
+                    .extracting(SimKey::hash)
+                    .isEqualTo(key.hash());
+            assertThat(f.count("select count(*) from " + f.schema + ".ai_provider_keys where key_hash = '" + key.hash()
+                            + "' and key_limit = " + key.limit()))
+                    .isEqualTo(1);
         }
     }
 

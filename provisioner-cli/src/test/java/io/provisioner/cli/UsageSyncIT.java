@@ -9,6 +9,10 @@ import io.provisioner.simulator.SimKey;
 import io.provisioner.testing.Infra;
 import io.provisioner.testing.SharedInfra;
 import java.math.BigDecimal;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -65,6 +69,48 @@ class UsageSyncIT {
             assertThat(gauge(registry, "provisioner.usage.synced.keys", null, null))
                     .isEqualTo(2);
             System.out.printf("usage sync: %.0f GET /keys calls for 252 keys on the account%n", calls);
+        }
+    }
+
+    /**
+     * An operator raises a key's limit by hand on OpenRouter (or an update's outcome was never recorded):
+     * the database still says the policy's limit, so only what the sync reads back shows the drift, and the
+     * policy sweep sets the key back, with a PATCH and no new key.
+     */
+    @Test
+    void aLimitChangedByHandOnOpenRouterIsSetBackToThePolicy(Infra infra) throws Exception {
+        try (PipelineFixture f = new PipelineFixture(infra)) {
+            f.env.put("PROVISIONER_USAGE_SYNC_INTERVAL", "1s");
+            f.env.put("PROVISIONER_SWEEP_INTERVAL", "1s");
+            f.start(EnumSet.allOf(Components.class), new SimpleMeterRegistry());
+            String teacher = f.insertTeacher();
+            await().atMost(Duration.ofMinutes(1)).until(() -> f.activeKeys() == 1);
+            SimKey key = f.simulator.liveKeysNamed(teacher).get(0);
+            BigDecimal policy = key.limit();
+
+            HttpResponse<String> patched = HttpClient.newHttpClient()
+                    .send(
+                            HttpRequest.newBuilder(URI.create(f.simulator.baseUrl() + "/keys/" + key.hash()))
+                                    .header("Authorization", "Bearer " + f.simulator.managementKey())
+                                    .header("Content-Type", "application/json")
+                                    .method(
+                                            "PATCH",
+                                            HttpRequest.BodyPublishers.ofString(
+                                                    "{\"limit\": 1000, \"limit_reset\": null}"))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString());
+            assertThat(patched.statusCode()).isEqualTo(200);
+            assertThat(f.simulator.key(key.hash()).orElseThrow().limit()).isEqualByComparingTo("1000");
+
+            await().atMost(Duration.ofMinutes(1))
+                    .until(() ->
+                            f.simulator.key(key.hash()).orElseThrow().limit().compareTo(policy) == 0);
+            assertThat(f.simulator.key(key.hash()).orElseThrow().limitReset()).isEqualTo(key.limitReset());
+            assertThat(f.simulator.liveKeysNamed(teacher))
+                    .singleElement()
+                    .extracting(SimKey::hash)
+                    .isEqualTo(key.hash());
+            assertThat(f.simulator.count("POST", "/api/v1/keys")).isEqualTo(1);
         }
     }
 

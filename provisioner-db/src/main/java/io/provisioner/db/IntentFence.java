@@ -2,6 +2,7 @@ package io.provisioner.db;
 
 import io.provisioner.core.errors.AttemptSupersededException;
 import io.provisioner.core.events.OwnerRef;
+import io.provisioner.core.ports.KeyLimits;
 import io.provisioner.db.internal.Columns;
 import io.provisioner.db.internal.IntentLock;
 import io.provisioner.db.internal.JobRows;
@@ -120,6 +121,22 @@ public final class IntentFence {
             if (lostHashOrNull != null) {
                 keyRows.revoke(c, owner, lostHashOrNull, now);
             }
+            return true;
+        });
+    }
+
+    /**
+     * Clears the intent if it is still {@code token}, and records on the stored key {@code hash} the limits
+     * OpenRouter reported for it: the intent may have been an update whose outcome is unknown, so the row
+     * must say what the key holds, and the owner's next attempt compares that with its policy. False, with
+     * nothing changed, when another attempt holds the intent.
+     */
+    public boolean clearReadBack(OwnerRef owner, Instant token, String hash, KeyLimits live) {
+        return Tx.inTransaction(ds, "clear intent " + owner.key(), c -> {
+            if (!jobRows.clearIntent(c, owner, token, clock.instant())) {
+                return false;
+            }
+            keyRows.updateLimits(c, owner, hash, live);
             return true;
         });
     }

@@ -201,14 +201,38 @@ public final class JdbcKeyStore implements KeyStore {
         }
     }
 
-    /** {@inheritDoc} @throws RetryableException when the owner's active key is not {@code hash} (any more) */
     @Override
-    public void saveLimits(OwnerRef owner, String hash, KeyLimits limits, int attempts) {
-        Tx.inTransaction(ds, "save limits for " + owner.key(), c -> {
-            if (!keys.updateLimits(c, owner, hash, limits)) {
+    public Instant beginUpdate(OwnerRef owner, int attempt, String hash) {
+        Instant token = clock.instant().truncatedTo(ChronoUnit.MICROS);
+        return Tx.inTransaction(ds, "begin update " + owner.key(), c -> {
+            Optional<String> active = requireCurrent(c, owner, null, "begin an update");
+            if (!active.equals(Optional.of(hash))) {
+                throw new AttemptSupersededException(
+                        owner.key() + " no longer has key " + hash + "; no update begun", active.orElse(null));
+            }
+            jobs.upsert(c, owner, new Update(JobStatus.PROCESSING, attempt, null, null, Intent.SET), token);
+            return token;
+        });
+    }
+
+    @Override
+    public void savePolicy(
+            OwnerRef owner, String hash, KeyLimits limits, String guardrailIdOrNull, int attempts, Instant token) {
+        Tx.inTransaction(ds, "save policy for " + owner.key(), c -> {
+            requireCurrent(c, owner, token, "record the key's limits");
+            if (!keys.updatePolicy(c, owner, hash, limits, guardrailIdOrNull)) {
                 throw new RetryableException("owner " + owner.key() + " has no active key " + hash);
             }
-            jobs.upsert(c, owner, new Update(JobStatus.SUCCEEDED, attempts, null, null, Intent.KEEP), clock.instant());
+            jobs.upsert(c, owner, new Update(JobStatus.SUCCEEDED, attempts, null, null, Intent.CLEAR), clock.instant());
+            return null;
+        });
+    }
+
+    @Override
+    public void unsettleUpdate(OwnerRef owner, int attempt) {
+        Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
+        Tx.inTransaction(ds, "unsettle update " + owner.key(), c -> {
+            jobs.supersedeIntent(c, owner, attempt, now);
             return null;
         });
     }

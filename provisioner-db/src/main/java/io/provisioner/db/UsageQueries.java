@@ -15,8 +15,8 @@ import java.util.Map;
 import javax.sql.DataSource;
 
 /**
- * The usage columns of {@code ai_provider_keys} (V7): written from {@code GET /keys} pages by the usage
- * sync, matched by hash, and summed up for its gauges. Thread-safe.
+ * The usage columns of {@code ai_provider_keys} (V7), and the limit and reset each key holds: written from
+ * {@code GET /keys} pages by the usage sync, matched by hash, and summed up for its gauges. Thread-safe.
  */
 public final class UsageQueries {
 
@@ -51,8 +51,10 @@ public final class UsageQueries {
         if (page.isEmpty()) {
             return 0;
         }
+        // the limit and reset too: the row then says what the key holds, so a limit changed by hand on
+        // OpenRouter, or an update whose outcome was never recorded, shows as drift and is set back
         String sql = "update " + table + " set usage_total = ?, usage_daily = ?, usage_weekly = ?,"
-                + " usage_monthly = ?, usage_synced_at = ? where key_hash = ?";
+                + " usage_monthly = ?, usage_synced_at = ?, key_limit = ?, limit_reset = ? where key_hash = ?";
         return Tx.inTransaction(ds, "save key usage", c -> {
             try (PreparedStatement ps = c.prepareStatement(sql)) {
                 for (KeyUsage u : page) {
@@ -61,7 +63,9 @@ public final class UsageQueries {
                     decimal(ps, 3, u.weekly());
                     decimal(ps, 4, u.monthly());
                     Columns.setInstant(ps, 5, syncedAt);
-                    ps.setString(6, u.hash());
+                    ps.setBigDecimal(6, u.limits().limit());
+                    ps.setString(7, u.limits().reset().wire());
+                    ps.setString(8, u.hash());
                     ps.addBatch();
                 }
                 int stored = 0;

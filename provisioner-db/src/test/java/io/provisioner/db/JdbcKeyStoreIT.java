@@ -14,6 +14,7 @@ import io.provisioner.core.ports.JobStatus;
 import io.provisioner.core.ports.KeyLimits;
 import io.provisioner.core.ports.LimitReset;
 import io.provisioner.core.ports.OwnerState;
+import io.provisioner.core.ports.StoredKey;
 import io.provisioner.core.secret.Secret;
 import io.provisioner.db.schema.Tables;
 import io.provisioner.testing.Infra;
@@ -345,16 +346,44 @@ class JdbcKeyStoreIT {
     }
 
     @Test
-    void savesNewLimitsOnlyForTheActiveKey() throws SQLException {
+    void savesNewLimitsOnlyUnderTheUpdatesIntentAndForTheActiveKey() throws SQLException {
         OwnerRef org = insertOwner("organizations", OwnerRef.ORGANIZATION);
         store.saveCreated(org, apiKey("h", org), new Secret("sk-or-v1-x"), LIMITS, 1);
         KeyLimits weekly = new KeyLimits(new BigDecimal("75.50"), LimitReset.WEEKLY);
 
-        store.saveLimits(org, "h", weekly, 1);
+        assertThatThrownBy(() -> store.beginUpdate(org, 2, "other")).isInstanceOf(AttemptSupersededException.class);
+        Instant token = store.beginUpdate(org, 2, "h");
+        assertThat(store.load(org).job().orElseThrow().attemptInFlightSince()).isEqualTo(token);
+        assertThatThrownBy(() -> store.beginUpdate(org, 2, "h")).isInstanceOf(AttemptSupersededException.class);
+        store.savePolicy(org, "h", weekly, "9a1e8f3c-0000-4000-8000-000000000001", 2, token);
 
-        assertThat(store.load(org).activeKey().orElseThrow().limits().sameAs(weekly))
+        StoredKey saved = store.load(org).activeKey().orElseThrow();
+        assertThat(saved.limits().sameAs(weekly)).isTrue();
+        assertThat(saved.guardrailId()).isEqualTo("9a1e8f3c-0000-4000-8000-000000000001");
+        assertThat(store.load(org).job().orElseThrow().attemptInFlightSince()).isNull();
+        assertThat(store.load(org).job().orElseThrow().status()).isEqualTo(JobStatus.SUCCEEDED);
+        Instant next = store.beginUpdate(org, 3, "h");
+        assertThatThrownBy(() -> store.savePolicy(org, "other", LIMITS, null, 3, next))
+                .isInstanceOf(RetryableException.class);
+    }
+
+    @Test
+    void anUnsettledUpdateSupersedesTheUpdateInProgressSoItsSaveIsRefused() throws SQLException {
+        OwnerRef org = insertOwner("organizations", OwnerRef.ORGANIZATION);
+        store.saveCreated(org, apiKey("h", org), new Secret("sk-or-v1-x"), LIMITS, 1);
+        Instant inProgress = store.beginUpdate(org, 2, "h");
+
+        // a worker superseded earlier finds its save refused after its PATCH went out
+        store.unsettleUpdate(org, 2);
+
+        Instant intent = store.load(org).job().orElseThrow().attemptInFlightSince();
+        assertThat(intent).isAfter(inProgress);
+        KeyLimits weekly = new KeyLimits(new BigDecimal("75.50"), LimitReset.WEEKLY);
+        assertThatThrownBy(() -> store.savePolicy(org, "h", weekly, null, 2, inProgress))
+                .isInstanceOf(AttemptSupersededException.class);
+        assertThat(store.load(org).activeKey().orElseThrow().limits().sameAs(LIMITS))
                 .isTrue();
-        assertThatThrownBy(() -> store.saveLimits(org, "other", LIMITS, 2)).isInstanceOf(RetryableException.class);
+        assertThat(store.load(org).job().orElseThrow().attemptInFlightSince()).isEqualTo(intent);
     }
 
     @Test

@@ -12,6 +12,7 @@ import io.provisioner.core.errors.ProvisioningException;
 import io.provisioner.core.errors.RetryableException;
 import io.provisioner.core.events.OwnerRef;
 import io.provisioner.core.events.ProvisionRequest;
+import io.provisioner.core.ports.ApiKey;
 import io.provisioner.core.ports.CreatedKey;
 import io.provisioner.core.ports.DesiredKey;
 import io.provisioner.core.ports.JobState;
@@ -39,9 +40,11 @@ import org.slf4j.LoggerFactory;
  * <p>Creating is guarded by a write-ahead intent ({@link KeyStore#beginAttempt}): when an earlier
  * attempt's outcome is unknown, every key named {@link KeyNames#nameOf} created since it began is
  * deleted before a new one is created, so an owner never keeps two spendable keys. Revoking takes the
- * same intent ({@link KeyStore#beginRevoke}), and a stored key found with an intent set is read back before
- * it is kept. Every side effect is fenced by the attempt's token: an attempt another worker superseded
- * creates, deletes and stores nothing. Every OpenRouter call first takes a
+ * same intent ({@link KeyStore#beginRevoke}), and so does an update of a stored key's limits or guardrail
+ * ({@link KeyStore#beginUpdate}); a stored key found with an intent set is read back before it is kept.
+ * Every side effect is fenced by the attempt's token: an attempt another worker superseded creates,
+ * deletes, updates and stores nothing, and one superseded after its update went out leaves the outcome
+ * for the next attempt to read back. Every OpenRouter call first takes a
  * {@link RateLimiter} permit, waiting at most the configured permit wait.
  *
  * <p>Throws {@link io.provisioner.core.errors.RetryableException}, {@link
@@ -227,50 +230,120 @@ public final class ProvisioningService {
 
     /**
      * The owner has a stored key. When an attempt's outcome is unknown (its intent is set), the intent is
-     * taken over first, so a stalled worker of that create or revoke can no longer act; then the keys a
-     * create may have left are deleted, and the stored key is read back: a revoke whose DELETE went through
-     * before the row came back leaves a stored key that OpenRouter no longer has, and it is replaced.
+     * taken over first, so a stalled worker of that create, revoke or update can no longer act; then the
+     * keys a create may have left are deleted, and the stored key is read back: a revoke whose DELETE went
+     * through before the row came back leaves a stored key that OpenRouter no longer has, and it is
+     * replaced; an update whose outcome is unknown may have left other limits than the row says, so the
+     * limits OpenRouter reports are what the key is compared with, and the guardrail it should hold is
+     * assigned again.
+     *
+     * <p>An update is fenced like every other side effect: it runs under its own intent ({@link
+     * KeyStore#beginUpdate}, or the one taken over), each call confirms it right before it is sent, and the
+     * row records the new limits only while it is still current ({@link KeyStore#savePolicy}). An update
+     * superseded after its calls went out cannot know whether OpenRouter carried out its call or the other
+     * worker's last, so it leaves a new intent behind ({@link KeyStore#unsettleUpdate}) and is retried: the
+     * next attempt reads the key back and sets it once more.
      */
     private Outcome keep(OwnerRef owner, StoredKey key, Optional<JobState> job, DesiredKey desired, int attempt) {
         Instant inFlightSince = job.map(JobState::attemptInFlightSince).orElse(null);
-        boolean inFlight = inFlightSince != null;
+        Instant token = null;
         int removed = 0;
-        if (inFlight) {
-            Instant token = store.takeOverAttempt(owner, attempt, inFlightSince);
+        KeyLimits current = key.limits();
+        if (inFlightSince != null) {
+            token = store.takeOverAttempt(owner, attempt, inFlightSince);
             removed = leftovers.delete(owner, token, key.hash());
-            if (!exists(key.hash())) {
+            Optional<ApiKey> live = calls.call("GET /keys/{hash}", () -> api.get(key.hash()));
+            if (live.isEmpty()) {
                 LOG.warn("stored key {} of {} no longer exists on OpenRouter; replacing it", key.hash(), owner);
                 store.markLost(owner, key.hash(), attempt);
                 return createFenced(owner, token, desired, attempt);
             }
-            store.markSucceeded(owner, attempt, token);
+            current = live.get().limits();
         }
-        boolean reassigned;
-        try {
-            reassigned = assignIfChanged(owner, key, desired.guardrail());
-            if (!desired.limits().sameAs(key.limits())) {
-                calls.call("PATCH /keys/{hash}", () -> api.updateLimits(key.hash(), desired.limits()));
+        boolean limitsDiffer = !desired.limits().sameAs(current);
+        boolean guardrailDiffers = !desired.guardrail().equals(Optional.ofNullable(key.guardrailId()))
+                // after an unknown update the assignment is not known either: assigning again is idempotent
+                || (token != null && desired.guardrail().isPresent());
+        if (!limitsDiffer && !guardrailDiffers) {
+            if (token != null) {
+                store.markSucceeded(owner, attempt, token);
+            } else if (job.isPresent() && job.get().status() != JobStatus.SUCCEEDED) {
+                store.markSucceeded(owner, attempt, null);
             }
+            return removed > 0 ? new Outcome.DuplicatesRemoved(key.hash(), removed) : new Outcome.Unchanged(key.hash());
+        }
+        Instant fence = token != null ? token : beginUpdate(owner, key.hash(), attempt);
+        boolean acted = false;
+        try {
+            if (guardrailDiffers) {
+                setGuardrail(owner, key, desired.guardrail(), fence);
+                acted = true;
+            }
+            if (limitsDiffer) {
+                calls.call("PATCH /keys/{hash}", () -> {
+                    store.confirmAttempt(owner, fence);
+                    return api.updateLimits(key.hash(), desired.limits());
+                });
+            }
+        } catch (AttemptSupersededException superseded) {
+            if (acted) {
+                throw unsettled(owner, key.hash(), attempt, superseded);
+            }
+            throw superseded;
         } catch (FatalException e) {
             if (e.notFound()) {
                 settleNotFound(owner, key.hash(), attempt, e);
             }
+            forget(owner, fence, e);
+            throw e;
+        } catch (RetryableException e) {
+            if (!e.outcomeUnknown() && !acted) {
+                forget(owner, fence, e);
+            }
+            // else the intent stays: the next attempt reads the key back
             throw e;
         }
-        if (!desired.limits().sameAs(key.limits())) {
-            store.saveLimits(owner, key.hash(), desired.limits(), attempt);
-            return new Outcome.Updated(key.hash(), desired.limits());
+        try {
+            store.savePolicy(
+                    owner, key.hash(), desired.limits(), desired.guardrail().orElse(null), attempt, fence);
+        } catch (AttemptSupersededException superseded) {
+            throw unsettled(owner, key.hash(), attempt, superseded);
         }
-        if (reassigned) {
-            if (!inFlight && job.isPresent() && job.get().status() != JobStatus.SUCCEEDED) {
-                store.markSucceeded(owner, attempt, null);
-            }
-            return new Outcome.Updated(key.hash(), desired.limits());
+        return new Outcome.Updated(key.hash(), desired.limits());
+    }
+
+    /**
+     * Takes the update's intent; when another worker holds one or the key was replaced meanwhile (a rotation),
+     * the attempt is retried, and the next one converges what is then: stepping aside would leave a replaced
+     * key without this policy.
+     */
+    private Instant beginUpdate(OwnerRef owner, String hash, int attempt) {
+        try {
+            return store.beginUpdate(owner, attempt, hash);
+        } catch (AttemptSupersededException busy) {
+            throw new RetryableException(
+                    "key " + hash + " of " + owner + " was replaced, or another worker is updating it; the next"
+                            + " attempt updates the stored key",
+                    busy);
         }
-        if (!inFlight && job.isPresent() && job.get().status() != JobStatus.SUCCEEDED) {
-            store.markSucceeded(owner, attempt, null);
-        }
-        return removed > 0 ? new Outcome.DuplicatesRemoved(key.hash(), removed) : new Outcome.Unchanged(key.hash());
+    }
+
+    /**
+     * Another worker took the owner over after this attempt's update call(s) went out: which of the two
+     * OpenRouter carried out last is unknown, so a new intent is left for the next attempt to read the key
+     * back, and this one is retried.
+     */
+    private RetryableException unsettled(
+            OwnerRef owner, String hash, int attempt, AttemptSupersededException superseded) {
+        store.unsettleUpdate(owner, attempt);
+        LOG.info(
+                "another worker took over {} while key {} was being updated; the next attempt reads it back",
+                owner,
+                hash);
+        return new RetryableException(
+                "another worker took over " + owner + " while key " + hash + " was being updated; which update"
+                        + " OpenRouter carried out last is unknown, so the next attempt reads the key back",
+                superseded);
     }
 
     /**
@@ -301,36 +374,27 @@ public final class ProvisioningService {
     }
 
     /**
-     * Assigns the stored key to the guardrail it should hold, or takes it out of the one it holds, when that
-     * differs from what the key was last set to; records the new state. Idempotent on OpenRouter.
-     *
-     * @return true when it changed something
+     * Assigns the stored key to the guardrail it should hold, or takes it out of the one it was last set to,
+     * each call confirming the update's intent {@code token} right before it is sent. Idempotent on
+     * OpenRouter; the caller records the new state.
      */
-    private boolean assignIfChanged(OwnerRef owner, StoredKey key, Optional<String> guardrail) {
-        if (guardrail.equals(Optional.ofNullable(key.guardrailId()))) {
-            return false;
-        }
+    private void setGuardrail(OwnerRef owner, StoredKey key, Optional<String> guardrail, Instant token) {
         if (guardrail.isPresent()) {
-            assign(owner, key.hash(), guardrail.get(), () -> {});
-        } else {
-            try {
-                calls.call(
-                        "POST /guardrails/{id}/assignments/keys/remove",
-                        () -> api.unassignGuardrail(key.guardrailId(), List.of(key.hash())));
-            } catch (FatalException e) {
-                if (!e.notFound()) {
-                    throw e;
-                }
-                // a deleted guardrail takes its assignments with it: the key holds it no more, as wanted
-                LOG.info(
-                        "guardrail {} of key {} of {} is gone; nothing to unassign",
-                        key.guardrailId(),
-                        key.hash(),
-                        owner);
-            }
+            assign(owner, key.hash(), guardrail.get(), () -> store.confirmAttempt(owner, token));
+            return;
         }
-        store.saveGuardrail(owner, key.hash(), guardrail.orElse(null));
-        return true;
+        try {
+            calls.call("POST /guardrails/{id}/assignments/keys/remove", () -> {
+                store.confirmAttempt(owner, token);
+                return api.unassignGuardrail(key.guardrailId(), List.of(key.hash()));
+            });
+        } catch (FatalException e) {
+            if (!e.notFound()) {
+                throw e;
+            }
+            // a deleted guardrail takes its assignments with it: the key holds it no more, as wanted
+            LOG.info("guardrail {} of key {} of {} is gone; nothing to unassign", key.guardrailId(), key.hash(), owner);
+        }
     }
 
     /**

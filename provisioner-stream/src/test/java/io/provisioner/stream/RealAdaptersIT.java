@@ -13,6 +13,10 @@ import io.provisioner.core.events.OwnerRef;
 import io.provisioner.core.events.ProvisionRequest;
 import io.provisioner.core.events.RequestCodec;
 import io.provisioner.core.kafka.KafkaClientSettings;
+import io.provisioner.core.ports.ApiKey;
+import io.provisioner.core.ports.CreatedKey;
+import io.provisioner.core.ports.KeyLimits;
+import io.provisioner.core.ports.KeysApi;
 import io.provisioner.core.ports.RateLimiter;
 import io.provisioner.core.retry.RetryPolicy;
 import io.provisioner.core.secret.Secret;
@@ -256,8 +260,141 @@ class RealAdaptersIT {
         assertThat(jobStatus(owner)).isEqualTo("succeeded");
     }
 
+    /**
+     * Two workers update one key with different policies and their calls cross: the stalled one (A, which
+     * loaded the older policy) sends its PATCH after the other (B) sent its own, and B's database write
+     * comes last. The row then says B's limit while OpenRouter holds A's, unless the update is fenced: A's
+     * save is refused, A and B leave the outcome unsettled, and the owner's next attempt reads the key back
+     * and sets it once more.
+     */
+    @Test
+    void aStalledWorkersLatePatchDoesNotLeaveOpenRouterOnAnOlderPolicyThanTheRowSays() throws Exception {
+        OwnerRef owner = new OwnerRef("teacher", UUID.randomUUID().toString());
+        insertRow(owner);
+        ProvisioningService live = service(new NoWaitRateLimiter());
+        String hash =
+                live.handle(requestFor(owner, ProvisionRequest.Op.UPSERT), 1).keyHash();
+        setPolicyLimit(owner, "11");
+
+        java.util.concurrent.CountDownLatch aAtPatch = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch aGo = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch bPatched = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch bGo = new java.util.concurrent.CountDownLatch(1);
+        ProvisioningService a = service(
+                new NoWaitRateLimiter(),
+                () -> {
+                    aAtPatch.countDown();
+                    reach(aGo);
+                },
+                () -> {});
+        ProvisioningService b = service(new NoWaitRateLimiter(), () -> {}, () -> {
+            bPatched.countDown();
+            reach(bGo);
+        });
+        java.util.concurrent.ExecutorService workers = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            java.util.concurrent.Future<?> aDone =
+                    workers.submit(() -> a.handle(requestFor(owner, ProvisionRequest.Op.UPSERT), 2));
+            reach(aAtPatch);
+            setPolicyLimit(owner, "12");
+            java.util.concurrent.Future<?> bDone =
+                    workers.submit(() -> b.handle(requestFor(owner, ProvisionRequest.Op.UPSERT), 2));
+            reach(bPatched);
+            aGo.countDown();
+            settle(aDone);
+            bGo.countDown();
+            settle(bDone);
+        } finally {
+            aGo.countDown();
+            bGo.countDown();
+            workers.shutdownNow();
+        }
+        assertThat(simulator.key(hash).orElseThrow().limit()).isEqualByComparingTo("11");
+
+        // the owner's next attempt (its retry) converges from what OpenRouter holds
+        live.handle(requestFor(owner, ProvisionRequest.Op.UPSERT), 3);
+
+        assertThat(simulator.key(hash).orElseThrow().limit()).isEqualByComparingTo("12");
+        assertThat(count("ai_provider_keys where key_hash = '" + hash + "' and key_limit = 12"))
+                .isEqualTo(1);
+        assertThat(activeHashes(owner)).containsExactly(hash);
+        assertThat(simulator.count("POST", "/api/v1/keys")).isEqualTo(1);
+    }
+
+    private void setPolicyLimit(OwnerRef owner, String limit) throws SQLException {
+        exec("insert into " + schema + ".ai_key_policies (owner_type, owner_id, limit_usd) values ('"
+                + owner.ownerType() + "', '" + owner.ownerId() + "', " + limit + ") on conflict (owner_type, owner_id)"
+                + " do update set limit_usd = excluded.limit_usd, updated_at = now()");
+    }
+
+    private static void reach(java.util.concurrent.CountDownLatch latch) {
+        try {
+            if (!latch.await(PATIENCE.toSeconds(), java.util.concurrent.TimeUnit.SECONDS)) {
+                throw new IllegalStateException("a worker did not get there in " + PATIENCE);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Waits for a worker; a retryable failure is what a superseded update ends in, and is its retry's cue. */
+    private static void settle(java.util.concurrent.Future<?> worker) throws Exception {
+        try {
+            worker.get(PATIENCE.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (!(e.getCause() instanceof io.provisioner.core.errors.RetryableException)) {
+                throw e;
+            }
+        }
+    }
+
+    /** A service whose PATCHes run {@code beforePatch} right before they are sent and {@code afterPatch} after. */
+    private ProvisioningService service(RateLimiter limiter, Runnable beforePatch, Runnable afterPatch) {
+        OpenRouterClient patient = patientClient();
+        KeysApi pausing = new KeysApi() {
+            @Override
+            public void verifyCredentials() {
+                patient.verifyCredentials();
+            }
+
+            @Override
+            public CreatedKey create(String name, KeyLimits limits) {
+                return patient.create(name, limits);
+            }
+
+            @Override
+            public Optional<ApiKey> get(String hash) {
+                return patient.get(hash);
+            }
+
+            @Override
+            public List<ApiKey> list(int offset, boolean includeDisabled) {
+                return patient.list(offset, includeDisabled);
+            }
+
+            @Override
+            public ApiKey updateLimits(String hash, KeyLimits limits) {
+                beforePatch.run();
+                ApiKey updated = patient.updateLimits(hash, limits);
+                afterPatch.run();
+                return updated;
+            }
+
+            @Override
+            public boolean delete(String hash) {
+                return patient.delete(hash);
+            }
+        };
+        return service(pausing, limiter);
+    }
+
     /** A service on its own client, patient enough for a machine busy with other builds. */
     private ProvisioningService service(RateLimiter limiter) {
+        return service(patientClient(), limiter);
+    }
+
+    private OpenRouterClient patientClient() {
         OpenRouterClient patient = new OpenRouterClient(
                 URI.create(simulator.baseUrl()),
                 new Secret(simulator.managementKey()),
@@ -265,8 +402,12 @@ class RealAdaptersIT {
                 CallListener.NONE,
                 Clock.systemUTC());
         clients.add(patient);
+        return patient;
+    }
+
+    private ProvisioningService service(KeysApi api, RateLimiter limiter) {
         return new ProvisioningService(
-                patient,
+                api,
                 store,
                 limiter,
                 config.limits(),

@@ -14,4 +14,14 @@ public record ApiKey(
         boolean disabled,
         BigDecimal limit,
         LimitReset limitReset,
-        Instant createdAt) {}
+        Instant createdAt) {
+
+    /**
+     * The limits OpenRouter reports, as the row would record them: no limit reads as a cap of 0 (as a row
+     * without one does), no reset as {@link LimitReset#NONE}.
+     */
+    public KeyLimits limits() {
+        return new KeyLimits(
+                limit == null ? BigDecimal.ZERO : limit, limitReset == null ? LimitReset.NONE : limitReset);
+    }
+}

@@ -92,8 +92,37 @@ public interface KeyStore {
         saveCreated(owner, key, secret, limits, attempts, null);
     }
 
-    /** Records the limits of the owner's active key after a PATCH; sets the job to {@code succeeded}. */
-    void saveLimits(OwnerRef owner, String hash, KeyLimits limits, int attempts);
+    /**
+     * Write-ahead intent of an update of the owner's stored key (a {@code PATCH} of its limits, a guardrail
+     * assignment): a compare-and-set of the intent from none to a new token, while {@code hash} is still
+     * the owner's active key. Each call is then fenced by {@link #confirmAttempt} and the database write by
+     * {@link #savePolicy}; a worker that finds the intent set reads the key back before it trusts the row.
+     *
+     * @return the update's token
+     * @throws io.provisioner.core.errors.AttemptSupersededException (nothing changed) when another attempt
+     *     holds the intent or the owner's active key is no longer {@code hash}
+     */
+    Instant beginUpdate(OwnerRef owner, int attempt, String hash);
+
+    /**
+     * Records what the owner's active key {@code hash} was just set to (its limits and guardrail, null for
+     * none), sets the job to {@code succeeded} and clears the intent, but only while the intent is still
+     * {@code token}.
+     *
+     * @throws io.provisioner.core.errors.AttemptSupersededException (nothing changed) when another attempt
+     *     holds the intent, or the intent was cleared
+     * @throws io.provisioner.core.errors.RetryableException when the owner's active key is not {@code hash}
+     */
+    void savePolicy(
+            OwnerRef owner, String hash, KeyLimits limits, String guardrailIdOrNull, int attempts, Instant token);
+
+    /**
+     * An update of the owner's key was sent but another worker superseded it meanwhile, so which of the two
+     * OpenRouter carried out last is unknown: sets a new intent, superseding any attempt in progress (whose
+     * save is then refused too), so that the next attempt, or the orphan sweep, reads the key back from
+     * OpenRouter before it trusts the row.
+     */
+    void unsettleUpdate(OwnerRef owner, int attempt);
 
     /**
      * Records the OpenRouter guardrail the owner's active key {@code hash} was just assigned to (null: it was

@@ -148,6 +148,28 @@ public final class JobRows {
         }
     }
 
+    /**
+     * Sets the intent to {@code now}, or one microsecond after the intent it replaces when that is later (the
+     * token must change), superseding any attempt in progress; inserts a {@code processing} row when there
+     * is none.
+     */
+    public void supersedeIntent(Connection c, OwnerRef owner, int attempts, Instant now) throws SQLException {
+        String sql = "insert into " + table + " as j (owner_type, owner_id, status, attempts, attempt_started_at,"
+                + " created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?) on conflict (owner_type, owner_id)"
+                + " do update set attempt_started_at = greatest(excluded.attempt_started_at,"
+                + " j.attempt_started_at + interval '1 microsecond'), updated_at = excluded.updated_at";
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, owner.ownerType());
+            ps.setString(2, owner.ownerId());
+            ps.setString(3, JobStatus.PROCESSING.dbName());
+            ps.setInt(4, attempts);
+            Columns.setInstant(ps, 5, now);
+            Columns.setInstant(ps, 6, now);
+            Columns.setInstant(ps, 7, now);
+            ps.executeUpdate();
+        }
+    }
+
     public Optional<JobState> find(Connection c, OwnerRef owner) throws SQLException {
         String sql =
                 "select status, attempts, attempt_started_at from " + table + " where owner_type = ? and owner_id = ?";

@@ -70,6 +70,7 @@ public final class KeyRows {
     }
 
     /** Updates the limits of the owner's active key with this hash; false when there is none. */
+    /** Records the limits of the owner's active key with this hash; false when there is none. */
     public boolean updateLimits(Connection c, OwnerRef owner, String hash, KeyLimits limits) throws SQLException {
         String sql = "update " + table + " set key_limit = ?, limit_reset = ?"
                 + " where owner_type = ? and owner_id = ? and key_hash = ? and revoked_at is null";
@@ -79,6 +80,22 @@ public final class KeyRows {
             ps.setString(3, owner.ownerType());
             ps.setString(4, owner.ownerId());
             ps.setString(5, hash);
+            return ps.executeUpdate() == 1;
+        }
+    }
+
+    /** Records the limits and guardrail (null: none) of the owner's active key with this hash; false when there is none. */
+    public boolean updatePolicy(Connection c, OwnerRef owner, String hash, KeyLimits limits, String guardrailId)
+            throws SQLException {
+        String sql = "update " + table + " set key_limit = ?, limit_reset = ?, guardrail_id = ?"
+                + " where owner_type = ? and owner_id = ? and key_hash = ? and revoked_at is null";
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setBigDecimal(1, limits.limit());
+            ps.setString(2, limits.reset().wire());
+            ps.setString(3, guardrailId);
+            ps.setString(4, owner.ownerType());
+            ps.setString(5, owner.ownerId());
+            ps.setString(6, hash);
             return ps.executeUpdate() == 1;
         }
     }

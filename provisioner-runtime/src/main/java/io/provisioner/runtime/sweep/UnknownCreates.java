@@ -81,9 +81,10 @@ final class UnknownCreates {
     }
 
     /**
-     * An intent also marks a revoke, or a kept key not yet read back, whose DELETE may have been carried out:
-     * the stored key is read back before the intent (the provisioner's cue to do so) is cleared, and
-     * revoked with it when OpenRouter no longer has it, so the owner's next attempt creates a new one.
+     * An intent also marks a revoke, or a kept key not yet read back, whose DELETE may have been carried out,
+     * or an update of the stored key whose outcome is unknown: the stored key is read back before the intent
+     * (the provisioner's cue to do so) is cleared, and revoked with it when OpenRouter no longer has it, so
+     * the owner's next attempt creates a new one; else the limits it holds are recorded with it.
      */
     private boolean settle(StaleIntent stale, List<ApiKey> named) {
         OwnerRef owner = stale.owner();
@@ -99,11 +100,17 @@ final class UnknownCreates {
             }
         }
         String stored = fence.confirm(owner, token.get()).orElse(null);
-        boolean listed = named.stream().anyMatch(k -> k.hash().equals(stored));
-        String lost = stored == null || listed || api.get(stored).isPresent() ? null : stored;
-        if (lost != null) {
-            LOG.warn("stored key {} of {} no longer exists on OpenRouter; revoking it", lost, owner);
+        if (stored == null) {
+            return fence.clear(owner, token.get(), null);
         }
-        return fence.clear(owner, token.get(), lost);
+        Optional<ApiKey> live =
+                named.stream().filter(k -> k.hash().equals(stored)).findFirst().or(() -> api.get(stored));
+        if (live.isEmpty()) {
+            LOG.warn("stored key {} of {} no longer exists on OpenRouter; revoking it", stored, owner);
+            return fence.clear(owner, token.get(), stored);
+        }
+        // the intent may be an update whose outcome is unknown: the row records what the key holds, and the
+        // owner's next attempt sets it to its policy when that differs
+        return fence.clearReadBack(owner, token.get(), stored, live.get().limits());
     }
 }

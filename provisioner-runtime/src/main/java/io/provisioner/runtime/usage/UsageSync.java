@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
  * Reads every key's spend back from OpenRouter, every {@code PROVISIONER_USAGE_SYNC_INTERVAL}: lists
  * {@code GET /keys} page by page ({@value KeysApi#PAGE_SIZE} keys a page, newest first, disabled ones
  * included) through the {@link KeysApi} it is given (rate-limited to a share of the rate), writes each
- * page's figures onto the stored keys of those hashes, and updates aggregate gauges (no per-owner label):
+ * page's figures, and the limit and reset each key holds, onto the stored keys of those hashes (so that a
+ * limit changed by hand on OpenRouter shows as drift, and the policy sweep sets it back), and updates aggregate gauges (no per-owner label):
  * {@code provisioner_usage_synced_keys}, {@code provisioner_usage_sync_calls},
  * {@code provisioner_usage_sync_age_seconds}, {@code provisioner_usage_dollars{period}} and
  * {@code provisioner_keys_near_limit{owner_type}}. A sync costs {@code floor(keys / 100) + 1} calls.

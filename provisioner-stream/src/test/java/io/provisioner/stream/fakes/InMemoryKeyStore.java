@@ -220,11 +220,35 @@ public final class InMemoryKeyStore implements KeyStore {
     }
 
     @Override
-    public synchronized void saveLimits(OwnerRef owner, String hash, KeyLimits limits, int attempts) {
+    public synchronized Instant beginUpdate(OwnerRef owner, int attempt, String hash) {
+        requireCurrent(owner, null);
         StoredKey k = active.get(owner);
-        active.put(owner, new StoredKey(hash, k.name(), limits, k.createdAt(), k.guardrailId()));
+        if (k == null || !k.hash().equals(hash)) {
+            throw new AttemptSupersededException(owner + " no longer has key " + hash, k == null ? null : k.hash());
+        }
+        return setIntent(owner, attempt, Instant.now().plusNanos(++attemptsBegun));
+    }
+
+    @Override
+    public synchronized void savePolicy(
+            OwnerRef owner, String hash, KeyLimits limits, String guardrailIdOrNull, int attempts, Instant token) {
+        requireCurrent(owner, token);
+        StoredKey k = active.get(owner);
+        if (k == null || !k.hash().equals(hash)) {
+            throw new io.provisioner.core.errors.RetryableException(owner + " has no active key " + hash);
+        }
+        active.put(owner, new StoredKey(hash, k.name(), limits, k.createdAt(), guardrailIdOrNull));
+        jobs.put(owner, new Job("succeeded", attempts, null, null, null));
+    }
+
+    @Override
+    public synchronized void unsettleUpdate(OwnerRef owner, int attempt) {
         Job j = jobs.get(owner);
-        jobs.put(owner, new Job("succeeded", attempts, j == null ? null : j.inFlightSince(), null, null));
+        Instant token = Instant.now().plusNanos(++attemptsBegun);
+        if (j != null && j.inFlightSince() != null && !token.isAfter(j.inFlightSince())) {
+            token = j.inFlightSince().plusNanos(1_000);
+        }
+        setIntent(owner, attempt, token);
     }
 
     @Override
