@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.provisioner.core.events.Json;
 import io.provisioner.core.ports.ApiKey;
 import io.provisioner.core.ports.CreatedKey;
+import io.provisioner.core.ports.KeyAssignment;
 import io.provisioner.core.ports.KeyUsage;
 import io.provisioner.core.ports.LimitReset;
 import io.provisioner.core.secret.Secret;
@@ -82,6 +83,24 @@ final class KeyParser {
                     dollars(item.get("usage_weekly")),
                     dollars(item.get("usage_monthly")),
                     key.limits()));
+        }
+        return out;
+    }
+
+    /** A page of {@code GET /guardrails/assignments/keys}. */
+    static List<KeyAssignment> assignmentPage(JsonNode root) throws MalformedBody {
+        JsonNode data = root.get("data");
+        if (data == null || !data.isArray()) {
+            throw new MalformedBody("the answer has no data array");
+        }
+        List<KeyAssignment> out = new ArrayList<>(data.size());
+        for (JsonNode item : data) {
+            String hash = text(item, "key_hash");
+            String guardrail = text(item, "guardrail_id");
+            if (hash == null || hash.isBlank() || guardrail == null || guardrail.isBlank()) {
+                throw new MalformedBody("a key assignment in the answer has no key_hash or guardrail_id");
+            }
+            out.add(new KeyAssignment(hash, guardrail));
         }
         return out;
     }

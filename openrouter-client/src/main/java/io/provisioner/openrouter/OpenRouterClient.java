@@ -6,6 +6,7 @@ import io.provisioner.core.config.OpenRouterConfig;
 import io.provisioner.core.events.Json;
 import io.provisioner.core.ports.ApiKey;
 import io.provisioner.core.ports.CreatedKey;
+import io.provisioner.core.ports.KeyAssignment;
 import io.provisioner.core.ports.KeyLimits;
 import io.provisioner.core.ports.KeyUsage;
 import io.provisioner.core.ports.KeysApi;
@@ -182,6 +183,20 @@ public final class OpenRouterClient implements KeysApi, AutoCloseable {
     @Override
     public int unassignGuardrail(String guardrailId, List<String> keyHashes) {
         return assignments(guardrailId, keyHashes, "POST /guardrails/{id}/assignments/keys/remove", "unassigned_count");
+    }
+
+    @Override
+    public List<KeyAssignment> listKeyAssignments(int offset) {
+        if (offset < 0) {
+            throw new IllegalArgumentException("offset must not be negative, was " + offset);
+        }
+        HttpUrl url = url("guardrails", "assignments", "keys")
+                .newBuilder()
+                .addQueryParameter("offset", Integer.toString(offset))
+                .addQueryParameter("limit", Integer.toString(PAGE_SIZE))
+                .build();
+        return calls.execute(
+                "GET /guardrails/assignments/keys", request(url).get().build(), KeyParser::assignmentPage, null, false);
     }
 
     private int assignments(String guardrailId, List<String> keyHashes, String operation, String countField) {

@@ -48,6 +48,29 @@ class GuardrailCallsTest {
     }
 
     @Test
+    void listKeyAssignmentsPagesThroughEveryAssignmentOfTheAccount() {
+        String school = simulator.addGuardrail("school", null, List.of());
+        String club = simulator.addGuardrail("club", null, List.of());
+        List<String> hashes = new java.util.ArrayList<>();
+        for (int i = 0; i < 150; i++) {
+            hashes.add(simulator.addKey("teacher:" + i, BigDecimal.ONE, "daily").hash());
+        }
+        client.assignGuardrail(school, hashes.subList(0, 120));
+        client.assignGuardrail(club, hashes.subList(120, 130));
+
+        List<io.provisioner.core.ports.KeyAssignment> first = client.listKeyAssignments(0);
+        List<io.provisioner.core.ports.KeyAssignment> second = client.listKeyAssignments(100);
+
+        assertThat(first).hasSize(100);
+        assertThat(second).hasSize(30);
+        java.util.Map<String, String> all = new java.util.HashMap<>();
+        first.forEach(a -> all.put(a.keyHash(), a.guardrailId()));
+        second.forEach(a -> all.put(a.keyHash(), a.guardrailId()));
+        assertThat(all).hasSize(130).containsEntry(hashes.get(0), school).containsEntry(hashes.get(125), club);
+        assertThat(all).doesNotContainKey(hashes.get(140));
+    }
+
+    @Test
     void assignPutsTheKeysUnderTheGuardrailAndUnassignTakesThemOut() {
         String id = simulator.addGuardrail("school", null, List.of());
         String a = simulator.addKey("teacher:1", BigDecimal.ONE, "daily").hash();

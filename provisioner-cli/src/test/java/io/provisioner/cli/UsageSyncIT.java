@@ -19,6 +19,7 @@ import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.EnumSet;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -63,23 +64,26 @@ class UsageSyncIT {
                 assertThat(gauge(registry, "provisioner.usage.dollars", "period", "daily"))
                         .isEqualTo(46.5);
             });
-            // 252 keys on the account: pages of 100, so three calls a sync (floor(252 / 100) + 1)
+            // 252 keys on the account: pages of 100, so three calls a sync (floor(252 / 100) + 1), and one
+            // page of guardrail assignments (none)
             double calls = gauge(registry, "provisioner.usage.sync.calls", null, null);
-            assertThat(calls).isEqualTo(3);
+            assertThat(calls).isEqualTo(4);
             assertThat(gauge(registry, "provisioner.usage.synced.keys", null, null))
                     .isEqualTo(2);
-            System.out.printf("usage sync: %.0f GET /keys calls for 252 keys on the account%n", calls);
+            System.out.printf("usage sync: %.0f calls for 252 keys and no assignment on the account%n", calls);
         }
     }
 
     /**
-     * An operator raises a key's limit by hand on OpenRouter (or an update's outcome was never recorded):
-     * the database still says the policy's limit, so only what the sync reads back shows the drift, and the
-     * policy sweep sets the key back, with a PATCH and no new key.
+     * An operator raises a key's limit and takes it out of its guardrail by hand on OpenRouter (or an
+     * update's outcome was never recorded): the database still says the policy, so only what the sync reads
+     * back shows the drift, and the policy sweep sets the key back, with a PATCH, an assignment and no new key.
      */
     @Test
-    void aLimitChangedByHandOnOpenRouterIsSetBackToThePolicy(Infra infra) throws Exception {
+    void aLimitAndAnAssignmentChangedByHandOnOpenRouterAreSetBackToThePolicy(Infra infra) throws Exception {
         try (PipelineFixture f = new PipelineFixture(infra)) {
+            String school = f.simulator.addGuardrail("school", null, List.of());
+            f.env.put("OR_TEACHER_GUARDRAIL_ID", school);
             f.env.put("PROVISIONER_USAGE_SYNC_INTERVAL", "1s");
             f.env.put("PROVISIONER_SWEEP_INTERVAL", "1s");
             f.start(EnumSet.allOf(Components.class), new SimpleMeterRegistry());
@@ -87,31 +91,44 @@ class UsageSyncIT {
             await().atMost(Duration.ofMinutes(1)).until(() -> f.activeKeys() == 1);
             SimKey key = f.simulator.liveKeysNamed(teacher).get(0);
             BigDecimal policy = key.limit();
+            assertThat(f.simulator.guardrailOfKey(key.hash())).hasValue(school);
 
-            HttpResponse<String> patched = HttpClient.newHttpClient()
-                    .send(
-                            HttpRequest.newBuilder(URI.create(f.simulator.baseUrl() + "/keys/" + key.hash()))
-                                    .header("Authorization", "Bearer " + f.simulator.managementKey())
-                                    .header("Content-Type", "application/json")
-                                    .method(
-                                            "PATCH",
-                                            HttpRequest.BodyPublishers.ofString(
-                                                    "{\"limit\": 1000, \"limit_reset\": null}"))
-                                    .build(),
-                            HttpResponse.BodyHandlers.ofString());
-            assertThat(patched.statusCode()).isEqualTo(200);
+            assertThat(byHand(f, "PATCH", "/keys/" + key.hash(), "{\"limit\": 1000, \"limit_reset\": null}"))
+                    .isEqualTo(200);
+            assertThat(byHand(
+                            f,
+                            "POST",
+                            "/guardrails/" + school + "/assignments/keys/remove",
+                            "{\"key_hashes\": [\"" + key.hash() + "\"]}"))
+                    .isEqualTo(200);
             assertThat(f.simulator.key(key.hash()).orElseThrow().limit()).isEqualByComparingTo("1000");
+            assertThat(f.simulator.guardrailOfKey(key.hash())).isEmpty();
 
             await().atMost(Duration.ofMinutes(1))
                     .until(() ->
-                            f.simulator.key(key.hash()).orElseThrow().limit().compareTo(policy) == 0);
+                            f.simulator.key(key.hash()).orElseThrow().limit().compareTo(policy) == 0
+                                    && f.simulator.guardrailOfKey(key.hash()).isPresent());
             assertThat(f.simulator.key(key.hash()).orElseThrow().limitReset()).isEqualTo(key.limitReset());
+            assertThat(f.simulator.guardrailOfKey(key.hash())).hasValue(school);
             assertThat(f.simulator.liveKeysNamed(teacher))
                     .singleElement()
                     .extracting(SimKey::hash)
                     .isEqualTo(key.hash());
             assertThat(f.simulator.count("POST", "/api/v1/keys")).isEqualTo(1);
         }
+    }
+
+    /** A call made with the management key, as an operator would with curl; answers the status. */
+    private static int byHand(PipelineFixture f, String method, String path, String json) throws Exception {
+        return HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create(f.simulator.baseUrl() + path))
+                                .header("Authorization", "Bearer " + f.simulator.managementKey())
+                                .header("Content-Type", "application/json")
+                                .method(method, HttpRequest.BodyPublishers.ofString(json))
+                                .build(),
+                        HttpResponse.BodyHandlers.discarding())
+                .statusCode();
     }
 
     private static BigDecimal dailyInView(PipelineFixture f, String hash) throws Exception {

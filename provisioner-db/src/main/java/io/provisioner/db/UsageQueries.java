@@ -43,18 +43,23 @@ public final class UsageQueries {
     }
 
     /**
-     * Writes one page's figures onto the rows of those hashes (active or revoked), in one transaction.
+     * Writes one page's figures and limits onto the rows of those hashes (active or revoked), in one
+     * transaction, and the guardrail each key is assigned to ({@code guardrails}, key hash to guardrail id,
+     * as listed from {@code assignmentsListedAt}; a hash it lacks has none) on the rows of keys created
+     * before that listing began: a key created since keeps the guardrail it was stored with.
      *
      * @return how many of them are stored
      */
-    public int save(List<KeyUsage> page, Instant syncedAt) {
+    public int save(
+            List<KeyUsage> page, Instant syncedAt, Map<String, String> guardrails, Instant assignmentsListedAt) {
         if (page.isEmpty()) {
             return 0;
         }
         // the limit and reset too: the row then says what the key holds, so a limit changed by hand on
         // OpenRouter, or an update whose outcome was never recorded, shows as drift and is set back
         String sql = "update " + table + " set usage_total = ?, usage_daily = ?, usage_weekly = ?,"
-                + " usage_monthly = ?, usage_synced_at = ?, key_limit = ?, limit_reset = ? where key_hash = ?";
+                + " usage_monthly = ?, usage_synced_at = ?, key_limit = ?, limit_reset = ?,"
+                + " guardrail_id = case when created_at < ? then ? else guardrail_id end where key_hash = ?";
         return Tx.inTransaction(ds, "save key usage", c -> {
             try (PreparedStatement ps = c.prepareStatement(sql)) {
                 for (KeyUsage u : page) {
@@ -65,7 +70,9 @@ public final class UsageQueries {
                     Columns.setInstant(ps, 5, syncedAt);
                     ps.setBigDecimal(6, u.limits().limit());
                     ps.setString(7, u.limits().reset().wire());
-                    ps.setString(8, u.hash());
+                    Columns.setInstant(ps, 8, assignmentsListedAt);
+                    ps.setString(9, guardrails.get(u.hash()));
+                    ps.setString(10, u.hash());
                     ps.addBatch();
                 }
                 int stored = 0;

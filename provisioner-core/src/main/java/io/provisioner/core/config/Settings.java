@@ -260,7 +260,8 @@ public final class Settings {
             "1h",
             Validator.between(Duration.ofMillis(100), Duration.ofDays(7)).orZero(),
             MEDIUM,
-            "how often each key's usage is read back into ai_provider_keys (GET /keys, every page, within a tenth"
+            "how often each key's usage, limit and guardrail are read back into ai_provider_keys (GET /keys and"
+                    + " GET /guardrails/assignments/keys, every page, within a tenth"
                     + " of the rate; run by the instance that leads the sweep); 0 turns it off");
     public static final Setting PROVISIONER_ORPHAN_GRACE = define(
             "PROVISIONER_ORPHAN_GRACE",

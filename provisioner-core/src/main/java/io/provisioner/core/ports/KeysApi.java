@@ -36,6 +36,16 @@ public interface KeysApi {
                 "listUsage is not supported by " + getClass().getSimpleName());
     }
 
+    /**
+     * {@code GET /guardrails/assignments/keys?offset=&limit=100}: one page of the account's key assignments
+     * to guardrails, at most {@link #PAGE_SIZE}. Implementations that cannot read it throw {@link
+     * UnsupportedOperationException}.
+     */
+    default List<KeyAssignment> listKeyAssignments(int offset) {
+        throw new UnsupportedOperationException(
+                "guardrails are not supported by " + getClass().getSimpleName());
+    }
+
     /** {@code PATCH /keys/{hash}} with the new limit and reset. */
     ApiKey updateLimits(String hash, KeyLimits limits);
 

@@ -3,6 +3,7 @@ package io.provisioner.runtime.sweep;
 import io.provisioner.core.errors.RetryableException;
 import io.provisioner.core.ports.ApiKey;
 import io.provisioner.core.ports.CreatedKey;
+import io.provisioner.core.ports.KeyAssignment;
 import io.provisioner.core.ports.KeyLimits;
 import io.provisioner.core.ports.KeyUsage;
 import io.provisioner.core.ports.KeysApi;
@@ -71,6 +72,11 @@ public final class RateLimitedKeysApi implements KeysApi {
     @Override
     public List<KeyUsage> listUsage(int offset) {
         return call("GET /keys", () -> api.listUsage(offset));
+    }
+
+    @Override
+    public List<KeyAssignment> listKeyAssignments(int offset) {
+        return call("GET /guardrails/assignments/keys", () -> api.listKeyAssignments(offset));
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.provisioner.runtime.usage;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.provisioner.core.events.OwnerRef;
+import io.provisioner.core.ports.KeyAssignment;
 import io.provisioner.core.ports.KeyUsage;
 import io.provisioner.core.ports.KeysApi;
 import io.provisioner.db.UsageQueries;
@@ -11,6 +12,7 @@ import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
@@ -23,10 +25,13 @@ import org.slf4j.LoggerFactory;
  * {@code GET /keys} page by page ({@value KeysApi#PAGE_SIZE} keys a page, newest first, disabled ones
  * included) through the {@link KeysApi} it is given (rate-limited to a share of the rate), writes each
  * page's figures, and the limit and reset each key holds, onto the stored keys of those hashes (so that a
- * limit changed by hand on OpenRouter shows as drift, and the policy sweep sets it back), and updates aggregate gauges (no per-owner label):
+ * limit changed by hand on OpenRouter shows as drift, and the policy sweep sets it back), and the guardrail
+ * each key is assigned to, from the pages of {@code GET /guardrails/assignments/keys} read first (so that an
+ * assignment undone by hand shows as drift too); and updates aggregate gauges (no per-owner label):
  * {@code provisioner_usage_synced_keys}, {@code provisioner_usage_sync_calls},
  * {@code provisioner_usage_sync_age_seconds}, {@code provisioner_usage_dollars{period}} and
- * {@code provisioner_keys_near_limit{owner_type}}. A sync costs {@code floor(keys / 100) + 1} calls.
+ * {@code provisioner_keys_near_limit{owner_type}}. A sync costs {@code floor(keys / 100) + 1} plus
+ * {@code floor(assignments / 100) + 1} calls.
  * Keys created or deleted while it pages can shift a key past a page boundary: such a key keeps its
  * figures of the sync before. Not thread-safe: one sync at a time.
  */
@@ -38,7 +43,7 @@ public final class UsageSync {
     /**
      * What one sync did.
      *
-     * @param calls {@code GET /keys} pages read
+     * @param calls {@code GET /keys} and {@code GET /guardrails/assignments/keys} pages read
      * @param listed keys listed
      * @param stored rows of {@code ai_provider_keys} updated
      */
@@ -64,13 +69,23 @@ public final class UsageSync {
     public Pass sync() {
         Instant start = clock.instant();
         int calls = 0;
+        // the assignments first: a key created after this listing began keeps the guardrail it was stored with
+        Map<String, String> guardrails = new HashMap<>();
+        for (int offset = 0; ; offset += KeysApi.PAGE_SIZE) {
+            List<KeyAssignment> page = api.listKeyAssignments(offset);
+            calls++;
+            page.forEach(a -> guardrails.put(a.keyHash(), a.guardrailId()));
+            if (page.size() < KeysApi.PAGE_SIZE) {
+                break;
+            }
+        }
         int listed = 0;
         int stored = 0;
         for (int offset = 0; ; offset += KeysApi.PAGE_SIZE) {
             List<KeyUsage> page = api.listUsage(offset);
             calls++;
             listed += page.size();
-            stored += queries.save(page, clock.instant());
+            stored += queries.save(page, clock.instant(), guardrails, start);
             if (page.size() < KeysApi.PAGE_SIZE) {
                 break;
             }
@@ -94,7 +109,8 @@ public final class UsageSync {
                 .description("stored keys whose usage the last completed usage sync updated")
                 .register(registry);
         Gauge.builder("provisioner.usage.sync.calls", this, s -> s.lastOr(Pass::calls))
-                .description("GET /keys calls (pages) of the last completed usage sync")
+                .description(
+                        "GET /keys and GET /guardrails/assignments/keys calls (pages) of the last completed usage sync")
                 .register(registry);
         Gauge.builder("provisioner.usage.sync.age.seconds", this, UsageSync::ageSeconds)
                 .description("seconds since the last usage sync completed; NaN before the first")
