@@ -33,7 +33,8 @@ import org.slf4j.LoggerFactory;
  * {@code provisioner_keys_near_limit{owner_type}}. A sync costs {@code floor(keys / 100) + 1} plus
  * {@code floor(assignments / 100) + 1} calls.
  * Keys created or deleted while it pages can shift a key past a page boundary: such a key keeps its
- * figures of the sync before. Not thread-safe: one sync at a time.
+ * figures of the sync before; an assignment shifted past one reads as none, which costs that key one
+ * idempotent assignment. Not thread-safe: one sync at a time.
  */
 public final class UsageSync {
 
