@@ -291,10 +291,14 @@ public final class ProvisioningService {
             }
             throw superseded;
         } catch (FatalException e) {
-            if (e.notFound()) {
-                settleNotFound(owner, key.hash(), attempt, e);
+            try {
+                if (e.notFound()) {
+                    settleNotFound(owner, key.hash(), attempt, e);
+                }
+            } finally {
+                // nothing the server acted on is left to read back: the key or the guardrail is not there
+                forget(owner, fence, e);
             }
-            forget(owner, fence, e);
             throw e;
         } catch (RetryableException e) {
             if (!e.outcomeUnknown() && !acted) {
