@@ -229,10 +229,13 @@ public final class JdbcKeyStore implements KeyStore {
     }
 
     @Override
-    public void unsettleUpdate(OwnerRef owner, int attempt) {
+    public void unsettleUpdate(OwnerRef owner, int attempt, String hash) {
         Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
         Tx.inTransaction(ds, "unsettle update " + owner.key(), c -> {
-            jobs.supersedeIntent(c, owner, attempt, now);
+            jobs.lockIntent(c, owner);
+            if (keys.findActive(c, owner).map(StoredKey::hash).equals(Optional.of(hash))) {
+                jobs.supersedeIntent(c, owner, attempt, now);
+            }
             return null;
         });
     }

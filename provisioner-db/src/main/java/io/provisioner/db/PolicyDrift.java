@@ -79,8 +79,8 @@ public final class PolicyDrift {
                 + " case k.owner_type when 'teacher' then ?::numeric else ?::numeric end)"
                 + " or coalesce(k.limit_reset, 'none') is distinct from coalesce(p.limit_reset,"
                 + " case k.owner_type when 'teacher' then ? else ? end)"
-                + " or k.guardrail_id is distinct from coalesce(p.guardrail_id,"
-                + " case k.owner_type when 'teacher' then ? else ? end))";
+                + " or lower(k.guardrail_id) is distinct from lower(coalesce(p.guardrail_id,"
+                + " case k.owner_type when 'teacher' then ? else ? end)))";
     }
 
     /** Binds the settings' values; answers the next parameter index. */

@@ -36,45 +36,54 @@ public final class UsageQueries {
 
     private final DataSource ds;
     private final String table;
+    private final String jobs;
 
     public UsageQueries(DataSource ds, String schema) {
         this.ds = ds;
         this.table = Tables.qualified(schema, Tables.KEYS);
+        this.jobs = Tables.qualified(schema, Tables.JOBS);
     }
 
     /**
-     * Writes one page's figures and limits onto the rows of those hashes (active or revoked), in one
-     * transaction, and the guardrail each key is assigned to ({@code guardrails}, key hash to guardrail id,
-     * as listed from {@code assignmentsListedAt}; a hash it lacks has none) on the rows of keys created
-     * before that listing began: a key created since keeps the guardrail it was stored with.
+     * Writes one page's figures onto the rows of those hashes (active or revoked), in one transaction; and
+     * what each key holds (its limit, reset and, when {@code guardrails} is not null, its guardrail: key hash
+     * to guardrail id, a hash it lacks has none) onto the rows of owners no worker touched since {@code
+     * listedFrom}, when the sync began: a row written since may say something newer than the listing.
      *
      * @return how many of them are stored
      */
-    public int save(
-            List<KeyUsage> page, Instant syncedAt, Map<String, String> guardrails, Instant assignmentsListedAt) {
+    public int save(List<KeyUsage> page, Instant syncedAt, Map<String, String> guardrails, Instant listedFrom) {
         if (page.isEmpty()) {
             return 0;
         }
-        // the limit and reset too: the row then says what the key holds, so a limit changed by hand on
+        String usage = "update " + table + " set usage_total = ?, usage_daily = ?, usage_weekly = ?,"
+                + " usage_monthly = ?, usage_synced_at = ? where key_hash = ?";
+        // the row then says what the key holds, so a limit changed or an assignment undone by hand on
         // OpenRouter, or an update whose outcome was never recorded, shows as drift and is set back
-        String sql = "update " + table + " set usage_total = ?, usage_daily = ?, usage_weekly = ?,"
-                + " usage_monthly = ?, usage_synced_at = ?, key_limit = ?, limit_reset = ?,"
-                + " guardrail_id = case when created_at < ? then ? else guardrail_id end where key_hash = ?";
+        String held = "update " + table + " k set key_limit = ?, limit_reset = ?,"
+                + " guardrail_id = case when ? then ? else k.guardrail_id end where k.key_hash = ?"
+                + " and not exists (select 1 from " + jobs + " j where j.owner_type = k.owner_type"
+                + " and j.owner_id = k.owner_id and (j.attempt_started_at is not null or j.updated_at >= ?))";
         return Tx.inTransaction(ds, "save key usage", c -> {
-            try (PreparedStatement ps = c.prepareStatement(sql)) {
+            try (PreparedStatement ps = c.prepareStatement(usage);
+                    PreparedStatement hs = c.prepareStatement(held)) {
                 for (KeyUsage u : page) {
                     decimal(ps, 1, u.total());
                     decimal(ps, 2, u.daily());
                     decimal(ps, 3, u.weekly());
                     decimal(ps, 4, u.monthly());
                     Columns.setInstant(ps, 5, syncedAt);
-                    ps.setBigDecimal(6, u.limits().limit());
-                    ps.setString(7, u.limits().reset().wire());
-                    Columns.setInstant(ps, 8, assignmentsListedAt);
-                    ps.setString(9, guardrails.get(u.hash()));
-                    ps.setString(10, u.hash());
+                    ps.setString(6, u.hash());
                     ps.addBatch();
+                    hs.setBigDecimal(1, u.limits().limit());
+                    hs.setString(2, u.limits().reset().wire());
+                    hs.setBoolean(3, guardrails != null);
+                    hs.setString(4, guardrails == null ? null : guardrails.get(u.hash()));
+                    hs.setString(5, u.hash());
+                    Columns.setInstant(hs, 6, listedFrom);
+                    hs.addBatch();
                 }
+                hs.executeBatch();
                 int stored = 0;
                 for (int n : ps.executeBatch()) {
                     stored += Math.max(n, 0);

@@ -374,7 +374,9 @@ class JdbcKeyStoreIT {
         Instant inProgress = store.beginUpdate(org, 2, "h");
 
         // a worker superseded earlier finds its save refused after its PATCH went out
-        store.unsettleUpdate(org, 2);
+        store.unsettleUpdate(org, 2, "other");
+        assertThat(store.load(org).job().orElseThrow().attemptInFlightSince()).isEqualTo(inProgress);
+        store.unsettleUpdate(org, 2, "h");
 
         Instant intent = store.load(org).job().orElseThrow().attemptInFlightSince();
         assertThat(intent).isAfter(inProgress);

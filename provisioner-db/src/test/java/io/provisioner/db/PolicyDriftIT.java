@@ -6,6 +6,7 @@ import io.provisioner.core.config.ConfigSource;
 import io.provisioner.core.config.ProvisionerConfig;
 import io.provisioner.core.crypto.KeyCipher;
 import io.provisioner.core.events.OwnerRef;
+import io.provisioner.core.ports.KeyLimits;
 import io.provisioner.core.ports.OwnerState;
 import io.provisioner.core.secret.Secret;
 import io.provisioner.testing.Infra;
@@ -13,6 +14,7 @@ import io.provisioner.testing.SharedInfra;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.util.Base64;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -73,6 +75,40 @@ class PolicyDriftIT {
                     .isEqualTo(serviceChangesIt);
             assertThat(drift.count(limits)).isEqualTo(serviceChangesIt ? 1 : 0);
         }
+    }
+
+    /**
+     * A guardrail id in upper case (the application's policy row, or a setting) is the guardrail OpenRouter
+     * lists in lower case: once the usage sync records the lower-case spelling the key is in step, or the
+     * sweep would ask for it again after every sync.
+     */
+    @Test
+    void aGuardrailIdSpelledInUpperCaseIsTheSameGuardrail() throws SQLException {
+        OwnerRef teacher = new OwnerRef(OwnerRef.TEACHER, UUID.randomUUID().toString());
+        String lower = "550e8400-e29b-41d4-a716-44665544abcd";
+        schema.exec("insert into " + schema.name + ".teachers (id) values ('" + teacher.ownerId() + "')");
+        ProvisionerConfig.Limits limits = ProvisionerConfig.from(ConfigSource.load(
+                        Map.of("OR_LIMIT_RESET", "daily", "OR_TEACHER_GUARDRAIL_ID", lower.toUpperCase(Locale.ROOT)),
+                        Optional.empty()))
+                .limits();
+        KeyLimits desired = limits.desired(
+                        teacher.ownerType(), store.load(teacher).policy())
+                .limits();
+        schema.exec("insert into " + schema.name + ".ai_provider_keys"
+                + " (owner_type, owner_id, key_hash, encrypted_key, key_limit, limit_reset, guardrail_id)"
+                + " values ('teacher', '" + teacher.ownerId() + "', 'h1', 'v1:x', " + desired.limit() + ", 'daily', '"
+                + lower + "')");
+
+        assertThat(limits.desired(teacher.ownerType(), store.load(teacher).policy())
+                        .guardrail())
+                .hasValue(lower);
+        assertThat(drift.count(limits)).isZero();
+        schema.exec("insert into " + schema.name + ".ai_key_policies (owner_type, owner_id, guardrail_id)"
+                + " values ('teacher', '" + teacher.ownerId() + "', '" + lower.toUpperCase(Locale.ROOT) + "')");
+        assertThat(drift.count(limits)).isZero();
+        assertThat(limits.desired(teacher.ownerType(), store.load(teacher).policy())
+                        .guardrail())
+                .hasValue(lower);
     }
 
     private static KeyCipher cipher() {

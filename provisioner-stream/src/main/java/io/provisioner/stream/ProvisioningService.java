@@ -265,7 +265,10 @@ public final class ProvisioningService {
                 // after an unknown update the assignment is not known either: assigning again is idempotent
                 || (token != null && desired.guardrail().isPresent());
         if (!limitsDiffer && !guardrailDiffers) {
-            if (token != null) {
+            if (token != null && !current.sameAs(key.limits())) {
+                // OpenRouter already holds the policy the row does not say: the row records it
+                store.savePolicy(owner, key.hash(), current, key.guardrailId(), attempt, token);
+            } else if (token != null) {
                 store.markSucceeded(owner, attempt, token);
             } else if (job.isPresent() && job.get().status() != JobStatus.SUCCEEDED) {
                 store.markSucceeded(owner, attempt, null);
@@ -296,15 +299,18 @@ public final class ProvisioningService {
                     settleNotFound(owner, key.hash(), attempt, e);
                 }
             } finally {
-                // nothing the server acted on is left to read back: the key or the guardrail is not there
+                // the owner is dead-lettered or its key replaced: its next attempt, if any, assigns and PATCHes
+                // whatever differs, and a read-back would find nothing the row does not say
                 forget(owner, fence, e);
             }
             throw e;
-        } catch (RetryableException e) {
-            if (!e.outcomeUnknown() && !acted) {
+        } catch (ProvisioningException e) {
+            // a call certainly not carried out (refused, no permit, a rejected management key) clears the
+            // intent of this update; the intent taken over from an unknown one stays, and with it the cue to
+            // read the key back, or the retry would trust a row OpenRouter may not agree with
+            if (token == null && !acted && !(e instanceof RetryableException r && r.outcomeUnknown())) {
                 forget(owner, fence, e);
             }
-            // else the intent stays: the next attempt reads the key back
             throw e;
         }
         try {
@@ -339,7 +345,7 @@ public final class ProvisioningService {
      */
     private RetryableException unsettled(
             OwnerRef owner, String hash, int attempt, AttemptSupersededException superseded) {
-        store.unsettleUpdate(owner, attempt);
+        store.unsettleUpdate(owner, attempt, hash);
         LOG.info(
                 "another worker took over {} while key {} was being updated; the next attempt reads it back",
                 owner,

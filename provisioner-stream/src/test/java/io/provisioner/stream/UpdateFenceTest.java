@@ -64,13 +64,29 @@ class UpdateFenceTest {
     }
 
     @Test
+    void aRefusedPatchAfterATakeOverKeepsTheCueToReadTheKeyBack() {
+        store.seedKey(TEACHER, k1, OLD);
+        assertThat(service.handle(REQUEST, 1)).isInstanceOf(Outcome.Updated.class);
+        KeyLimits policy = store.activeKey(TEACHER).orElseThrow().limits();
+        api.updateLimits(k1.hash(), OLD);
+        store.unsettleUpdate(TEACHER, 2, k1.hash());
+        api.failNext(FakeKeysApi.Op.UPDATE, FakeKeysApi.http(429, Duration.ofSeconds(1)));
+
+        assertThatThrownBy(() -> service.handle(REQUEST, 3)).isInstanceOf(RetryableException.class);
+        assertThat(store.job(TEACHER).orElseThrow().inFlightSince()).isNotNull();
+
+        assertThat(service.handle(REQUEST, 4)).isInstanceOf(Outcome.Updated.class);
+        assertThat(api.get(k1.hash()).orElseThrow().limits().sameAs(policy)).isTrue();
+    }
+
+    @Test
     void aKeyWhoseRowAgreesWithThePolicyButNotWithOpenRouterIsSetAfterAnUnknownUpdate() {
         // the row says the policy's limits; a worker killed after its PATCH left other ones on OpenRouter
         store.seedKey(TEACHER, k1, OLD);
         assertThat(service.handle(REQUEST, 1)).isInstanceOf(Outcome.Updated.class);
         KeyLimits policy = store.activeKey(TEACHER).orElseThrow().limits();
         api.updateLimits(k1.hash(), OLD);
-        store.unsettleUpdate(TEACHER, 2);
+        store.unsettleUpdate(TEACHER, 2, k1.hash());
 
         assertThat(service.handle(REQUEST, 3)).isInstanceOf(Outcome.Updated.class);
 

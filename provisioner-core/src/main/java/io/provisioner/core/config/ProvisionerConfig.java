@@ -121,8 +121,11 @@ public record ProvisionerConfig(
             KeyLimits limits = new KeyLimits(
                     policy.limitUsd() == null ? defaults.limit() : policy.limitUsd(),
                     policy.limitReset() == null ? defaults.reset() : policy.limitReset());
-            return new DesiredKey(
-                    limits, policy.guardrailId() == null ? guardrailFor(ownerType) : Optional.of(policy.guardrailId()));
+            // guardrail ids are UUIDs: one spelling, as OpenRouter lists them, so that what the usage sync reads
+            // back compares equal with what was set
+            Optional<String> guardrail =
+                    policy.guardrailId() == null ? guardrailFor(ownerType) : Optional.of(policy.guardrailId());
+            return new DesiredKey(limits, guardrail.map(id -> id.toLowerCase(java.util.Locale.ROOT)));
         }
 
         /** Each configured guardrail id with the setting that names it, for the start-up check. */

@@ -118,11 +118,12 @@ public interface KeyStore {
 
     /**
      * An update of the owner's key was sent but another worker superseded it meanwhile, so which of the two
-     * OpenRouter carried out last is unknown: sets a new intent, superseding any attempt in progress (whose
-     * save is then refused too), so that the next attempt, or the orphan sweep, reads the key back from
-     * OpenRouter before it trusts the row.
+     * OpenRouter carried out last is unknown: while {@code hash} is still the owner's active key, sets a new
+     * intent, superseding any attempt in progress (whose save is then refused too), so that the next attempt,
+     * or the orphan sweep, reads the key back from OpenRouter before it trusts the row. Does nothing when the
+     * key was replaced or revoked meanwhile: the attempt that did so set its own key's policy.
      */
-    void unsettleUpdate(OwnerRef owner, int attempt);
+    void unsettleUpdate(OwnerRef owner, int attempt, String hash);
 
     /**
      * Records the OpenRouter guardrail the owner's active key {@code hash} was just assigned to (null: it was

@@ -69,7 +69,6 @@ public final class KeyRows {
         }
     }
 
-    /** Updates the limits of the owner's active key with this hash; false when there is none. */
     /** Records the limits of the owner's active key with this hash; false when there is none. */
     public boolean updateLimits(Connection c, OwnerRef owner, String hash, KeyLimits limits) throws SQLException {
         String sql = "update " + table + " set key_limit = ?, limit_reset = ?"

@@ -103,8 +103,8 @@ final class UnknownCreates {
         if (stored == null) {
             return fence.clear(owner, token.get(), null);
         }
-        Optional<ApiKey> live =
-                named.stream().filter(k -> k.hash().equals(stored)).findFirst().or(() -> api.get(stored));
+        // read now, after the take-over: the pass's listing is older than a late update it would hide
+        Optional<ApiKey> live = api.get(stored);
         if (live.isEmpty()) {
             LOG.warn("stored key {} of {} no longer exists on OpenRouter; revoking it", stored, owner);
             return fence.clear(owner, token.get(), stored);

@@ -2,6 +2,7 @@ package io.provisioner.runtime.usage;
 
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.provisioner.core.errors.FatalException;
 import io.provisioner.core.events.OwnerRef;
 import io.provisioner.core.ports.KeyAssignment;
 import io.provisioner.core.ports.KeyUsage;
@@ -70,15 +71,25 @@ public final class UsageSync {
     public Pass sync() {
         Instant start = clock.instant();
         int calls = 0;
-        // the assignments first: a key created after this listing began keeps the guardrail it was stored with
+        // the assignments first: a row written after this listing began is left as its worker wrote it
         Map<String, String> guardrails = new HashMap<>();
-        for (int offset = 0; ; offset += KeysApi.PAGE_SIZE) {
-            List<KeyAssignment> page = api.listKeyAssignments(offset);
-            calls++;
-            page.forEach(a -> guardrails.put(a.keyHash(), a.guardrailId()));
-            if (page.size() < KeysApi.PAGE_SIZE) {
-                break;
+        try {
+            for (int offset = 0; ; offset += KeysApi.PAGE_SIZE) {
+                List<KeyAssignment> page = api.listKeyAssignments(offset);
+                calls++;
+                for (KeyAssignment a : page) {
+                    guardrails.put(a.keyHash(), a.guardrailId());
+                }
+                if (page.size() < KeysApi.PAGE_SIZE) {
+                    break;
+                }
             }
+        } catch (FatalException | UnsupportedOperationException e) {
+            // a management key or plan without guardrails (403, 404): the spend matters more than this check
+            LOG.warn(
+                    "usage sync: cannot list guardrail assignments ({}); the keys' guardrails are not read back",
+                    e.getMessage());
+            guardrails = null;
         }
         int listed = 0;
         int stored = 0;

@@ -242,13 +242,22 @@ public final class InMemoryKeyStore implements KeyStore {
     }
 
     @Override
-    public synchronized void unsettleUpdate(OwnerRef owner, int attempt) {
+    public synchronized void unsettleUpdate(OwnerRef owner, int attempt, String hash) {
+        StoredKey k = active.get(owner);
+        if (k == null || !k.hash().equals(hash)) {
+            return;
+        }
         Job j = jobs.get(owner);
         Instant token = Instant.now().plusNanos(++attemptsBegun);
         if (j != null && j.inFlightSince() != null && !token.isAfter(j.inFlightSince())) {
             token = j.inFlightSince().plusNanos(1_000);
         }
-        setIntent(owner, attempt, token);
+        // as the database does: a new intent, status and attempts as they were
+        jobs.put(
+                owner,
+                j == null
+                        ? new Job("processing", attempt, token, null, null)
+                        : new Job(j.status(), j.attempts(), token, j.lastError(), j.nextAttemptAt()));
     }
 
     @Override
