@@ -47,6 +47,9 @@ public final class OpenRouterClient implements KeysApi, AutoCloseable {
     static final Duration POOL_IDLE = Duration.ofMillis(1500);
 
     private final HttpUrl base;
+    /** {@code <base>/keys}, built once: every create is sent to it. */
+    private final HttpUrl keys;
+
     private final OkHttpClient http;
     private final HttpCall calls;
 
@@ -73,6 +76,7 @@ public final class OpenRouterClient implements KeysApi, AutoCloseable {
             throw new IllegalArgumentException("callTimeout must be positive, was " + callTimeout);
         }
         this.base = HttpUrl.get(Objects.requireNonNull(baseUrl, "baseUrl").toString());
+        this.keys = url("keys");
         this.http = new OkHttpClient.Builder()
                 .connectTimeout(callTimeout)
                 .readTimeout(callTimeout)
@@ -102,8 +106,7 @@ public final class OpenRouterClient implements KeysApi, AutoCloseable {
     public CreatedKey create(String name, KeyLimits limits) {
         ObjectNode body = Json.MAPPER.createObjectNode().put("name", Objects.requireNonNull(name, "name"));
         putLimits(body, limits);
-        return calls.execute(
-                "POST /keys", request(url("keys")).post(json(body)).build(), KeyParser::created, null, true);
+        return calls.execute("POST /keys", request(keys).post(json(body)).build(), KeyParser::created, null, true);
     }
 
     @Override
@@ -131,8 +134,7 @@ public final class OpenRouterClient implements KeysApi, AutoCloseable {
         if (offset < 0) {
             throw new IllegalArgumentException("offset must not be negative, was " + offset);
         }
-        return url("keys")
-                .newBuilder()
+        return keys.newBuilder()
                 .addQueryParameter("offset", Integer.toString(offset))
                 .addQueryParameter("include_disabled", Boolean.toString(includeDisabled))
                 .build();

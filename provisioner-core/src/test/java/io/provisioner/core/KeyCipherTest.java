@@ -54,6 +54,24 @@ class KeyCipherTest {
         assertThat(cipher.encrypt("x", "a:b")).isNotEqualTo(cipher.encrypt("x", "a:b"));
     }
 
+    /** Each thread reuses one cipher object: a failed decryption, or another key, must not leave it unusable. */
+    @Test
+    void operationsAfterAFailedDecryptionAndUnderAnotherKeyOnTheSameThreadStillWork() {
+        byte[] otherRaw = new byte[32];
+        otherRaw[0] = 1;
+        KeyCipher other = KeyCipher.fromBase64(new Secret(Base64.getEncoder().encodeToString(otherRaw)));
+        String stored = cipher.encrypt("sk-or-v1-abc", "teacher:42");
+        assertThatThrownBy(() -> cipher.decrypt(stored, "teacher:43")).hasMessageContaining("authentication");
+        assertThatThrownBy(() -> other.decrypt(stored, "teacher:42")).hasMessageContaining("authentication");
+
+        String again = cipher.encrypt("sk-or-v1-def", "teacher:42");
+        String byOther = other.encrypt("sk-or-v1-ghi", "teacher:42");
+
+        assertThat(cipher.decrypt(stored, "teacher:42").reveal()).isEqualTo("sk-or-v1-abc");
+        assertThat(cipher.decrypt(again, "teacher:42").reveal()).isEqualTo("sk-or-v1-def");
+        assertThat(other.decrypt(byOther, "teacher:42").reveal()).isEqualTo("sk-or-v1-ghi");
+    }
+
     @Test
     void rejectsKeysThatAreNotThirtyTwoBytesOfBase64() {
         assertThatThrownBy(() -> KeyCipher.fromBase64(new Secret("abc!")))

@@ -7,6 +7,8 @@ import io.micrometer.core.instrument.Timer;
 import io.provisioner.core.events.ProvisionRequest;
 import java.time.Clock;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.IntStream;
 
 /**
@@ -17,7 +19,9 @@ import java.util.stream.IntStream;
  * from the row's commit in Postgres ({@code source.ts_ms}, set by cdc-bridge) to the stored key. Requests
  * without a commit time (the sweep, {@code dlt replay}, {@code reconcile --fix}) are left out of it: their
  * {@code requested_at} says when someone noticed the owner, not when the row changed. Every series exists
- * from the start (at zero), so that alerts and dashboards see it before the first event. Thread-safe.
+ * from the start (at zero), so that alerts and dashboards see it before the first event. The meters a
+ * request records are looked up once per outcome and kept, not built and registered again per record.
+ * Thread-safe.
  */
 public final class StreamMetrics {
 
@@ -31,6 +35,8 @@ public final class StreamMetrics {
 
     private final MeterRegistry registry;
     private final DistributionSummary e2e;
+    private final Map<String, Counter> requestCounters = new ConcurrentHashMap<>();
+    private final Map<String, Timer> processingTimers = new ConcurrentHashMap<>();
 
     public StreamMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -48,7 +54,7 @@ public final class StreamMetrics {
     /** Counts one processed request; the processor's "retrying" is counted as retried, "unreadable" as dead. */
     public void request(String outcome) {
         String name = "retrying".equals(outcome) ? "retried" : "unreadable".equals(outcome) ? "dead" : outcome;
-        requests(name).increment();
+        requestCounters.computeIfAbsent(name, this::requests).increment();
     }
 
     /** Records the end-to-end latency of a request whose key was just stored, when it carries a commit time. */
@@ -93,9 +99,13 @@ public final class StreamMetrics {
     }
 
     public void stopTimer(Timer.Sample sample, String outcome) {
-        sample.stop(Timer.builder("provisioner.processing")
+        sample.stop(processingTimers.computeIfAbsent(outcome, this::processing));
+    }
+
+    private Timer processing(String outcome) {
+        return Timer.builder("provisioner.processing")
                 .description("time to process one request, API and database calls included")
                 .tag("outcome", outcome)
-                .register(registry));
+                .register(registry);
     }
 }
