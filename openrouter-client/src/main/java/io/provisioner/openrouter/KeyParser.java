@@ -56,10 +56,7 @@ final class KeyParser {
     }
 
     static List<ApiKey> page(JsonNode root) throws MalformedBody {
-        JsonNode data = root.get("data");
-        if (data == null || !data.isArray()) {
-            throw new MalformedBody("the answer has no data array");
-        }
+        JsonNode data = dataArray(root);
         List<ApiKey> keys = new ArrayList<>(data.size());
         for (JsonNode item : data) {
             keys.add(apiKey(item));
@@ -69,10 +66,7 @@ final class KeyParser {
 
     /** A page of {@code GET /keys}, read for the spend of each key. */
     static List<KeyUsage> usagePage(JsonNode root) throws MalformedBody {
-        JsonNode data = root.get("data");
-        if (data == null || !data.isArray()) {
-            throw new MalformedBody("the answer has no data array");
-        }
+        JsonNode data = dataArray(root);
         List<KeyUsage> out = new ArrayList<>(data.size());
         for (JsonNode item : data) {
             ApiKey key = apiKey(item);
@@ -89,10 +83,7 @@ final class KeyParser {
 
     /** A page of {@code GET /guardrails/assignments/keys}. */
     static List<KeyAssignment> assignmentPage(JsonNode root) throws MalformedBody {
-        JsonNode data = root.get("data");
-        if (data == null || !data.isArray()) {
-            throw new MalformedBody("the answer has no data array");
-        }
+        JsonNode data = dataArray(root);
         List<KeyAssignment> out = new ArrayList<>(data.size());
         for (JsonNode item : data) {
             String hash = text(item, "key_hash");
@@ -103,6 +94,14 @@ final class KeyParser {
             out.add(new KeyAssignment(hash, guardrail));
         }
         return out;
+    }
+
+    private static JsonNode dataArray(JsonNode root) throws MalformedBody {
+        JsonNode data = root.get("data");
+        if (data == null || !data.isArray()) {
+            throw new MalformedBody("the answer has no data array");
+        }
+        return data;
     }
 
     private static BigDecimal dollars(JsonNode value) throws MalformedBody {

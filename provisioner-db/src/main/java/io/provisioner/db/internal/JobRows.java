@@ -133,19 +133,12 @@ public final class JobRows {
 
     /** Sets the intent to {@code now} unless one is set; inserts a {@code processing} row when there is none. */
     public void reopenIntent(Connection c, OwnerRef owner, int attempts, Instant now) throws SQLException {
-        String sql = "insert into " + table + " as j (owner_type, owner_id, status, attempts, attempt_started_at,"
-                + " created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?) on conflict (owner_type, owner_id)"
-                + " do update set attempt_started_at = coalesce(j.attempt_started_at, excluded.attempt_started_at)";
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setString(1, owner.ownerType());
-            ps.setString(2, owner.ownerId());
-            ps.setString(3, JobStatus.PROCESSING.dbName());
-            ps.setInt(4, attempts);
-            Columns.setInstant(ps, 5, now);
-            Columns.setInstant(ps, 6, now);
-            Columns.setInstant(ps, 7, now);
-            ps.executeUpdate();
-        }
+        upsertIntent(
+                c,
+                owner,
+                attempts,
+                now,
+                "attempt_started_at = coalesce(j.attempt_started_at, excluded.attempt_started_at)");
     }
 
     /**
@@ -154,10 +147,20 @@ public final class JobRows {
      * is none.
      */
     public void supersedeIntent(Connection c, OwnerRef owner, int attempts, Instant now) throws SQLException {
+        upsertIntent(
+                c,
+                owner,
+                attempts,
+                now,
+                "attempt_started_at = greatest(excluded.attempt_started_at,"
+                        + " j.attempt_started_at + interval '1 microsecond'), updated_at = excluded.updated_at");
+    }
+
+    private void upsertIntent(Connection c, OwnerRef owner, int attempts, Instant now, String onConflictSet)
+            throws SQLException {
         String sql = "insert into " + table + " as j (owner_type, owner_id, status, attempts, attempt_started_at,"
                 + " created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?) on conflict (owner_type, owner_id)"
-                + " do update set attempt_started_at = greatest(excluded.attempt_started_at,"
-                + " j.attempt_started_at + interval '1 microsecond'), updated_at = excluded.updated_at";
+                + " do update set " + onConflictSet;
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setString(1, owner.ownerType());
             ps.setString(2, owner.ownerId());
