@@ -8,34 +8,18 @@ import java.io.IOException;
 import java.math.BigDecimal;
 import java.net.http.HttpResponse;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** Every answer of every guardrail endpoint conforms to the response schema of {@code openapi-guardrails.yaml}. */
-class GuardrailConformanceTest {
+class GuardrailConformanceTest extends OnFreshSimulator {
     private static final OpenApiDocument DOC = OpenApiDocument.load("openapi-guardrails.yaml");
     private static final String SCHOOL = "{\"name\":\"School\",\"description\":\"pupils\",\"limit_usd\":25,"
             + "\"reset_interval\":\"monthly\",\"allowed_models\":[\"openai/gpt-4o-mini\"],"
             + "\"allowed_providers\":[\"openai\"],\"enforce_zdr\":true,"
             + "\"content_filter_builtins\":[{\"slug\":\"email\",\"action\":\"redact\",\"label\":\"ignored\"}],"
             + "\"content_filters\":[{\"pattern\":\"secret\",\"action\":\"block\"}]}";
-
-    private OpenRouterSimulator simulator;
-    private SimHttp http;
-
-    @BeforeEach
-    void start() {
-        simulator = OpenRouterSimulator.start();
-        http = new SimHttp(simulator);
-    }
-
-    @AfterEach
-    void stop() {
-        simulator.close();
-    }
 
     @Test
     void createGetListUpdateDeleteAnswersConform() throws IOException {

@@ -19,25 +19,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.stream.IntStream;
 import java.util.stream.StreamSupport;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-class SimulatorBehaviourTest {
-    private OpenRouterSimulator simulator;
-    private SimHttp http;
-
-    @BeforeEach
-    void start() {
-        simulator = OpenRouterSimulator.start();
-        http = new SimHttp(simulator);
-    }
-
-    @AfterEach
-    void stop() {
-        simulator.close();
-    }
-
+class SimulatorBehaviourTest extends OnFreshSimulator {
     @Test
     void stampsKeysAndRequestsWithTheClockItWasStartedOn() throws IOException {
         Instant then = Instant.parse("2024-06-01T12:00:00Z");

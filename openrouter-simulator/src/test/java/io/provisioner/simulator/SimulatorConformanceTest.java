@@ -9,29 +9,13 @@ import java.math.BigDecimal;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** Every answer of every endpoint conforms to the response schema of OpenRouter's OpenAPI document. */
-class SimulatorConformanceTest {
+class SimulatorConformanceTest extends OnFreshSimulator {
     private static final OpenApiDocument DOC = OpenApiDocument.load();
-
-    private OpenRouterSimulator simulator;
-    private SimHttp http;
-
-    @BeforeEach
-    void start() {
-        simulator = OpenRouterSimulator.start();
-        http = new SimHttp(simulator);
-    }
-
-    @AfterEach
-    void stop() {
-        simulator.close();
-    }
 
     @Test
     void createAnswers201WithSecretAtTopLevelOnly() throws IOException {
