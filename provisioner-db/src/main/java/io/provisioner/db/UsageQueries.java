@@ -15,8 +15,9 @@ import java.util.Map;
 import javax.sql.DataSource;
 
 /**
- * The usage columns of {@code ai_provider_keys} (V7), and the limit and reset each key holds: written from
- * {@code GET /keys} pages by the usage sync, matched by hash, and summed up for its gauges. Thread-safe.
+ * The usage columns of {@code ai_provider_keys} (V7), and the limit, reset and guardrail each key holds:
+ * written from {@code GET /keys} pages (and the guardrail assignments) by the usage sync, matched by hash,
+ * and summed up for its gauges. Thread-safe.
  */
 public final class UsageQueries {
 
