@@ -9,6 +9,7 @@ import io.provisioner.core.config.ConfigSource;
 import io.provisioner.core.config.DatabaseConfig;
 import io.provisioner.core.config.ProvisionerConfig;
 import io.provisioner.core.crypto.KeyCipher;
+import io.provisioner.core.errors.RetryableException;
 import io.provisioner.core.events.OwnerRef;
 import io.provisioner.core.events.ProvisionRequest;
 import io.provisioner.core.events.RequestCodec;
@@ -51,6 +52,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -276,10 +283,10 @@ class RealAdaptersIT {
                 live.handle(requestFor(owner, ProvisionRequest.Op.UPSERT), 1).keyHash();
         setPolicyLimit(owner, "11");
 
-        java.util.concurrent.CountDownLatch aAtPatch = new java.util.concurrent.CountDownLatch(1);
-        java.util.concurrent.CountDownLatch aGo = new java.util.concurrent.CountDownLatch(1);
-        java.util.concurrent.CountDownLatch bPatched = new java.util.concurrent.CountDownLatch(1);
-        java.util.concurrent.CountDownLatch bGo = new java.util.concurrent.CountDownLatch(1);
+        CountDownLatch aAtPatch = new CountDownLatch(1);
+        CountDownLatch aGo = new CountDownLatch(1);
+        CountDownLatch bPatched = new CountDownLatch(1);
+        CountDownLatch bGo = new CountDownLatch(1);
         ProvisioningService a = service(
                 new NoWaitRateLimiter(),
                 () -> {
@@ -291,14 +298,12 @@ class RealAdaptersIT {
             bPatched.countDown();
             reach(bGo);
         });
-        java.util.concurrent.ExecutorService workers = java.util.concurrent.Executors.newFixedThreadPool(2);
+        ExecutorService workers = Executors.newFixedThreadPool(2);
         try {
-            java.util.concurrent.Future<?> aDone =
-                    workers.submit(() -> a.handle(requestFor(owner, ProvisionRequest.Op.UPSERT), 2));
+            Future<?> aDone = workers.submit(() -> a.handle(requestFor(owner, ProvisionRequest.Op.UPSERT), 2));
             reach(aAtPatch);
             setPolicyLimit(owner, "12");
-            java.util.concurrent.Future<?> bDone =
-                    workers.submit(() -> b.handle(requestFor(owner, ProvisionRequest.Op.UPSERT), 2));
+            Future<?> bDone = workers.submit(() -> b.handle(requestFor(owner, ProvisionRequest.Op.UPSERT), 2));
             reach(bPatched);
             aGo.countDown();
             settle(aDone);
@@ -327,9 +332,9 @@ class RealAdaptersIT {
                 + " do update set limit_usd = excluded.limit_usd, updated_at = now()");
     }
 
-    private static void reach(java.util.concurrent.CountDownLatch latch) {
+    private static void reach(CountDownLatch latch) {
         try {
-            if (!latch.await(PATIENCE.toSeconds(), java.util.concurrent.TimeUnit.SECONDS)) {
+            if (!latch.await(PATIENCE.toSeconds(), TimeUnit.SECONDS)) {
                 throw new IllegalStateException("a worker did not get there in " + PATIENCE);
             }
         } catch (InterruptedException e) {
@@ -339,11 +344,11 @@ class RealAdaptersIT {
     }
 
     /** Waits for a worker; a retryable failure is what a superseded update ends in, and is its retry's cue. */
-    private static void settle(java.util.concurrent.Future<?> worker) throws Exception {
+    private static void settle(Future<?> worker) throws Exception {
         try {
-            worker.get(PATIENCE.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
-        } catch (java.util.concurrent.ExecutionException e) {
-            if (!(e.getCause() instanceof io.provisioner.core.errors.RetryableException)) {
+            worker.get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof RetryableException)) {
                 throw e;
             }
         }
