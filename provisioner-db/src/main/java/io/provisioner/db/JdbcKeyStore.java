@@ -38,8 +38,8 @@ import javax.sql.DataSource;
  * Each method is one transaction; database failures become {@link RetryableException} or
  * {@link FatalException} (via {@code ErrorClassifier.sql}). Thread-safe: share one instance.
  *
- * <p>{@link #load} inserts a {@code pending} job row the first time it sees an existing owner; every
- * {@code mark*} method inserts the job row when there is none.
+ * <p>{@link #load} inserts a {@code pending} job row the first time it sees an existing owner that has a
+ * key; {@link #beginAttempt} and every {@code mark*} method insert the job row when there is none.
  */
 public final class JdbcKeyStore implements KeyStore {
 
@@ -78,15 +78,22 @@ public final class JdbcKeyStore implements KeyStore {
         // the token is the intent's own timestamp, at the precision Postgres keeps
         Instant token = clock.instant().truncatedTo(ChronoUnit.MICROS);
         return Tx.inTransaction(ds, "begin attempt " + owner.key(), c -> {
-            Optional<String> active = requireCurrent(c, owner, expectedToken, "begin an attempt");
-            if (active.isPresent()) {
-                throw new AttemptSupersededException(
-                        owner.key() + " has a stored key meanwhile; no attempt begun", active.get());
+            // the compare-and-set first: it takes the row's lock, and a refused one explains itself
+            if (!jobs.beginIntent(c, owner, attempt, expectedToken, token)) {
+                requireCurrent(c, owner, expectedToken, "begin an attempt");
+                // the intent was expected's again by the time it was locked: the next attempt begins anew
+                throw new RetryableException("the intent of " + owner.key() + " changed while it was being set");
             }
-            if (!owners.exists(c, owner)) {
+            // under the lock; a refusal rolls the intent back
+            OwnerStateRead.Presence now = ownerState.presence(c, owner);
+            if (now.activeHash().isPresent()) {
+                throw new AttemptSupersededException(
+                        owner.key() + " has a stored key meanwhile; no attempt begun",
+                        now.activeHash().get());
+            }
+            if (!now.ownerExists()) {
                 throw new AttemptSupersededException(owner.key() + " no longer exists; no attempt begun", null);
             }
-            jobs.upsert(c, owner, new Update(JobStatus.PROCESSING, attempt, null, null, Intent.SET), token);
             return token;
         });
     }
@@ -169,25 +176,27 @@ public final class JdbcKeyStore implements KeyStore {
                 key.createdAt() == null ? clock.instant() : key.createdAt(),
                 null);
         Tx.inTransaction(ds, "save created key for " + owner.key(), c -> {
-            if (attemptToken != null) {
-                refuseIfSuperseded(c, owner, key.hash(), attemptToken);
+            Instant now = clock.instant();
+            // with a token, the fenced job update comes first: it locks the row, so a later attempt that
+            // may have deleted this key while cleaning up is seen
+            if (attemptToken != null
+                    && !jobs.settleIntent(c, owner, JobStatus.SUCCEEDED, attempts, attemptToken, now)) {
+                refuseSuperseded(c, owner, key.hash());
             }
             if (!keys.insert(c, owner, row)) {
                 refuseUnlessSame(c, owner, key.hash());
             }
-            jobs.upsert(c, owner, new Update(JobStatus.SUCCEEDED, attempts, null, null, Intent.CLEAR), clock.instant());
+            if (attemptToken == null) {
+                jobs.upsert(c, owner, new Update(JobStatus.SUCCEEDED, attempts, null, null, Intent.CLEAR), now);
+            }
             return null;
         });
     }
 
-    /** Locks the job row: a later attempt may already have deleted this key while cleaning up. */
-    private void refuseIfSuperseded(Connection c, OwnerRef owner, String hash, Instant token) throws SQLException {
-        Optional<Instant> current = jobs.lockIntent(c, owner);
-        if (current.isEmpty() || !current.get().equals(token)) {
-            throw new KeyConflictException(
-                    "attempt for " + owner.key() + " was superseded by a later one; key " + hash + " not stored",
-                    keys.findActive(c, owner).map(StoredKey::hash).orElse(null));
-        }
+    private void refuseSuperseded(Connection c, OwnerRef owner, String hash) throws SQLException {
+        throw new KeyConflictException(
+                "attempt for " + owner.key() + " was superseded by a later one; key " + hash + " not stored",
+                keys.findActive(c, owner).map(StoredKey::hash).orElse(null));
     }
 
     private void refuseUnlessSame(Connection c, OwnerRef owner, String hash) throws SQLException {

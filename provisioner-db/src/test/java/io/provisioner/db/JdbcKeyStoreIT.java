@@ -190,13 +190,16 @@ class JdbcKeyStoreIT {
     @Test
     void noAttemptBeginsForAnOwnerWhoseRowIsGone() throws SQLException {
         OwnerRef org = insertOwner("organizations", OwnerRef.ORGANIZATION);
-        Instant loaded = store.load(org).job().orElseThrow().attemptInFlightSince();
+        Instant loaded =
+                store.load(org).job().map(JobState::attemptInFlightSince).orElse(null);
         schema.exec("delete from " + schema.name + ".organizations where id = '" + org.ownerId() + "'");
 
         assertThatThrownBy(() -> store.beginAttempt(org, 1, loaded))
                 .isInstanceOfSatisfying(AttemptSupersededException.class, e -> assertThat(e.activeHash())
                         .isNull());
-        assertThat(store.load(org).job().orElseThrow().attemptInFlight()).isFalse();
+        assertThat(count("select count(*) from " + schema.name + ".ai_key_provision_jobs where attempt_started_at"
+                        + " is not null"))
+                .isZero();
     }
 
     @Test
@@ -324,14 +327,48 @@ class JdbcKeyStoreIT {
     }
 
     @Test
-    void firstLoadOfAnExistingOwnerCreatesAPendingJob() throws SQLException {
+    void anOwnerWithoutAKeyGetsItsJobRowFromItsFirstAttemptsIntent() throws SQLException {
         OwnerRef org = insertOwner("organizations", OwnerRef.ORGANIZATION);
 
         OwnerState state = store.load(org);
+        Instant token = store.beginAttempt(org, 1, null);
 
         assertThat(state.ownerExists()).isTrue();
         assertThat(state.activeKey()).isEmpty();
+        assertThat(state.job()).isEmpty();
+        assertThat(store.load(org).job()).contains(new JobState(JobStatus.PROCESSING, 1, token));
+        assertThat(jobColumn(org, "created_at = attempt_started_at")).isEqualTo("t");
+    }
+
+    @Test
+    void firstLoadOfAnOwnerWithAKeyButNoJobCreatesAPendingJob() throws SQLException {
+        OwnerRef org = insertOwner("organizations", OwnerRef.ORGANIZATION);
+        store.saveCreated(org, apiKey("imported", org), new Secret("sk-or-v1-i"), LIMITS, 0);
+        schema.exec("delete from " + schema.name + ".ai_key_provision_jobs");
+
+        OwnerState state = store.load(org);
+
+        assertThat(state.activeKey()).isPresent();
         assertThat(state.job()).contains(new JobState(JobStatus.PENDING, 0, null));
+    }
+
+    @Test
+    void anAttemptBeginsOnlyOverTheIntentItLoadedAndLeavesNothingWhenTheOwnerHasAKey() throws SQLException {
+        OwnerRef org = insertOwner("organizations", OwnerRef.ORGANIZATION);
+        Instant first = store.beginAttempt(org, 1, null);
+
+        assertThatThrownBy(() -> storeAt(NOW.plusSeconds(1)).beginAttempt(org, 2, null))
+                .isInstanceOf(AttemptSupersededException.class);
+        assertThatThrownBy(() -> storeAt(NOW.plusSeconds(1)).beginAttempt(org, 2, first.minusSeconds(1)))
+                .isInstanceOf(AttemptSupersededException.class);
+        Instant second = storeAt(NOW.plusSeconds(2)).beginAttempt(org, 2, first);
+        store.saveCreated(org, apiKey("other", org), new Secret("sk-or-v1-o"), LIMITS, 2, second);
+
+        assertThatThrownBy(() -> storeAt(NOW.plusSeconds(3)).beginAttempt(org, 3, null))
+                .isInstanceOf(AttemptSupersededException.class)
+                .satisfies(e -> assertThat(((AttemptSupersededException) e).activeHash())
+                        .isEqualTo("other"));
+        assertThat(store.load(org).job()).contains(new JobState(JobStatus.SUCCEEDED, 2, null));
     }
 
     @Test

@@ -53,6 +53,70 @@ public final class JobRows {
         }
     }
 
+    /**
+     * Sets the intent to {@code token} with status {@code processing}, but only over the intent {@code
+     * expected} (null: none; a missing row counts as none and is inserted): a compare-and-set that also
+     * takes the row's lock, whether it sets it or not, so the statements after it in the transaction see
+     * what every earlier holder of the lock committed. False when another intent is set.
+     */
+    public boolean beginIntent(Connection c, OwnerRef owner, int attempts, Instant expected, Instant token)
+            throws SQLException {
+        String set = "status = ?, attempts = ?, last_error = null, next_attempt_at = null,"
+                + " attempt_started_at = ?, updated_at = ?";
+        if (expected != null) {
+            String sql = "update " + table + " set " + set + " where owner_type = ? and owner_id = ?"
+                    + " and attempt_started_at = ?";
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                ps.setString(1, JobStatus.PROCESSING.dbName());
+                ps.setInt(2, attempts);
+                Columns.setInstant(ps, 3, token);
+                Columns.setInstant(ps, 4, token);
+                ps.setString(5, owner.ownerType());
+                ps.setString(6, owner.ownerId());
+                Columns.setInstant(ps, 7, expected);
+                return ps.executeUpdate() == 1;
+            }
+        }
+        // on conflict the row is locked even when the where clause leaves it as it is
+        String sql = "insert into " + table + " as j (owner_type, owner_id, status, attempts, attempt_started_at,"
+                + " created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?) on conflict (owner_type, owner_id) do update"
+                + " set status = excluded.status, attempts = excluded.attempts, last_error = null,"
+                + " next_attempt_at = null, attempt_started_at = excluded.attempt_started_at,"
+                + " updated_at = excluded.updated_at where j.attempt_started_at is null";
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, owner.ownerType());
+            ps.setString(2, owner.ownerId());
+            ps.setString(3, JobStatus.PROCESSING.dbName());
+            ps.setInt(4, attempts);
+            Columns.setInstant(ps, 5, token);
+            Columns.setInstant(ps, 6, token);
+            Columns.setInstant(ps, 7, token);
+            return ps.executeUpdate() == 1;
+        }
+    }
+
+    /**
+     * Clears the intent and records {@code status} and {@code attempts}, but only while the intent is {@code
+     * token}: the fenced end of an attempt in one statement, which takes the row's lock. False (nothing
+     * written) when another intent, or none, is set.
+     */
+    public boolean settleIntent(
+            Connection c, OwnerRef owner, JobStatus status, int attempts, Instant token, Instant now)
+            throws SQLException {
+        String sql = "update " + table + " set status = ?, attempts = ?, last_error = null, next_attempt_at = null,"
+                + " attempt_started_at = null, updated_at = ? where owner_type = ? and owner_id = ?"
+                + " and attempt_started_at = ?";
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, status.dbName());
+            ps.setInt(2, attempts);
+            Columns.setInstant(ps, 3, now);
+            ps.setString(4, owner.ownerType());
+            ps.setString(5, owner.ownerId());
+            Columns.setInstant(ps, 6, token);
+            return ps.executeUpdate() == 1;
+        }
+    }
+
     /** Inserts a {@code pending} row unless the owner has one already; true when it did. */
     public boolean insertPending(Connection c, OwnerRef owner, Instant now) throws SQLException {
         String sql = "insert into " + table + " (owner_type, owner_id, status, attempts, created_at, updated_at)"

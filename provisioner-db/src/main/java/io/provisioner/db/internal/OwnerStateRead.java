@@ -17,8 +17,8 @@ import java.util.Optional;
 
 /**
  * Reads what is for one owner (row exists, active key, job) in one statement, so in one round trip and
- * from one snapshot; the owner's first look inserts its {@code pending} job row. Stateless apart from
- * the table names.
+ * from one snapshot; the first look at an owner that has a key but no job row inserts a {@code pending}
+ * one. Stateless apart from the table names.
  */
 public final class OwnerStateRead {
 
@@ -82,12 +82,36 @@ public final class OwnerStateRead {
                 policy = policy(rs);
             }
         }
-        if (ownerExists && job.isEmpty()) {
+        // an owner without a key gets its job row from its first attempt's intent (beginIntent), in the
+        // transaction that needs it anyway; one with a key and no job (imported) gets it here
+        if (ownerExists && job.isEmpty() && key.isPresent()) {
             job = jobs.insertPending(c, o, now)
                     ? Optional.of(new JobState(JobStatus.PENDING, 0, null))
                     : jobs.find(c, o);
         }
         return new OwnerState(ownerExists, key, job, o, policy);
+    }
+
+    /** Whether the owner's row exists, and the hash of its active key (empty: none). */
+    public record Presence(boolean ownerExists, Optional<String> activeHash) {}
+
+    /**
+     * Whether the row of the owner, given in its canonical spelling, exists, and its active key: one
+     * statement, so one round trip and one snapshot. Run after the job row's lock is taken, it sees what
+     * every earlier holder of that lock committed.
+     */
+    public Presence presence(Connection c, OwnerRef canonical) throws SQLException {
+        String sql = "select " + owners.existsExpression(c, canonical.ownerType()) + ", (select key_hash from "
+                + keysTable + " where owner_type = ? and owner_id = ? and revoked_at is null limit 1)";
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, canonical.ownerId());
+            ps.setString(2, canonical.ownerType());
+            ps.setString(3, canonical.ownerId());
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return new Presence(rs.getBoolean(1), Optional.ofNullable(rs.getString(2)));
+            }
+        }
     }
 
     /**
