@@ -113,7 +113,9 @@ final class RateScenarios {
             ctx.simulator.allowRate(allowed);
             p.tables().insertOwners(owners);
             BenchContext.await(
-                    () -> p.tables().storedKeys() + p.tables().deadJobs() >= owners + 1, ctx.sizes.adaptTimeout());
+                    () -> p.tables().storedKeys() + p.tables().deadJobs() >= owners + 1,
+                    ctx.sizes.adaptTimeout(),
+                    BenchContext.BULK_POLL_MILLIS);
             List<Instant> stored = p.tables().storedTimes();
             share = BenchContext.perSecond(stored.subList(1, stored.size())) / allowed;
             // counted at the double, in either mode: the calls it answered, and those it answered 429
