@@ -2,6 +2,7 @@ package io.provisioner.db.ratelimit;
 
 import io.github.bucket4j.BlockingStrategy;
 import io.github.bucket4j.Bucket;
+import io.github.bucket4j.BucketConfiguration;
 import io.provisioner.core.errors.RetryableException;
 import io.provisioner.core.ports.RateLimiter;
 import java.time.Duration;
@@ -16,23 +17,33 @@ import java.util.function.LongSupplier;
  * {@link AdaptiveState} lowers the share of that rate: each call then also takes the tokens of the slower
  * spacing on credit, which every caller of the bucket waits for. A {@code Retry-After} pauses every
  * caller for at most {@code maxPause} (the request that got it waits out the rest itself, or goes to a
- * retry tier); {@link #throttledUntil} says until when. Thread-safe when the bucket is.
+ * retry tier); {@link #throttledUntil} says until when. The callers of one process that ask at the same
+ * time share one reservation ({@link PermitBatcher}). Thread-safe when the bucket is.
  */
 final class BucketRateLimiter implements RateLimiter {
 
-    private final Bucket bucket;
+    private final PermitBatcher permits;
     private final BlockingStrategy blocking;
     private final AdaptiveState adaptive;
     private final LongSupplier nowMillis;
     private final Duration maxPause;
     private final String description;
 
-    /** @param maxPause the longest pause a {@code Retry-After} imposes on every caller, at most {@link RateLimiters#MAX_SHARED_PAUSE} */
+    /**
+     * @param configured this process's configuration of the bucket (a shared bucket may apply a newer one)
+     * @param nowMillis the time of {@code Retry-After} pauses, agreed on by every instance
+     * @param nanoTime the clock the permits' waits are measured on ({@link System#nanoTime}, the bucket's
+     *     own time source for a local bucket)
+     * @param maxPause the longest pause a {@code Retry-After} imposes on every caller, at most {@link
+     *     RateLimiters#MAX_SHARED_PAUSE}
+     */
     BucketRateLimiter(
             Bucket bucket,
+            BucketConfiguration configured,
             BlockingStrategy blocking,
             AdaptiveState adaptive,
             LongSupplier nowMillis,
+            LongSupplier nanoTime,
             Duration maxPause,
             String description) {
         if (maxPause.isNegative() || maxPause.compareTo(RateLimiters.MAX_SHARED_PAUSE) > 0) {
@@ -40,7 +51,8 @@ final class BucketRateLimiter implements RateLimiter {
                     "maxPause must be between 0 and " + RateLimiters.MAX_SHARED_PAUSE + ", was " + maxPause);
         }
         this.maxPause = maxPause;
-        this.bucket = bucket;
+        this.permits = new PermitBatcher(
+                bucket, RateLimiters.UNITS, PermitBatcher.nanosPerToken(configured), blocking, nanoTime);
         this.blocking = blocking;
         this.adaptive = adaptive;
         this.nowMillis = nowMillis;
@@ -62,13 +74,8 @@ final class BucketRateLimiter implements RateLimiter {
             if (!awaitPause(state, deadline)) {
                 return false;
             }
-            takeSlowdownOnCredit(state);
             long left = Math.max(0, deadline - nowMillis.getAsLong());
-            // Bucket4j's blocking API wants a positive wait
-            boolean granted = left == 0
-                    ? bucket.tryConsume(RateLimiters.UNITS)
-                    : bucket.asBlocking().tryConsume(RateLimiters.UNITS, Duration.ofMillis(left), blocking);
-            if (!granted) {
+            if (!permits.take(slowdownTokens(state), Duration.ofMillis(left).toNanos())) {
                 return false;
             }
             // a Retry-After that arrived meanwhile (this instance's at once, others' as last read)
@@ -100,16 +107,11 @@ final class BucketRateLimiter implements RateLimiter {
         return adaptive.current().at(now).shareAt(now);
     }
 
-    /** The tokens of the slower spacing, on credit before the permit itself, so that the permit waits for them too. */
-    private void takeSlowdownOnCredit(AimdRate state) {
+    /** The tokens of the slower spacing, taken on credit before the permit itself, so that the permit waits for them too. */
+    private long slowdownTokens(AimdRate state) {
         long now = nowMillis.getAsLong();
         double share = state.at(now).shareAt(now);
-        if (share < 1) {
-            long extra = Math.round(RateLimiters.UNITS * (1 / share - 1));
-            if (extra > 0) {
-                bucket.consumeIgnoringRateLimits(extra);
-            }
-        }
+        return share < 1 ? Math.max(0, Math.round(RateLimiters.UNITS * (1 / share - 1))) : 0;
     }
 
     /** Waits out a {@code Retry-After} pause; false, without waiting, when it lasts beyond the deadline. */
@@ -124,6 +126,11 @@ final class BucketRateLimiter implements RateLimiter {
         }
         blocking.park(Duration.ofMillis(until - now).toNanos());
         return true;
+    }
+
+    /** The reservations made in the bucket so far: fewer than the permits when callers shared them. */
+    long reservations() {
+        return permits.reservations();
     }
 
     @Override

@@ -77,15 +77,18 @@ public final class RateLimiters {
 
     static BucketRateLimiter local(
             double permitsPerSecond, TimeMeter time, BlockingStrategy blocking, Duration maxPause) {
+        BucketConfiguration config = configuration(permitsPerSecond);
         Bucket bucket = Bucket.builder()
-                .addLimit(configuration(permitsPerSecond).getBandwidths()[0])
+                .addLimit(config.getBandwidths()[0])
                 .withCustomTimePrecision(time)
                 .build();
         return new BucketRateLimiter(
                 bucket,
+                config,
                 blocking,
                 AdaptiveState.local(),
                 () -> time.currentTimeNanos() / 1_000_000,
+                time::currentTimeNanos,
                 maxPause,
                 "local rate limiter at " + permitsPerSecond + "/s");
     }
@@ -131,9 +134,11 @@ public final class RateLimiters {
                 .build(BUCKET_ID, () -> config);
         return new BucketRateLimiter(
                 bucket,
+                config,
                 BlockingStrategy.PARKING,
                 new PostgresAdaptiveState(ds, schema, clock),
                 clock::millis,
+                System::nanoTime,
                 maxPause,
                 "postgres rate limiter at " + permitsPerSecond + "/s");
     }

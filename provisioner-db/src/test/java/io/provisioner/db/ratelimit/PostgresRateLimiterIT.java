@@ -20,9 +20,13 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.BrokenBarrierException;
+import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -65,6 +69,65 @@ class PostgresRateLimiterIT {
                     max);
             assertThat(max).isLessThanOrEqualTo((int) Math.max(rates[0], rates[1]) + 1);
         }
+    }
+
+    /**
+     * The threads of one instance that ask at the same time (six at once, round after round) share one
+     * reservation (one row lock and one commit), and the calls still keep to the rate: when an instance
+     * with a newer, slower rate joins, the first instance's shared reservations follow that rate too,
+     * within the second its permits were reserved for.
+     */
+    @Test
+    void callersOfOneInstanceShareReservationsAndKeepToTheRateInForce(Infra infra) throws Exception {
+        onTwoInstances(infra, (a, b, schema, pool) -> {
+            ExecutorService threads = Executors.newFixedThreadPool(9);
+            try {
+                BucketRateLimiter first =
+                        (BucketRateLimiter) RateLimiters.postgres(a, schema, 200, 1_000, Clock.systemUTC());
+                long start = System.nanoTime();
+                long end = start + Duration.ofSeconds(4).toNanos();
+                CyclicBarrier together = new CyclicBarrier(6);
+                List<Future<List<Long>>> firsts = new ArrayList<>();
+                for (int i = 0; i < 6; i++) {
+                    firsts.add(threads.submit(() -> acquireInRounds(first, together, end)));
+                }
+                Thread.sleep(1500);
+                RateLimiter second = RateLimiters.postgres(b, schema, 100, 2_000, Clock.systemUTC());
+                long joined = System.nanoTime();
+                List<Future<List<Long>>> seconds = new ArrayList<>();
+                for (int i = 0; i < 3; i++) {
+                    seconds.add(threads.submit(() -> acquireUntil(second, end)));
+                }
+                List<Long> ofFirst = new ArrayList<>();
+                for (Future<List<Long>> run : firsts) {
+                    ofFirst.addAll(run.get());
+                }
+                List<Long> all = new ArrayList<>(ofFirst);
+                for (Future<List<Long>> run : seconds) {
+                    all.addAll(run.get());
+                }
+                List<Long> before = all.stream().filter(t -> t < joined).toList();
+                List<Long> settled =
+                        all.stream().filter(t -> t >= joined + SECOND).toList();
+                LOG.info(
+                        "200/s then 100/s: {} permits of the first instance in {} reservations; at most {} in one"
+                                + " second before the second joined, {} a second after",
+                        ofFirst.size(),
+                        first.reservations(),
+                        maxInAnyOneSecondWindow(before),
+                        maxInAnyOneSecondWindow(settled));
+
+                assertThat(first.reservations())
+                        .as("reservations of the first instance")
+                        .isLessThan(ofFirst.size() / 2);
+                assertThat(maxInAnyOneSecondWindow(before)).isBetween(150, 201);
+                assertThat(maxInAnyOneSecondWindow(settled)).isBetween(75, 101);
+                assertThat(maxInAnyOneSecondWindow(all)).isLessThanOrEqualTo(201);
+                return null;
+            } finally {
+                threads.shutdownNow();
+            }
+        });
     }
 
     private static List<Long> drainDuringRollingChange(Infra infra, double oldRate, double newRate, int backlog)
@@ -236,6 +299,25 @@ class PostgresRateLimiterIT {
                 times.add(System.nanoTime());
             }
         }
+        return times;
+    }
+
+    /** Permits taken in rounds: every thread of the round asks at the same moment. */
+    private static List<Long> acquireInRounds(RateLimiter limiter, CyclicBarrier round, long deadline)
+            throws InterruptedException {
+        List<Long> times = new ArrayList<>();
+        while (System.nanoTime() < deadline) {
+            try {
+                round.await(5, TimeUnit.SECONDS);
+            } catch (BrokenBarrierException | TimeoutException e) {
+                // another thread of the round saw the deadline first
+                return times;
+            }
+            if (limiter.acquire(Duration.ofSeconds(2))) {
+                times.add(System.nanoTime());
+            }
+        }
+        round.reset();
         return times;
     }
 

@@ -109,7 +109,14 @@ class RateLimitersTest {
                 .withCustomTimePrecision(time)
                 .build();
         BucketRateLimiter limiter = new BucketRateLimiter(
-                bucket, recording, slowRow, () -> time.nanos / 1_000_000, Duration.ofMinutes(1), "test");
+                bucket,
+                RateLimiters.configuration(5),
+                recording,
+                slowRow,
+                () -> time.nanos / 1_000_000,
+                () -> time.nanos,
+                Duration.ofMinutes(1),
+                "test");
 
         for (int i = 0; i < 10; i++) {
             waited[0] = false;
