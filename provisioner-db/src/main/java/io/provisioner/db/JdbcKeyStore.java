@@ -193,7 +193,9 @@ public final class JdbcKeyStore implements KeyStore {
         });
     }
 
+    /** Under the row's lock: the superseding worker's stored key, once its save committed, is named. */
     private void refuseSuperseded(Connection c, OwnerRef owner, String hash) throws SQLException {
+        jobs.lockIntent(c, owner);
         throw new KeyConflictException(
                 "attempt for " + owner.key() + " was superseded by a later one; key " + hash + " not stored",
                 keys.findActive(c, owner).map(StoredKey::hash).orElse(null));

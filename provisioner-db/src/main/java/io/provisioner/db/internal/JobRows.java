@@ -55,9 +55,10 @@ public final class JobRows {
 
     /**
      * Sets the intent to {@code token} with status {@code processing}, but only over the intent {@code
-     * expected} (null: none; a missing row counts as none and is inserted): a compare-and-set that also
-     * takes the row's lock, whether it sets it or not, so the statements after it in the transaction see
-     * what every earlier holder of the lock committed. False when another intent is set.
+     * expected} (null: none; a missing row counts as none and is inserted): a compare-and-set that takes
+     * the row's lock when it sets it (and, from none, also when it does not), so the statements after it
+     * in the transaction see what every earlier holder of the lock committed. False when another intent
+     * is set; the caller then locks the row to say which.
      */
     public boolean beginIntent(Connection c, OwnerRef owner, int attempts, Instant expected, Instant token)
             throws SQLException {
@@ -97,8 +98,8 @@ public final class JobRows {
 
     /**
      * Clears the intent and records {@code status} and {@code attempts}, but only while the intent is {@code
-     * token}: the fenced end of an attempt in one statement, which takes the row's lock. False (nothing
-     * written) when another intent, or none, is set.
+     * token}: the fenced end of an attempt in one statement, which holds the row's lock when it writes.
+     * False (nothing written) when another intent, or none, is set.
      */
     public boolean settleIntent(
             Connection c, OwnerRef owner, JobStatus status, int attempts, Instant token, Instant now)

@@ -74,8 +74,11 @@ final class PermitBatcher {
         }
     }
 
-    /** How long a waiting caller sleeps before it looks whether it must reserve itself (a wake-up it missed). */
-    private static final long RECHECK_NANOS = Duration.ofMillis(1).toNanos();
+    /**
+     * How long a waiting caller sleeps before it looks again whether it must reserve itself: it is woken when
+     * it is served or next, so this only bounds a wake-up that went to a caller that has gone (interrupted).
+     */
+    private static final long RECHECK_NANOS = Duration.ofMillis(5).toNanos();
 
     private final Bucket bucket;
     private final long permitTokens;
@@ -182,11 +185,19 @@ final class PermitBatcher {
                 }
             }
         } catch (RuntimeException e) {
-            for (Request r : batch) {
-                if (!r.served) {
-                    r.failure = e;
-                    r.done();
-                }
+            fail(batch, e);
+        } catch (Error e) {
+            // no caller may be left drained and unserved: it would look for a batch that never comes
+            fail(batch, new IllegalStateException("rate limiter failed: " + e, e));
+            throw e;
+        }
+    }
+
+    private static void fail(List<Request> batch, RuntimeException failure) {
+        for (Request r : batch) {
+            if (!r.served) {
+                r.failure = failure;
+                r.done();
             }
         }
     }
@@ -223,9 +234,11 @@ final class PermitBatcher {
         for (Request r : batch) {
             total += r.tokens;
         }
-        long start = nanoTime.getAsLong();
         reservations++;
         VerboseResult<Long> result = bucket.asVerbose().consumeIgnoringRateLimits(total);
+        // the wait counts from when the bucket read its clock, after the row lock: counted from the answer,
+        // never earlier, whatever the connection, the lock and the commit took
+        long start = nanoTime.getAsLong();
         nanosPerToken = nanosPerToken(result.getConfiguration());
         long wait = result.getValue();
         long after = total;
@@ -258,7 +271,7 @@ final class PermitBatcher {
         long left = r.deadline - now;
         if (left <= 0) {
             r.granted = bucket.tryConsume(permitTokens);
-            r.dueAt = now;
+            r.dueAt = nanoTime.getAsLong();
         } else {
             long[] due = {0};
             try {
@@ -270,9 +283,9 @@ final class PermitBatcher {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException(e);
             }
-            r.dueAt = now + due[0];
-            // refused: the queue is longer than this caller could wait
-            longestWait = r.granted ? due[0] : left;
+            r.dueAt = nanoTime.getAsLong() + due[0];
+            // refused: the queue is longer than this caller could wait, however short its wait was
+            longestWait = r.granted ? due[0] : Long.MAX_VALUE;
         }
         r.done();
     }

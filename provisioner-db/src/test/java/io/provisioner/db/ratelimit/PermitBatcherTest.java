@@ -1,8 +1,10 @@
 package io.provisioner.db.ratelimit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.bucket4j.Bucket;
+import io.github.bucket4j.TimeMeter;
 import io.github.bucket4j.TokensInheritanceStrategy;
 import io.provisioner.db.ratelimit.PermitBatcher.Request;
 import io.provisioner.db.ratelimit.RateLimitersTest.FakeTime;
@@ -143,6 +145,60 @@ class PermitBatcherTest {
         assertThat(dueAfterNow(next)).containsExactly(3000L, 4000L);
     }
 
+    /**
+     * The bucket reads its clock only once it holds its row (a shared bucket waits for the row lock first):
+     * the callers' times count from its answer, so a wait for the lock never makes them early.
+     */
+    @Test
+    void theCallersTimesCountFromTheBucketsAnswerNotFromTheRequest() {
+        long[] lockWait = {0};
+        TimeMeter clock = new TimeMeter() {
+            @Override
+            public long currentTimeNanos() {
+                time.nanos += lockWait[0];
+                lockWait[0] = 0;
+                return time.nanos;
+            }
+
+            @Override
+            public boolean isWallClockBased() {
+                return false;
+            }
+        };
+        Bucket bucket = Bucket.builder()
+                .addLimit(RateLimiters.configuration(10).getBandwidths()[0])
+                .withCustomTimePrecision(clock)
+                .build();
+        PermitBatcher batcher = batcher(bucket, 10);
+        long asked = time.nanos;
+        List<Request> batch = requests(3, 0, PLENTY);
+        lockWait[0] = 200 * MS;
+
+        batcher.serve(batch);
+
+        assertThat(batch).extracting(r -> (r.dueAt - asked) / MS).containsExactly(200L, 300L, 400L);
+    }
+
+    /**
+     * A caller refused for a short wait shows a queue longer than it: callers after it are not batched into
+     * that queue, where one of them would miss its deadline and leave its slot unused.
+     */
+    @Test
+    void aRefusalForAShortWaitKeepsTheNextCallersOutOfABatch() {
+        PermitBatcher batcher = batcher(bucketAt(1), 1);
+        batcher.serve(requests(1, 0, PLENTY));
+        batcher.serve(requests(3, 0, PLENTY));
+        batcher.serve(requests(1, 0, Duration.ofMillis(500).toNanos()));
+        List<Request> tight = requests(2, 0, Duration.ofMillis(4500).toNanos());
+
+        batcher.serve(tight);
+        List<Request> next = requests(1, 0, PLENTY);
+        batcher.serve(next);
+
+        assertThat(dueAfterNow(tight)).containsExactly(4000L, -1L);
+        assertThat(dueAfterNow(next)).as("no slot left unused before it").containsExactly(5000L);
+    }
+
     @Test
     void aFailureOfTheBucketFailsEveryCallerOfTheBatch() {
         Bucket broken = (Bucket) Proxy.newProxyInstance(
@@ -158,6 +214,25 @@ class PermitBatcherTest {
         assertThat(batch).allSatisfy(r -> {
             assertThat(r.served).isTrue();
             assertThat(r.failure).hasMessage("database down");
+        });
+    }
+
+    /** An error of the JVM (out of memory, a driver's linkage error) leaves no caller waiting for ever. */
+    @Test
+    void anErrorOfTheBucketStillAnswersEveryCallerOfTheBatch() {
+        Bucket broken = (Bucket) Proxy.newProxyInstance(
+                Bucket.class.getClassLoader(), new Class<?>[] {Bucket.class}, (proxy, method, args) -> {
+                    throw new OutOfMemoryError("test");
+                });
+        PermitBatcher batcher = new PermitBatcher(
+                broken, UNITS, PermitBatcher.nanosPerToken(RateLimiters.configuration(10)), time, () -> time.nanos);
+        List<Request> batch = requests(2, 0, PLENTY);
+
+        assertThatThrownBy(() -> batcher.serve(batch)).isInstanceOf(OutOfMemoryError.class);
+
+        assertThat(batch).allSatisfy(r -> {
+            assertThat(r.served).isTrue();
+            assertThat(r.failure).hasMessageContaining("rate limiter failed");
         });
     }
 
