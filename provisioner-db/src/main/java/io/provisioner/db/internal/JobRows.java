@@ -79,21 +79,14 @@ public final class JobRows {
             }
         }
         // on conflict the row is locked even when the where clause leaves it as it is
-        String sql = "insert into " + table + " as j (owner_type, owner_id, status, attempts, attempt_started_at,"
-                + " created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?) on conflict (owner_type, owner_id) do update"
-                + " set status = excluded.status, attempts = excluded.attempts, last_error = null,"
-                + " next_attempt_at = null, attempt_started_at = excluded.attempt_started_at,"
-                + " updated_at = excluded.updated_at where j.attempt_started_at is null";
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setString(1, owner.ownerType());
-            ps.setString(2, owner.ownerId());
-            ps.setString(3, JobStatus.PROCESSING.dbName());
-            ps.setInt(4, attempts);
-            Columns.setInstant(ps, 5, token);
-            Columns.setInstant(ps, 6, token);
-            Columns.setInstant(ps, 7, token);
-            return ps.executeUpdate() == 1;
-        }
+        return upsertIntent(
+                c,
+                owner,
+                attempts,
+                token,
+                "status = excluded.status, attempts = excluded.attempts, last_error = null, next_attempt_at = null,"
+                        + " attempt_started_at = excluded.attempt_started_at, updated_at = excluded.updated_at"
+                        + " where j.attempt_started_at is null");
     }
 
     /**
@@ -221,7 +214,8 @@ public final class JobRows {
                         + " j.attempt_started_at + interval '1 microsecond'), updated_at = excluded.updated_at");
     }
 
-    private void upsertIntent(Connection c, OwnerRef owner, int attempts, Instant now, String onConflictSet)
+    /** Inserts a {@code processing} row with the intent {@code now}, or updates the row as {@code onConflictSet} says; true when a row was written. */
+    private boolean upsertIntent(Connection c, OwnerRef owner, int attempts, Instant now, String onConflictSet)
             throws SQLException {
         String sql = "insert into " + table + " as j (owner_type, owner_id, status, attempts, attempt_started_at,"
                 + " created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?) on conflict (owner_type, owner_id)"
@@ -234,7 +228,7 @@ public final class JobRows {
             Columns.setInstant(ps, 5, now);
             Columns.setInstant(ps, 6, now);
             Columns.setInstant(ps, 7, now);
-            ps.executeUpdate();
+            return ps.executeUpdate() == 1;
         }
     }
 

@@ -39,6 +39,14 @@ class PermitBatcherTest {
                 () -> time.nanos);
     }
 
+    /** A bucket whose every operation throws {@code failure}, as one whose database is gone. */
+    private static Bucket failingWith(Throwable failure) {
+        return (Bucket) Proxy.newProxyInstance(
+                Bucket.class.getClassLoader(), new Class<?>[] {Bucket.class}, (proxy, method, args) -> {
+                    throw failure;
+                });
+    }
+
     private List<Request> requests(int n, long extraTokens, long maxWait) {
         List<Request> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {
@@ -201,12 +209,7 @@ class PermitBatcherTest {
 
     @Test
     void aFailureOfTheBucketFailsEveryCallerOfTheBatch() {
-        Bucket broken = (Bucket) Proxy.newProxyInstance(
-                Bucket.class.getClassLoader(), new Class<?>[] {Bucket.class}, (proxy, method, args) -> {
-                    throw new IllegalStateException("database down");
-                });
-        PermitBatcher batcher = new PermitBatcher(
-                broken, UNITS, PermitBatcher.nanosPerToken(RateLimiters.configuration(10)), time, () -> time.nanos);
+        PermitBatcher batcher = batcher(failingWith(new IllegalStateException("database down")), 10);
         List<Request> batch = requests(2, 0, PLENTY);
 
         batcher.serve(batch);
@@ -220,12 +223,7 @@ class PermitBatcherTest {
     /** An error of the JVM (out of memory, a driver's linkage error) leaves no caller waiting for ever. */
     @Test
     void anErrorOfTheBucketStillAnswersEveryCallerOfTheBatch() {
-        Bucket broken = (Bucket) Proxy.newProxyInstance(
-                Bucket.class.getClassLoader(), new Class<?>[] {Bucket.class}, (proxy, method, args) -> {
-                    throw new OutOfMemoryError("test");
-                });
-        PermitBatcher batcher = new PermitBatcher(
-                broken, UNITS, PermitBatcher.nanosPerToken(RateLimiters.configuration(10)), time, () -> time.nanos);
+        PermitBatcher batcher = batcher(failingWith(new OutOfMemoryError("test")), 10);
         List<Request> batch = requests(2, 0, PLENTY);
 
         assertThatThrownBy(() -> batcher.serve(batch)).isInstanceOf(OutOfMemoryError.class);
