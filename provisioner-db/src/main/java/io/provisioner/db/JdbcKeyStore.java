@@ -107,7 +107,12 @@ public final class JdbcKeyStore implements KeyStore {
                 throw new AttemptSupersededException(
                         owner.key() + " exists again; its key is not revoked", active.orElse(null));
             }
-            jobs.upsert(c, owner, new Update(JobStatus.PROCESSING, attempt, null, null, Intent.SET), token);
+            jobs.upsert(
+                    c,
+                    owner,
+                    new Update(JobStatus.PROCESSING, attempt, null, null, Intent.SET),
+                    token,
+                    clock.instant());
             return token;
         });
     }
@@ -118,7 +123,8 @@ public final class JdbcKeyStore implements KeyStore {
         Instant next = after(token);
         return Tx.inTransaction(ds, "take over attempt " + owner.key(), c -> {
             requireCurrent(c, owner, token, "take over an attempt");
-            jobs.upsert(c, owner, new Update(JobStatus.PROCESSING, attempt, null, null, Intent.SET), next);
+            jobs.upsert(
+                    c, owner, new Update(JobStatus.PROCESSING, attempt, null, null, Intent.SET), next, clock.instant());
             return next;
         });
     }

@@ -326,6 +326,28 @@ class JdbcKeyStoreIT {
         assertThat(store.load(org).job()).contains(new JobState(JobStatus.REVOKED, 10, null));
     }
 
+    /**
+     * A worker that just took an old intent over (a create's or a revoke's) is busy with it: the orphan
+     * sweep, which takes over only intents no worker touched lately, must not take it from that worker.
+     */
+    @Test
+    void anIntentAWorkerJustTookOverIsNotStaleForTheSweep() throws SQLException {
+        OwnerRef created = insertOwner("organizations", OwnerRef.ORGANIZATION);
+        OwnerRef revoked = insertOwner("organizations", OwnerRef.ORGANIZATION);
+        JdbcKeyStore longAgo = storeAt(NOW.minus(Duration.ofMinutes(10)));
+        Instant oldCreate = longAgo.beginAttempt(created, 1, null);
+        Instant oldRevoke = longAgo.beginAttempt(revoked, 1, null);
+        schema.exec("delete from " + schema.name + ".organizations where id = '" + revoked.ownerId() + "'");
+
+        store.takeOverAttempt(created, 2, oldCreate);
+        store.beginRevoke(revoked, 2, oldRevoke);
+
+        IntentFence sweep = new IntentFence(schema.ds, schema.name, Clock.fixed(NOW, ZoneOffset.UTC));
+        assertThat(sweep.staleIntents(null, NOW.minus(Duration.ofMinutes(1)), 10))
+                .extracting(IntentFence.StaleIntent::owner)
+                .doesNotContain(created, revoked);
+    }
+
     @Test
     void anOwnerWithoutAKeyGetsItsJobRowFromItsFirstAttemptsIntent() throws SQLException {
         OwnerRef org = insertOwner("organizations", OwnerRef.ORGANIZATION);

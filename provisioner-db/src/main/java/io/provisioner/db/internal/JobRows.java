@@ -32,6 +32,15 @@ public final class JobRows {
     }
 
     public void upsert(Connection c, OwnerRef owner, Update u, Instant now) throws SQLException {
+        upsert(c, owner, u, now, now);
+    }
+
+    /**
+     * As {@link #upsert(Connection, OwnerRef, Update, Instant)}, with an intent ({@link Intent#SET}) of
+     * {@code intentAt} rather than now: a take-over keeps the old intent's time (plus a microsecond), while
+     * {@code updated_at} says the row was touched now, so the orphan sweep leaves the worker's intent alone.
+     */
+    public void upsert(Connection c, OwnerRef owner, Update u, Instant intentAt, Instant now) throws SQLException {
         String sql = "insert into " + table + " as j (owner_type, owner_id, status, attempts, last_error,"
                 + " next_attempt_at, attempt_started_at, created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?)"
                 + " on conflict (owner_type, owner_id) do update set status = excluded.status,"
@@ -45,7 +54,7 @@ public final class JobRows {
             ps.setInt(4, u.attempts());
             ps.setString(5, ErrorClassifier.truncate(u.lastError()));
             Columns.setInstant(ps, 6, u.nextAttemptAt());
-            Columns.setInstant(ps, 7, u.intent() == Intent.SET ? now : null);
+            Columns.setInstant(ps, 7, u.intent() == Intent.SET ? intentAt : null);
             Columns.setInstant(ps, 8, now);
             Columns.setInstant(ps, 9, now);
             ps.setBoolean(10, u.intent() == Intent.KEEP);
